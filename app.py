@@ -1,0 +1,208 @@
+"""HTTP routes of the Media API (DESIGN §3): read the request, call one library
+function, return JSON. The one place that maps library errors to HTTP."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from chalice import Chalice, Response
+from chalice.app import Request
+
+from chalicelib import auth, ingest, library
+from chalicelib.errors import (
+    AdminFileProtected,
+    ConfigurationError,
+    InvalidInput,
+    MalformedRequest,
+    MediaError,
+    MediaLimitReached,
+    MediaNotFound,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    Unauthenticated,
+    UnsupportedMediaType,
+    UploadExpired,
+    UploadNotFound,
+    UploadNotReceived,
+)
+
+app = Chalice(app_name="media-api")
+# multipart bodies must reach the view as bytes (API Gateway binary media type).
+app.api.binary_types.append("multipart/form-data")
+app.log.setLevel(logging.INFO)
+
+API = "/api/v1"
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+ANY_TYPE = ["*/*"]  # routes without a body accept any Content-Type
+JSON_TYPES = ["application/json"]
+
+STATUS: dict[type[MediaError], int] = {
+    MalformedRequest: 400,
+    Unauthenticated: 401,
+    AdminFileProtected: 403,
+    MediaLimitReached: 403,
+    MediaNotFound: 404,
+    UploadNotFound: 404,
+    UploadNotReceived: 409,
+    UploadExpired: 410,
+    PayloadTooLarge: 413,
+    UnsupportedMediaType: 415,
+    InvalidInput: 422,
+    ConfigurationError: 500,
+    ServiceUnavailable: 503,
+}
+# Chalice answers some requests itself with {"Code", "Message"}; those bodies
+# are rewritten into ours by the middleware below.
+CHALICE_CODES = {
+    400: ("bad_request", "The request could not be understood."),
+    405: ("method_not_allowed", "This method is not allowed on this resource."),
+    415: ("unsupported_media_type", "Unsupported Content-Type for this resource."),
+    500: ("server_error", "An internal error occurred. It has been logged."),
+}
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"message": message, "code": code, **extra}
+
+
+def error_response(error: MediaError) -> Response:
+    status = next((STATUS[t] for t in type(error).__mro__ if t in STATUS), 400)
+    body = error_body(error.code, error.message, **error.extra)
+    if error.errors is not None:
+        body["errors"] = error.errors
+    headers = {"Retry-After": "1"} if status == 503 else {}
+    return Response(body=body, status_code=status, headers=headers)
+
+
+def internal_error() -> Response:
+    app.log.exception("unhandled error on %s", getattr(app.current_request, "path", "?"))
+    code, message = CHALICE_CODES[500]
+    return Response(body=error_body(code, message), status_code=500)
+
+
+def _is_chalice_error(response: Response) -> bool:
+    body = response.body
+    return isinstance(body, dict) and set(body) == {"Code", "Message"}
+
+
+def _normalize(response: Response) -> Response:
+    if response.status_code >= 400 and _is_chalice_error(response):
+        code, message = CHALICE_CODES.get(response.status_code, CHALICE_CODES[400])
+        if response.status_code == 500:
+            app.log.error("chalice returned an internal error: %s", response.body)
+        response.body = error_body(code, message)
+    return response
+
+
+@app.middleware("http")
+def api_guard(event: Request, get_response: Callable[[Request], Response]) -> Response:
+    """Authenticate every API request (Chalice's authorizer ignores X-Api-Key locally,
+    aws/chalice#1675) and keep Chalice's own error bodies from reaching clients."""
+    if event.method != "OPTIONS" and event.path.startswith(API) and event.path not in PUBLIC_PATHS:
+        try:
+            event.context["account_id"] = auth.authenticate(event.headers.get("x-api-key"))
+        except MediaError as exc:
+            return error_response(exc)
+        except Exception:
+            return internal_error()
+    return _normalize(get_response(event))
+
+
+def view(path: str, methods: list[str], content_types: list[str] | None = None) -> Callable[..., Any]:
+    """Register a route whose MediaErrors become our JSON error bodies."""
+
+    def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(func)
+        def wrapped(**kwargs: Any) -> Any:
+            try:
+                return func(**kwargs)
+            except MediaError as exc:
+                return error_response(exc)
+            except Exception:
+                return internal_error()
+
+        app.route(path, methods=methods, content_types=content_types or ANY_TYPE)(wrapped)
+        return func
+
+    return decorator
+
+
+def request() -> Request:
+    current = app.current_request
+    assert current is not None
+    return current
+
+
+def account_id() -> str:
+    return str(request().context["account_id"])
+
+
+def json_body() -> Any:
+    raw = request().raw_body
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise MalformedRequest("The request body is not valid JSON.") from None
+
+
+def list_url() -> str:
+    """Absolute URL of the list route as the caller reached it (host + stage path)."""
+    req = request()
+    scheme = req.headers.get("x-forwarded-proto", "http").split(",")[0].strip()
+    host = req.headers.get("host", "localhost")
+    return f"{scheme}://{host}{req.context.get('path') or req.path}"
+
+
+PUBLIC_PATHS: set[str] = set()
+
+
+@view(f"{API}/media", ["GET"])
+def list_media() -> dict[str, Any]:
+    query = library.parse_list_query(dict(request().query_params or {}))
+    return library.list_media(account_id(), query, list_url())
+
+
+@view(f"{API}/media", ["POST"], content_types=["multipart/form-data"])
+def upload_media() -> Response:
+    req = request()
+    media = ingest.upload_multipart(account_id(), req.raw_body, req.headers.get("content-type", ""))
+    return Response(body=ingest.media_json(media), status_code=201)
+
+
+@view(f"{API}/media/{{media_id}}", ["GET"])
+def get_media(media_id: str) -> dict[str, Any]:
+    return library.get_media(account_id(), media_id)
+
+
+@view(f"{API}/media/{{media_id}}", ["PUT"], content_types=JSON_TYPES)
+def rename_media(media_id: str) -> dict[str, Any]:
+    return library.rename_media(account_id(), media_id, json_body())
+
+
+@view(f"{API}/media/{{media_id}}", ["DELETE"])
+def delete_media(media_id: str) -> Response:
+    library.delete_media(account_id(), media_id)
+    return Response(body="", status_code=204)
+
+
+def _register_method_not_allowed() -> None:
+    """Answer 405 (not API Gateway's 403) for every method a path does not serve."""
+    for path, entries in list(app.routes.items()):
+        allowed = ", ".join(sorted(entries))
+        missing = [m for m in METHODS if m not in entries]
+        if not missing:
+            continue
+
+        def not_allowed(allowed: str = allowed, **_: Any) -> Response:
+            code, message = CHALICE_CODES[405]
+            return Response(body=error_body(code, message), status_code=405, headers={"Allow": allowed})
+
+        not_allowed.__name__ = "method_not_allowed_" + "".join(c if c.isalnum() else "_" for c in path)
+        app.route(path, methods=missing, content_types=ANY_TYPE)(not_allowed)
+
+
+_register_method_not_allowed()

@@ -1,0 +1,115 @@
+"""Settings, read from the environment lazily (never at import).
+
+Every knob the service has is an environment variable listed here; README's
+configuration reference mirrors this module.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+
+from chalicelib.errors import ConfigurationError
+
+#: Hard ceiling from the contract: 50 MB per file. Configurable downwards only.
+MAX_FILE_SIZE = 52_428_800
+#: API Gateway caps bodies at 10 MB and Lambda payloads at 6 MB; base64 makes
+#: that ~4.5 MB of file, minus the multipart envelope. 4 MiB is the safe
+#: deployed default for the direct multipart route.
+DEFAULT_DIRECT_UPLOAD_MAX = 4 * 1024 * 1024
+#: The in-process API key cache never holds a key longer than this, so a
+#: revoked key stops working within this many seconds on every instance.
+MAX_KEY_CACHE_SECONDS = 60
+#: Presigned upload forms live at most 15 minutes.
+MAX_UPLOAD_EXPIRES = 900
+
+
+@dataclass(frozen=True)
+class Settings:
+    region: str
+    table_prefix: str
+    bucket: str
+    s3_endpoint_url: str | None
+    dynamodb_endpoint_url: str | None
+    public_base_url: str
+    s3_addressing_style: str
+    max_file_size: int
+    direct_upload_max_bytes: int
+    cursor_secret: bytes
+    key_cache_seconds: int
+    upload_expires_seconds: int
+    presign_method: str
+    cors_origins: tuple[str, ...]
+    bucket_events: bool
+
+    def table_name(self, name: str) -> str:
+        return f"{self.table_prefix}-{name}"
+
+
+def _int(name: str, default: int, low: int, high: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be an integer, got {raw!r}.") from None
+    if not low <= value <= high:
+        raise ConfigurationError(f"{name} must be between {low} and {high}, got {value}.")
+    return value
+
+
+def _optional(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+@functools.lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process settings, read once on first use."""
+    region = (
+        _optional("MEDIA_REGION")
+        or _optional("AWS_REGION")
+        or _optional("AWS_DEFAULT_REGION")
+        or "us-east-1"
+    )
+    bucket = _optional("MEDIA_BUCKET")
+    if bucket is None:
+        raise ConfigurationError("MEDIA_BUCKET is not set.")
+    secret = _optional("MEDIA_CURSOR_SECRET")
+    if secret is None or len(secret) < 16:
+        raise ConfigurationError("MEDIA_CURSOR_SECRET must be set (16+ characters).")
+    public_base = _optional("MEDIA_PUBLIC_BASE_URL") or f"https://{bucket}.s3.{region}.amazonaws.com"
+    max_file = _int("MEDIA_MAX_FILE_SIZE", MAX_FILE_SIZE, 1, MAX_FILE_SIZE)
+    presign = (_optional("MEDIA_PRESIGN_METHOD") or "post").lower()
+    if presign not in ("post", "put"):
+        raise ConfigurationError("MEDIA_PRESIGN_METHOD must be 'post' or 'put'.")
+    style = (_optional("MEDIA_S3_ADDRESSING_STYLE") or "auto").lower()
+    if style not in ("auto", "path", "virtual"):
+        raise ConfigurationError("MEDIA_S3_ADDRESSING_STYLE must be auto, path or virtual.")
+    origins = tuple(o.strip() for o in (_optional("MEDIA_CORS_ORIGINS") or "*").split(",") if o.strip())
+    return Settings(
+        region=region,
+        table_prefix=_optional("MEDIA_TABLE_PREFIX") or "media-dev",
+        bucket=bucket,
+        s3_endpoint_url=_optional("MEDIA_S3_ENDPOINT_URL"),
+        dynamodb_endpoint_url=_optional("MEDIA_DYNAMODB_ENDPOINT_URL"),
+        public_base_url=public_base.rstrip("/"),
+        s3_addressing_style=style,
+        max_file_size=max_file,
+        direct_upload_max_bytes=_int(
+            "MEDIA_DIRECT_UPLOAD_MAX_BYTES", min(DEFAULT_DIRECT_UPLOAD_MAX, max_file), 1, max_file
+        ),
+        cursor_secret=secret.encode(),
+        key_cache_seconds=_int("MEDIA_KEY_CACHE_SECONDS", 30, 0, MAX_KEY_CACHE_SECONDS),
+        upload_expires_seconds=_int("MEDIA_UPLOAD_EXPIRES_SECONDS", MAX_UPLOAD_EXPIRES, 60, MAX_UPLOAD_EXPIRES),
+        presign_method=presign,
+        cors_origins=origins,
+        bucket_events=(_optional("MEDIA_BUCKET_EVENTS") or "true").lower() in ("1", "true", "yes"),
+    )
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and the local stack change the environment)."""
+    get_settings.cache_clear()

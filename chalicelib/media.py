@@ -1,0 +1,154 @@
+"""MediaFile rules: allowed types, names, storage keys, sizes and the JSON shape."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+import unicodedata
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+#: Allowed extensions and the family each belongs to (DESIGN §3.2).
+EXTENSIONS: dict[str, str] = {
+    "jpg": "image",
+    "jpeg": "image",
+    "png": "image",
+    "gif": "image",
+    "mp4": "video",
+    "avi": "video",
+    "mov": "video",
+    "wmv": "video",
+    "flv": "video",
+    "webm": "video",
+}
+FILE_TYPES = ("image", "video")
+ALLOWED_LIST = ", ".join(EXTENSIONS)
+NAME_MAX = 255
+TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+# Bidirectional overrides/isolates make "photo\u202egnp.exe" display as
+# "photoexe.png": refused in names, stripped from original filenames.
+_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F)}
+_KEY_RE = re.compile(
+    r"^media/(?P<account>[A-Za-z0-9_-]{1,64})/(?P<dir>images|videos)/"
+    r"(?P<ts>\d{1,12})_(?P<upload>[a-f0-9]{32})\.(?P<ext>[a-z0-9]{1,5})$"
+)
+
+
+class MediaRecord(Protocol):
+    media_id: int
+    name: str
+    original_name: str
+    storage_key: str
+    file_type: str
+    mime_type: str
+    extension: str
+    file_size: int
+    metadata: dict[str, Any] | None
+    uploaded_by: str
+    is_active: bool
+    created_at: str
+    updated_at: str
+
+
+def now_iso() -> str:
+    """Current UTC time in the contract's format (microseconds, ``Z``)."""
+    return datetime.now(timezone.utc).strftime(TIMESTAMP_FORMAT)
+
+
+def formatted_size(size: int) -> str:
+    """1024-based, at most 2 decimals, trailing zeros dropped: 204800 -> '200 KB'."""
+    value = float(size)
+    for unit in ("B", "KB", "MB"):
+        if value < 1024:
+            break
+        value /= 1024
+    else:
+        unit = "GB"
+    text = f"{round(value, 2):.2f}".rstrip("0").rstrip(".")
+    return f"{text} {unit}"
+
+
+def extension_of(filename: str) -> str:
+    """Lower-case extension without the dot ('' when there is none)."""
+    base = filename.rsplit("/", 1)[-1]
+    return base.rsplit(".", 1)[1].lower() if "." in base else ""
+
+
+def family_of(extension: str) -> str | None:
+    return EXTENSIONS.get(extension)
+
+
+def _is_unsafe_char(char: str) -> bool:
+    return char in _BIDI or unicodedata.category(char) in ("Cc", "Cs")
+
+
+def clean_original_name(filename: str) -> str:
+    """The client's filename made safe to store and show.
+
+    Path components are dropped (``../../etc/passwd.jpg`` -> ``passwd.jpg``),
+    control and bidi characters removed, and long names shortened keeping the
+    extension. The result is only ever displayed; storage keys never use it.
+    """
+    base = re.split(r"[\\/]", filename)[-1]
+    base = "".join(c for c in unicodedata.normalize("NFC", base) if not _is_unsafe_char(c)).strip()
+    base = base.lstrip(".") or "file"
+    if len(base) > NAME_MAX:
+        ext = extension_of(base)
+        keep = NAME_MAX - len(ext) - 1 if ext else NAME_MAX
+        base = base[:keep] + (f".{ext}" if ext else "")
+    return base
+
+
+def name_errors(value: Any, field: str = "name") -> list[str]:
+    """Messages for a display name that cannot be accepted (empty when valid)."""
+    if not isinstance(value, str):
+        return [f"The {field} field must be a string."]
+    text = value.strip()
+    if not text:
+        return [f"The {field} field is required."]
+    if len(text) > NAME_MAX:
+        return [f"The {field} field must not be greater than {NAME_MAX} characters."]
+    if any(_is_unsafe_char(c) for c in text):
+        return [f"The {field} field must not contain control characters."]
+    return []
+
+
+def new_upload_id() -> str:
+    return secrets.token_hex(16)
+
+
+def storage_key(account_id: str, file_type: str, upload_id: str, extension: str) -> str:
+    """Server-generated object key: ``media/{account}/{images|videos}/{ts}_{random}.{ext}``."""
+    return f"media/{account_id}/{file_type}s/{int(time.time())}_{upload_id}.{extension}"
+
+
+def parse_key(key: str) -> tuple[str, str, str] | None:
+    """(account_id, upload_id, extension) of a key we generated, else None."""
+    match = _KEY_RE.match(key)
+    if match is None or family_of(match["ext"]) is None:
+        return None
+    if f"{family_of(match['ext'])}s" != match["dir"]:
+        return None
+    return match["account"], match["upload"], match["ext"]
+
+
+def to_json(record: MediaRecord, public_base_url: str) -> dict[str, Any]:
+    """The MediaFile object of DESIGN §3.1, field for field."""
+    return {
+        "id": int(record.media_id),
+        "name": record.name,
+        "original_name": record.original_name,
+        "url": f"{public_base_url}/{record.storage_key}",
+        "file_type": record.file_type,
+        "mime_type": record.mime_type,
+        "extension": record.extension,
+        "file_size": int(record.file_size),
+        "formatted_size": formatted_size(int(record.file_size)),
+        "metadata": record.metadata or None,
+        "uploaded_by": record.uploaded_by,
+        "is_active": bool(record.is_active),
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+    }

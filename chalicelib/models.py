@@ -1,0 +1,219 @@
+"""PynamoDB models (DESIGN §4) and the one place that points them at a table.
+
+PynamoDB reads ``Meta.table_name``/``host``/``region`` from the class, so the
+classes carry placeholders and :func:`bind` fills them from the settings on
+first use (STYLE: nothing happens at import).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.connection import Connection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.config import Settings, get_settings
+
+
+class _Meta:
+    table_name = "unbound"
+    region = "us-east-1"
+    host: str | None = None
+    billing_mode = "PAY_PER_REQUEST"
+    max_retry_attempts = 3
+    connect_timeout_seconds = 5
+    read_timeout_seconds = 10
+
+
+class Account(Model):
+    class Meta(_Meta):
+        table_suffix = "accounts"
+
+    account_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    media_limit = NumberAttribute(null=True)
+    media_count = NumberAttribute(default=0)
+    image_count = NumberAttribute(default=0)
+    video_count = NumberAttribute(default=0)
+    bytes_used = NumberAttribute(default=0)
+    next_media_id = NumberAttribute(default=0)
+    created_at = UnicodeAttribute()
+
+
+class KeysByAccount(GlobalSecondaryIndex["ApiKey"]):
+    class Meta:
+        index_name = "by-account"
+        projection = AllProjection()
+
+    account_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class ApiKey(Model):
+    """An API key, stored only as its SHA-256 (the key itself is shown once)."""
+
+    class Meta(_Meta):
+        table_suffix = "api-keys"
+
+    key_hash = UnicodeAttribute(hash_key=True)
+    account_id = UnicodeAttribute()
+    prefix = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    revoked_at = UnicodeAttribute(null=True)
+    by_account = KeysByAccount()
+
+
+class MediaByType(GlobalSecondaryIndex["MediaFile"]):
+    """Newest-first listing of one account's images or videos (``type_key`` = ``{account}#{type}``)."""
+
+    class Meta:
+        index_name = "by-type"
+        projection = AllProjection()
+
+    type_key = UnicodeAttribute(hash_key=True)
+    media_id = NumberAttribute(range_key=True)
+
+
+class MediaFile(Model):
+    class Meta(_Meta):
+        table_suffix = "media"
+
+    account_id = UnicodeAttribute(hash_key=True)
+    media_id = NumberAttribute(range_key=True)
+    type_key = UnicodeAttribute()
+    name = UnicodeAttribute()
+    original_name = UnicodeAttribute()
+    # Lower-cased copies for the case-insensitive search filter.
+    name_lower = UnicodeAttribute()
+    original_lower = UnicodeAttribute()
+    storage_key = UnicodeAttribute()
+    upload_id = UnicodeAttribute()
+    file_type = UnicodeAttribute()
+    mime_type = UnicodeAttribute()
+    extension = UnicodeAttribute()
+    file_size = NumberAttribute()
+    metadata = JSONAttribute(null=True)
+    uploaded_by = UnicodeAttribute()
+    is_active = BooleanAttribute(default=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    by_type = MediaByType()
+
+
+class SessionsByAccount(GlobalSecondaryIndex["UploadSession"]):
+    class Meta:
+        index_name = "by-account"
+        projection = KeysOnlyProjection()
+
+    account_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class UploadSession(Model):
+    """One object's way in: created before the bytes arrive, closed by ingest."""
+
+    class Meta(_Meta):
+        table_suffix = "uploads"
+
+    upload_id = UnicodeAttribute(hash_key=True)
+    account_id = UnicodeAttribute()
+    storage_key = UnicodeAttribute()
+    filename = UnicodeAttribute()
+    name = UnicodeAttribute()
+    extension = UnicodeAttribute()
+    file_type = UnicodeAttribute()
+    declared_size = NumberAttribute(null=True)
+    content_type = UnicodeAttribute(null=True)
+    uploaded_by = UnicodeAttribute()
+    status = UnicodeAttribute()  # pending | completed | rejected
+    media_id = NumberAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    reason_message = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    expires_at = UnicodeAttribute()
+    expires_ttl = TTLAttribute(null=True)
+    by_account = SessionsByAccount()
+
+
+MODELS: tuple[type[Model], ...] = (Account, ApiKey, MediaFile, UploadSession)
+
+_lock = threading.Lock()
+_bound: Settings | None = None
+_connection: Connection | None = None
+
+
+def bind(settings: Settings | None = None) -> Settings:
+    """Point every model at the configured tables (idempotent, thread-safe)."""
+    global _bound, _connection
+    settings = settings or get_settings()
+    if _bound is settings:
+        return settings
+    with _lock:
+        if _bound is not settings:
+            for model in MODELS:
+                meta: Any = model.Meta
+                meta.table_name = settings.table_name(meta.table_suffix)
+                meta.region = settings.region
+                meta.host = settings.dynamodb_endpoint_url
+                model._connection = None
+            _connection = Connection(
+                region=settings.region,
+                host=settings.dynamodb_endpoint_url,
+                max_retry_attempts=_Meta.max_retry_attempts,
+                connect_timeout_seconds=_Meta.connect_timeout_seconds,
+                read_timeout_seconds=_Meta.read_timeout_seconds,
+            )
+            _bound = settings
+    return settings
+
+
+def unbind() -> None:
+    """Forget the binding (tests and the local stack switch endpoints)."""
+    global _bound, _connection
+    with _lock:
+        _bound = None
+        _connection = None
+        for model in MODELS:
+            model._connection = None
+
+
+def transaction() -> TransactWrite:
+    """A TransactWrite on the bound connection."""
+    bind()
+    assert _connection is not None
+    return TransactWrite(connection=_connection)
+
+
+def create_tables() -> list[str]:
+    """Create every missing table and wait for it (bootstrap, local stack, tests)."""
+    bind()
+    created = []
+    for model in MODELS:
+        if not model.exists():
+            model.create_table(wait=True)
+            created.append(model.Meta.table_name)
+        if model is UploadSession:
+            _enable_session_ttl()
+    return created
+
+
+def _enable_session_ttl() -> None:
+    client = UploadSession._get_connection().connection.client
+    table = UploadSession.Meta.table_name
+    status = client.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
+    if status.get("TimeToLiveStatus") in ("ENABLED", "ENABLING"):
+        return
+    client.update_time_to_live(
+        TableName=table,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_ttl"},
+    )
