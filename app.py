@@ -9,10 +9,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from chalice import Chalice, Response
+from chalice import Chalice, Rate, Response
 from chalice.app import Request
 
-from chalicelib import auth, ingest, library
+from chalicelib import auth, ingest, library, reconcile, uploads
 from chalicelib.errors import (
     AdminFileProtected,
     ConfigurationError,
@@ -187,6 +187,35 @@ def rename_media(media_id: str) -> dict[str, Any]:
 def delete_media(media_id: str) -> Response:
     library.delete_media(account_id(), media_id)
     return Response(body="", status_code=204)
+
+
+@view(f"{API}/media/uploads", ["POST"], content_types=JSON_TYPES)
+def start_upload() -> Response:
+    return Response(body=uploads.start_upload(account_id(), json_body()), status_code=201)
+
+
+@view(f"{API}/media/uploads/{{upload_id}}", ["GET"])
+def get_upload(upload_id: str) -> dict[str, Any]:
+    return uploads.get_upload(account_id(), upload_id)
+
+
+@view(f"{API}/media/uploads/{{upload_id}}/complete", ["POST"])
+def complete_upload(upload_id: str) -> Response:
+    media, first = uploads.complete_upload(account_id(), upload_id)
+    return Response(body=media, status_code=201 if first else 200)
+
+
+@app.lambda_function(name="ingest")
+def ingest_objects(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """S3 ObjectCreated notifications on the media prefix (wired by the deploy template:
+    `chalice package` refuses @app.on_s3_event, DESIGN §8)."""
+    results = ingest.ingest_event(event)
+    return {"results": [r.outcome for r in results]}
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="reconcile")
+def reconcile_storage(event: Any) -> dict[str, Any]:
+    return reconcile.reconcile().to_json()
 
 
 def _register_method_not_allowed() -> None:

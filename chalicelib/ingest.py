@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, BinaryIO
+from urllib.parse import unquote_plus
 
 from chalicelib import records, storage
 from chalicelib.config import get_settings
@@ -24,6 +25,7 @@ from chalicelib.errors import (
     MediaError,
     MediaLimitReached,
     PayloadTooLarge,
+    UploadExpired,
     UploadNotReceived,
 )
 from chalicelib.media import (
@@ -45,6 +47,8 @@ from chalicelib.models import Account, MediaFile, UploadSession
 log = logging.getLogger(__name__)
 #: Finished sessions stay readable (GET /uploads/{id}) this long, then expire.
 SESSION_RETENTION = timedelta(days=7)
+#: Clock skew allowed between storage's LastModified and a session's expiry.
+EXPIRY_GRACE = timedelta(seconds=30)
 #: Room for the multipart envelope (boundaries, part headers, the name field).
 FORM_OVERHEAD = 16 * 1024
 
@@ -160,7 +164,7 @@ def upload_direct(
     return result.media
 
 
-def _reject(session: UploadSession, error: MediaError, reason: str) -> IngestResult:
+def reject(session: UploadSession, error: MediaError, reason: str) -> IngestResult:
     """Delete the object and close the session as rejected (both idempotent)."""
     storage.delete_object(session.storage_key)
     records.reject_session(session, reason, error.message)
@@ -183,6 +187,8 @@ def rejection_of(session: UploadSession) -> MediaError:
         account = records.get_account(session.account_id)
         limit = int(account.media_limit) if account and account.media_limit is not None else 0
         return MediaLimitReached(limit, int(account.media_count) if account else 0)
+    if session.reason == "upload_expired":
+        return UploadExpired(session.reason_message)
     message = session.reason_message or "The file was rejected."
     return ContentRejected(session.reason or "rejected", message)
 
@@ -212,7 +218,7 @@ def _record(session: UploadSession, probed: Any, size: int) -> IngestResult:
     try:
         created = records.record_media(media, session)
     except MediaLimitReached as exc:
-        return _reject(session, exc, "media_limit_reached")
+        return reject(session, exc, "media_limit_reached")
     if not created:
         return _settled(session)
     return IngestResult("recorded", media=media, session=session)
@@ -231,6 +237,8 @@ def ingest_session(session: UploadSession) -> IngestResult:
     info = storage.head_object(session.storage_key)
     if info is None:
         raise UploadNotReceived()
+    if info.last_modified is not None and session_expired(session, info.last_modified):
+        return reject(session, UploadExpired("The file arrived after the upload session expired."), "upload_expired")
     limit = get_settings().max_file_size
     try:
         if info.size > limit:
@@ -238,8 +246,20 @@ def ingest_session(session: UploadSession) -> IngestResult:
         reader = storage.RangedReader(session.storage_key, info.size)
         probed = _inspect(reader, info.size, session.file_type)  # type: ignore[arg-type]
     except ContentRejected as exc:
-        return _reject(session, exc, exc.reason)
+        return reject(session, exc, exc.reason)
+    if info.content_type != probed.mime_type:
+        storage.set_content_type(session.storage_key, probed.mime_type)
+    if session.flow == "presigned":
+        # Before recording: a recorded file must never carry the tag the
+        # abandoned-upload lifecycle rule expires.
+        storage.clear_pending_tag(session.storage_key)
     return _record(session, probed, info.size)
+
+
+def session_expired(session: UploadSession, at: datetime | None = None) -> bool:
+    """Whether ``at`` (default: now) is past the session's upload window."""
+    deadline = datetime.strptime(session.expires_at, TIMESTAMP_FORMAT).replace(tzinfo=timezone.utc)
+    return (at or datetime.now(timezone.utc)) > deadline + EXPIRY_GRACE
 
 
 def ingest_object(key: str) -> IngestResult:
@@ -289,3 +309,25 @@ def _too_large_message(limit: int) -> str:
         f"(up to {formatted_size(get_settings().max_file_size)}) start an upload session "
         "with POST /api/v1/media/uploads and send the file straight to storage."
     )
+
+
+def ingest_event(event: dict[str, Any]) -> list[IngestResult]:
+    """Ingest every object of an S3 event notification (ObjectCreated:*).
+
+    Keys arrive URL-encoded (spaces as ``+``); records for another bucket or
+    for keys we never issued are ignored. A ServiceUnavailable propagates so
+    the platform retries the event; repeats are no-ops.
+    """
+    bucket_name = get_settings().bucket
+    results = []
+    for entry in event.get("Records") or []:
+        s3 = entry.get("s3") or {}
+        if not str(entry.get("eventName", "ObjectCreated")).startswith("ObjectCreated"):
+            continue
+        if (s3.get("bucket") or {}).get("name") != bucket_name:
+            log.warning("ingest: ignoring event for another bucket")
+            results.append(IngestResult("ignored"))
+            continue
+        key = unquote_plus((s3.get("object") or {}).get("key", ""))
+        results.append(ingest_object(key))
+    return results

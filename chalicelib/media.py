@@ -22,6 +22,20 @@ EXTENSIONS: dict[str, str] = {
     "flv": "video",
     "webm": "video",
 }
+#: The Content-Type an upload form pins for each extension (the stored object
+#: is corrected to the sniffed type at ingest if the bytes say otherwise).
+MIME_TYPES: dict[str, str] = {
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "gif": "image/gif",
+    "mp4": "video/mp4",
+    "avi": "video/x-msvideo",
+    "mov": "video/quicktime",
+    "wmv": "video/x-ms-wmv",
+    "flv": "video/x-flv",
+    "webm": "video/webm",
+}
 FILE_TYPES = ("image", "video")
 ALLOWED_LIST = ", ".join(EXTENSIONS)
 NAME_MAX = 255

@@ -17,11 +17,13 @@ from pynamodb.attributes import (
     TTLAttribute,
     UnicodeAttribute,
 )
+import pynamodb.connection.base
 from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.aws import new_session
 from chalicelib.config import Settings, get_settings
 
 
@@ -136,6 +138,8 @@ class UploadSession(Model):
     content_type = UnicodeAttribute(null=True)
     uploaded_by = UnicodeAttribute()
     status = UnicodeAttribute()  # pending | completed | rejected
+    flow = UnicodeAttribute(default="direct")  # direct | presigned
+    acknowledged_at = UnicodeAttribute(null=True)  # first successful `complete` answer
     media_id = NumberAttribute(null=True)
     reason = UnicodeAttribute(null=True)
     reason_message = UnicodeAttribute(null=True)
@@ -160,6 +164,9 @@ def bind(settings: Settings | None = None) -> Settings:
         return settings
     with _lock:
         if _bound is not settings:
+            # PynamoDB has no hook for its botocore session; point the name it
+            # calls at ours so every connection shares the parsed service models.
+            pynamodb.connection.base.get_session = new_session  # type: ignore[attr-defined]
             for model in MODELS:
                 meta: Any = model.Meta
                 meta.table_name = settings.table_name(meta.table_suffix)
@@ -195,25 +202,14 @@ def transaction() -> TransactWrite:
 
 
 def create_tables() -> list[str]:
-    """Create every missing table and wait for it (bootstrap, local stack, tests)."""
+    """Create every missing table and wait for it (bootstrap, local stack, tests).
+
+    PynamoDB turns on the TTL of UploadSession.expires_ttl as part of it.
+    """
     bind()
     created = []
     for model in MODELS:
         if not model.exists():
             model.create_table(wait=True)
             created.append(model.Meta.table_name)
-        if model is UploadSession:
-            _enable_session_ttl()
     return created
-
-
-def _enable_session_ttl() -> None:
-    client = UploadSession._get_connection().connection.client
-    table = UploadSession.Meta.table_name
-    status = client.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
-    if status.get("TimeToLiveStatus") in ("ENABLED", "ENABLING"):
-        return
-    client.update_time_to_live(
-        TableName=table,
-        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_ttl"},
-    )

@@ -21,6 +21,7 @@ from pynamodb.exceptions import (
 from pynamodb.expressions.condition import Condition
 
 from chalicelib.errors import MediaLimitReached, ServiceUnavailable
+from chalicelib.media import now_iso
 from chalicelib.models import Account, ApiKey, MediaFile, UploadSession, bind, transaction
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -320,6 +321,21 @@ def reject_session(session: UploadSession, reason: str, message: str) -> bool:
                 UploadSession.reason_message.set(message),
             ],
             condition=UploadSession.status == "pending",
+        )
+    except UpdateError as exc:
+        if _condition_failed(exc):
+            return False
+        raise
+    return True
+
+
+@_translated
+def acknowledge_session(upload_id: str) -> bool:
+    """True exactly once per session: the first ``complete`` that returns the file."""
+    try:
+        UploadSession(upload_id).update(
+            actions=[UploadSession.acknowledged_at.set(now_iso())],
+            condition=UploadSession.upload_id.exists() & UploadSession.acknowledged_at.does_not_exist(),
         )
     except UpdateError as exc:
         if _condition_failed(exc):

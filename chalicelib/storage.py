@@ -12,12 +12,14 @@ import io
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.aws import new_session
 from chalicelib.config import Settings, get_settings
 from chalicelib.errors import ServiceUnavailable
 
@@ -25,17 +27,28 @@ _MISSING = {"404", "NoSuchKey", "NotFound"}
 _lock = threading.Lock()
 
 
+#: Objects arrive through presigned forms tagged with this; ingest removes the
+#: tag before recording the file, and a bucket lifecycle rule expires objects
+#: still tagged (abandoned uploads nobody ingested).
+PENDING_TAG = ("media-upload", "pending")
+PENDING_TAGGING = f"{PENDING_TAG[0]}={PENDING_TAG[1]}"
+PENDING_TAGGING_XML = (
+    "<Tagging><TagSet><Tag><Key>%s</Key><Value>%s</Value></Tag></TagSet></Tagging>" % PENDING_TAG
+)
+
+
 @dataclass(frozen=True)
 class ObjectInfo:
     size: int
     content_type: str | None
     etag: str | None
+    last_modified: datetime | None = None
 
 
 @functools.lru_cache(maxsize=4)
 def _client_for(settings: Settings) -> Any:
     with _lock:  # boto3's default session is not thread-safe while building clients
-        return boto3.session.Session().client(
+        return boto3.session.Session(botocore_session=new_session()).client(
             "s3",
             region_name=settings.region,
             endpoint_url=settings.s3_endpoint_url,
@@ -97,6 +110,7 @@ def head_object(key: str) -> ObjectInfo | None:
         size=int(head["ContentLength"]),
         content_type=head.get("ContentType"),
         etag=head.get("ETag"),
+        last_modified=head.get("LastModified"),
     )
 
 
@@ -125,32 +139,173 @@ def delete_object(key: str) -> None:
         raise _unavailable(exc) from exc
 
 
-def list_objects(prefix: str = "media/") -> Iterator[tuple[str, int]]:
-    """(key, size) of every object under ``prefix``."""
+def list_objects(prefix: str = "media/") -> Iterator[tuple[str, ObjectInfo]]:
+    """(key, ObjectInfo) of every object under ``prefix``."""
     try:
         pages = client().get_paginator("list_objects_v2").paginate(Bucket=bucket(), Prefix=prefix)
         for page in pages:
             for item in page.get("Contents", []):
-                yield item["Key"], int(item["Size"])
+                yield item["Key"], ObjectInfo(
+                    size=int(item["Size"]),
+                    content_type=None,
+                    etag=item.get("ETag"),
+                    last_modified=item.get("LastModified"),
+                )
+    except (ClientError, BotoCoreError) as exc:
+        raise _unavailable(exc) from exc
+
+
+def clear_pending_tag(key: str) -> None:
+    """Remove the abandoned-upload tag, so the lifecycle rule never expires a recorded file."""
+    try:
+        client().delete_object_tagging(Bucket=bucket(), Key=key)
+    except (ClientError, BotoCoreError) as exc:
+        raise _unavailable(exc) from exc
+
+
+def set_content_type(key: str, content_type: str) -> None:
+    """Rewrite the object's Content-Type in place (server-side copy, no bytes through us)."""
+    try:
+        client().copy_object(
+            Bucket=bucket(),
+            Key=key,
+            CopySource={"Bucket": bucket(), "Key": key},
+            ContentType=content_type,
+            MetadataDirective="REPLACE",
+            TaggingDirective="COPY",
+        )
+    except (ClientError, BotoCoreError) as exc:
+        raise _unavailable(exc) from exc
+
+
+@dataclass(frozen=True)
+class PresignedUpload:
+    method: str
+    url: str
+    fields: dict[str, str] | None = None
+    headers: dict[str, str] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"method": self.method, "url": self.url}
+        if self.fields is not None:
+            body["fields"] = self.fields
+        if self.headers is not None:
+            body["headers"] = self.headers
+        return body
+
+
+def presign_upload(key: str, content_type: str, size: int, max_size: int, expires: int) -> PresignedUpload:
+    """A SigV4 form (POST) or URL (PUT) that lets a client store exactly this object.
+
+    POST: the policy pins the exact key, the Content-Type, the pending tag and
+    ``content-length-range`` 1..max_size. PUT (backends without POST policies):
+    Content-Type, Content-Length and the tag are signed headers.
+    """
+    settings = get_settings()
+    try:
+        if settings.presign_method == "put":
+            url = client().generate_presigned_url(
+                "put_object",
+                Params={
+                    "Bucket": bucket(),
+                    "Key": key,
+                    "ContentType": content_type,
+                    "ContentLength": size,
+                    "Tagging": PENDING_TAGGING,
+                },
+                ExpiresIn=expires,
+                HttpMethod="PUT",
+            )
+            headers = {
+                "Content-Type": content_type,
+                "Content-Length": str(size),
+                "x-amz-tagging": PENDING_TAGGING,
+            }
+            return PresignedUpload("PUT", url, headers=headers)
+        form = client().generate_presigned_post(
+            Bucket=bucket(),
+            Key=key,
+            Fields={"Content-Type": content_type, "tagging": PENDING_TAGGING_XML},
+            Conditions=[
+                {"Content-Type": content_type},
+                {"tagging": PENDING_TAGGING_XML},
+                ["content-length-range", 1, max_size],
+            ],
+            ExpiresIn=expires,
+        )
+    except (ClientError, BotoCoreError) as exc:
+        raise _unavailable(exc) from exc
+    return PresignedUpload("POST", form["url"], fields=dict(form["fields"]))
+
+
+def bucket_cors_rules(origins: tuple[str, ...]) -> list[dict[str, Any]]:
+    """CORS for browser uploads straight to the bucket (ETag exposed for clients)."""
+    return [
+        {
+            "AllowedOrigins": list(origins),
+            "AllowedMethods": ["GET", "HEAD", "POST", "PUT"],
+            "AllowedHeaders": ["*"],
+            "ExposeHeaders": ["ETag"],
+            "MaxAgeSeconds": 3000,
+        }
+    ]
+
+
+def bucket_lifecycle_rules(abandoned_after_days: int = 2) -> list[dict[str, Any]]:
+    """Expire objects still tagged pending (abandoned uploads) and stale multipart parts."""
+    return [
+        {
+            "ID": "expire-abandoned-uploads",
+            "Status": "Enabled",
+            "Filter": {"And": {"Prefix": "media/", "Tags": [{"Key": PENDING_TAG[0], "Value": PENDING_TAG[1]}]}},
+            "Expiration": {"Days": abandoned_after_days},
+        },
+        {
+            "ID": "abort-incomplete-multipart-uploads",
+            "Status": "Enabled",
+            "Filter": {"Prefix": ""},
+            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+        },
+    ]
+
+
+def configure_bucket() -> None:
+    """Create the bucket if needed and apply CORS and lifecycle (idempotent; ops and local stack)."""
+    settings = get_settings()
+    s3 = client()
+    try:
+        try:
+            s3.head_bucket(Bucket=bucket())
+        except ClientError as exc:
+            if not _is_missing(exc):
+                raise
+            create: dict[str, Any] = {"Bucket": bucket()}
+            if settings.region != "us-east-1":
+                create["CreateBucketConfiguration"] = {"LocationConstraint": settings.region}
+            s3.create_bucket(**create)
+        s3.put_bucket_cors(Bucket=bucket(), CORSConfiguration={"CORSRules": bucket_cors_rules(settings.cors_origins)})
+        s3.put_bucket_lifecycle_configuration(
+            Bucket=bucket(), LifecycleConfiguration={"Rules": bucket_lifecycle_rules()}
+        )
     except (ClientError, BotoCoreError) as exc:
         raise _unavailable(exc) from exc
 
 
 class RangedReader(io.RawIOBase):
-    """A seekable, read-only view of an object that fetches blocks with ranged GETs.
+    """A seekable, read-only view of an object: every read is one ranged GET.
 
-    The probe reads a header here, a trailer there; only those blocks travel.
-    ``bytes_fetched`` tells how much was read from storage.
+    No read-ahead and no cache here: the probe sizes and caches its own
+    reads, so exactly the bytes it asks for travel. ``bytes_fetched`` and
+    ``requests`` tell what it cost.
     """
 
-    def __init__(self, key: str, size: int, block_size: int = 64 * 1024) -> None:
+    def __init__(self, key: str, size: int) -> None:
         super().__init__()
         self.key = key
         self.size = size
-        self.block_size = block_size
         self.bytes_fetched = 0
+        self.requests = 0
         self._pos = 0
-        self._blocks: dict[int, bytes] = {}
 
     def readable(self) -> bool:
         return True
@@ -166,35 +321,18 @@ class RangedReader(io.RawIOBase):
         self._pos = max(0, base + offset)
         return self._pos
 
-    def _block(self, index: int) -> bytes:
-        block = self._blocks.get(index)
-        if block is None:
-            block = read_range(self.key, index * self.block_size, self.block_size)
-            self.bytes_fetched += len(block)
-            if len(self._blocks) >= 64:  # bound memory: at most 64 blocks cached
-                self._blocks.pop(next(iter(self._blocks)))
-            self._blocks[index] = block
-        return block
+    def read(self, size: int = -1) -> bytes:
+        remaining = max(0, self.size - self._pos)
+        want = remaining if size is None or size < 0 else min(size, remaining)
+        if want == 0:
+            return b""
+        data = read_range(self.key, self._pos, want)
+        self.requests += 1
+        self.bytes_fetched += len(data)
+        self._pos += len(data)
+        return data
 
     def readinto(self, buffer: Any) -> int:
-        want = min(len(buffer), max(0, self.size - self._pos))
-        if want == 0:
-            return 0
-        view = memoryview(buffer)
-        done = 0
-        while done < want:
-            index, offset = divmod(self._pos, self.block_size)
-            chunk = self._block(index)[offset : offset + want - done]
-            if not chunk:
-                break
-            view[done : done + len(chunk)] = chunk
-            done += len(chunk)
-            self._pos += len(chunk)
-        return done
-
-    def read(self, size: int = -1) -> bytes:
-        if size is None or size < 0:
-            size = max(0, self.size - self._pos)
-        buffer = bytearray(size)
-        count = self.readinto(buffer)
-        return bytes(buffer[:count])
+        data = self.read(len(buffer))
+        memoryview(buffer)[: len(data)] = data
+        return len(data)
