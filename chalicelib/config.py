@@ -36,7 +36,7 @@ class Settings:
     s3_addressing_style: str
     max_file_size: int
     direct_upload_max_bytes: int
-    cursor_secret: bytes
+    cursor_secret: bytes | None  # checked where cursors are signed (ops commands need none)
     key_cache_seconds: int
     upload_expires_seconds: int
     presign_method: str
@@ -78,8 +78,8 @@ def get_settings() -> Settings:
     if bucket is None:
         raise ConfigurationError("MEDIA_BUCKET is not set.")
     secret = _optional("MEDIA_CURSOR_SECRET")
-    if secret is None or len(secret) < 16:
-        raise ConfigurationError("MEDIA_CURSOR_SECRET must be set (16+ characters).")
+    if secret is not None and len(secret) < 16:
+        raise ConfigurationError("MEDIA_CURSOR_SECRET must be 16 characters or more.")
     public_base = _optional("MEDIA_PUBLIC_BASE_URL") or f"https://{bucket}.s3.{region}.amazonaws.com"
     max_file = _int("MEDIA_MAX_FILE_SIZE", MAX_FILE_SIZE, 1, MAX_FILE_SIZE)
     presign = (_optional("MEDIA_PRESIGN_METHOD") or "post").lower()
@@ -101,7 +101,7 @@ def get_settings() -> Settings:
         direct_upload_max_bytes=_int(
             "MEDIA_DIRECT_UPLOAD_MAX_BYTES", min(DEFAULT_DIRECT_UPLOAD_MAX, max_file), 1, max_file
         ),
-        cursor_secret=secret.encode(),
+        cursor_secret=secret.encode() if secret else None,
         key_cache_seconds=_int("MEDIA_KEY_CACHE_SECONDS", 30, 0, MAX_KEY_CACHE_SECONDS),
         upload_expires_seconds=_int("MEDIA_UPLOAD_EXPIRES_SECONDS", MAX_UPLOAD_EXPIRES, 60, MAX_UPLOAD_EXPIRES),
         presign_method=presign,

@@ -24,6 +24,7 @@ from chalicelib.errors import (
     InvalidInput,
     MediaError,
     MediaLimitReached,
+    MediaNotFound,
     PayloadTooLarge,
     UploadExpired,
     UploadNotReceived,
@@ -67,7 +68,7 @@ def check_limit(account_id: str) -> Account:
     """Refuse early (403) when the plan is already full; the transaction re-checks."""
     account = records.get_account(account_id)
     if account is None:
-        raise MediaLimitReached(0, 0)
+        raise MediaNotFound(f"Account {account_id!r} not found.")
     if account.media_limit is not None and account.media_count >= account.media_limit:
         raise MediaLimitReached(int(account.media_limit), int(account.media_count))
     return account

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from chalicelib.config import get_settings
-from chalicelib.errors import InvalidInput
+from chalicelib.errors import ConfigurationError, InvalidInput
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,8 @@ def _unb64(text: str) -> bytes:
 
 def _mac(account_id: str, payload: bytes) -> bytes:
     key = get_settings().cursor_secret
+    if key is None:
+        raise ConfigurationError("MEDIA_CURSOR_SECRET is not set: cursors cannot be signed.")
     return hmac.new(key, account_id.encode() + b"\x00" + payload, hashlib.sha256).digest()[:16]
 
 
