@@ -1,0 +1,10 @@
+"""Operations tooling that is never deployed: the local stack and admin helpers.
+
+- ``ops.moto_server.EmbeddedMotoServer``: moto (S3 + DynamoDB) in-process, with
+  DynamoDB requests serialised like the real service executes them.
+- ``ops.local_stack``: environment, data directory, demo account, ``LocalStack``.
+- ``ops.snapshot``: persistence of the in-memory moto state under ``.data/``.
+- ``ops.events``: S3 ObjectCreated events (via a local SQS queue) to the ingest handler.
+- ``ops.dev_server``: the API on chalice's local server (``manage.py serve``).
+- ``ops.targets``: which backend a ``manage.py`` command acts on.
+"""

@@ -1,0 +1,199 @@
+"""``manage.py serve``: the API on chalice's local server, over the local stack.
+
+One process: moto (S3, DynamoDB, SQS) in a thread, the chalice app on
+``LocalDevServer`` (threaded), the snapshotter and the S3 event pump. SIGINT
+and SIGTERM stop it cleanly: API first, then the final snapshot, then moto.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from chalice.config import Config
+from chalice.local import (
+    ChaliceRequestHandler,
+    ForbiddenError,
+    LambdaContext,
+    LocalChalice,
+    LocalDevServer,
+    ThreadedHTTPServer,
+)
+
+from ops import local_stack
+
+HOST = "127.0.0.1"
+APP_NAME = "media-api"
+
+
+class ApiRequestHandler(ChaliceRequestHandler):
+    """chalice's handler, answering unmatched routes with our 404 JSON.
+
+    The local gateway raises ForbiddenError "Missing Authentication Token" when
+    no route matches (mirroring API Gateway); the app has no chalice
+    authorizers, so a ForbiddenError here always means "no such route".
+    """
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        sys.stderr.write(f"{self.address_string()} - {format % args}\n")
+
+    def _send_error_response(self, error: Any) -> None:
+        if isinstance(error, ForbiddenError):
+            path = self.path.split("?", 1)[0]
+            body = {"message": f"No route matches {self.command} {path}.", "code": "not_found"}
+            headers = dict(error.headers)
+            headers.pop("x-amzn-ErrorType", None)
+            headers["Content-Type"] = "application/json"
+            self._send_http_response(404, headers, json.dumps(body))
+            return
+        super()._send_error_response(error)
+
+
+class ApiHTTPServer(ThreadedHTTPServer):
+    """chalice's threaded server with a real listen backlog: socketserver's
+    default of 5 resets connections when a client opens more at once."""
+
+    request_queue_size = 128
+
+
+def _use_threaded_requests(app: Any) -> None:
+    """Keep ``app.current_request`` per thread, as ``chalice local`` does
+    (chalice.local.create_local_server swaps the class the same way)."""
+    if not isinstance(app, LocalChalice):
+        app.__class__ = type("LocalMediaApp", (LocalChalice, type(app)), {})
+
+
+def _disk_config() -> dict[str, Any]:
+    """.chalice/config.json if present (another engineer owns it; it may be absent)."""
+    try:
+        loaded = json.loads((local_stack.ROOT / ".chalice" / "config.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def create_api_server(app: Any, host: str, port: int) -> LocalDevServer:
+    """A LocalDevServer for the app (port 0 picks a free one), configured like `chalice local`."""
+    _use_threaded_requests(app)
+    config = Config(
+        chalice_stage="dev",
+        user_provided_params={"chalice_app": app, "app_name": APP_NAME, "project_dir": str(local_stack.ROOT)},
+        config_from_disk=_disk_config(),
+    )
+    server = LocalDevServer(app, config, host, port, handler_cls=ApiRequestHandler, server_cls=ApiHTTPServer)
+    server.port = server.server.server_address[1]
+    return server
+
+
+def _lambda_handler(app: Any, name: str) -> Callable[[dict[str, Any]], Any] | None:
+    """The app's pure Lambda function ``name`` as an event handler (None if absent),
+    so local S3 events run the same entry point as on AWS."""
+    function = app.handler_map.get(name)
+    if function is None:
+        return None
+
+    def handle(event: dict[str, Any]) -> Any:
+        context = LambdaContext(function_name=name, memory_size=512, max_runtime_ms=60_000)
+        return function(event, context)
+
+    return handle
+
+
+def _moto_port(api_port: int) -> int:
+    """api_port + 1 when free, so file URLs stay the same from one run to the next."""
+    candidate = api_port + 1
+    if 0 < candidate < 65536:
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
+            try:
+                probe.bind((HOST, candidate))
+                return candidate
+            except OSError:
+                pass
+    return 0
+
+
+def _banner(api_url: str, stack: local_stack.LocalStack, seconds: float) -> str:
+    key = stack.demo_key
+    restored = stack.restored
+    return "\n".join(
+        [
+            f"Media API (local stack) ready in {seconds:.1f} s",
+            f"  API        {api_url}/api/v1/media",
+            f"  Storage    {stack.moto_url} (embedded moto: S3 + DynamoDB)",
+            f"  Data       {stack.data} ({restored.get('items', 0)} items, "
+            f"{restored.get('objects', 0)} files restored)",
+            f"  Demo key   {key}",
+            "",
+            "Try:",
+            f"  curl -H 'X-Api-Key: {key}' {api_url}/api/v1/media",
+            f"  curl -H 'X-Api-Key: {key}' -F file=@photo.png {api_url}/api/v1/media",
+            "",
+            "In another terminal, `.venv/bin/python manage.py --help` acts on this stack.",
+            "Ctrl-C stops it; the data stays for the next start.",
+            "",
+        ]
+    )
+
+
+def serve(port: int, data: Path | None = None) -> int:
+    """Run the local stack and the API until SIGINT/SIGTERM; returns the exit code."""
+    started = time.monotonic()
+    data = data or local_stack.data_dir()
+    running = local_stack.find_running_stack(data)
+    if running is not None:
+        print(
+            f"Error: a local stack (pid {running['pid']}) already runs on this data directory "
+            f"at {running.get('api_url')}; stop it first.",
+            file=sys.stderr,
+        )
+        return 2
+    # Our own and the app's INFO lines; botocore/pynamodb chatter only from WARNING up.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("ops").setLevel(logging.INFO)
+    from app import app  # the checkout root is on sys.path: manage.py lives there
+
+    try:
+        server = create_api_server(app, HOST, port)  # bind first: a busy port fails fast
+    except OSError as exc:
+        print(f"Error: cannot listen on {HOST}:{port} ({exc.strerror}); set PORT or --port.", file=sys.stderr)
+        return 1
+    # Handlers first: a Ctrl-C while the stack starts still ends in a clean stop.
+    stopping = threading.Event()
+
+    def request_stop(signum: int, frame: Any) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    stack = local_stack.LocalStack(
+        data, moto_port=_moto_port(server.port), event_handler=_lambda_handler(app, "ingest")
+    )
+    try:
+        stack.start()
+    except BaseException:
+        server.server.server_close()
+        raise
+    api_url = f"http://{HOST}:{server.port}"
+    stack.write_stack_file(api_url)
+    thread = threading.Thread(target=server.server.serve_forever, name="api", daemon=True)
+    thread.start()
+    print(_banner(api_url, stack, time.monotonic() - started), flush=True)
+    try:
+        while not stopping.wait(0.5):
+            pass
+    finally:
+        print("Stopping: saving the data...", file=sys.stderr, flush=True)
+        server.shutdown()
+        server.server.server_close()
+        thread.join(timeout=10)
+        stack.stop()
+    return 0

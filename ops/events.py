@@ -1,0 +1,130 @@
+"""S3 ObjectCreated events for the local stack (DESIGN §7).
+
+On AWS the bucket notifies the ingest Lambda. moto cannot run Lambda targets
+without Docker, but it does deliver real S3 event bodies to SQS (DESIGN §8),
+so the bucket notifies a local queue and a thread hands each event body to
+the ingest handler (the app's ``ingest`` Lambda function under ``serve``).
+A presigned upload is thus recorded without ``complete``, as in production.
+A failing event is delivered again, like Lambda's async retries, then dropped
+(the reconciler converges what is left).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from ops.snapshot import local_session
+
+log = logging.getLogger("ops.events")
+#: Like S3 on AWS, events arrive a little after the write. The delay also lets
+#: a direct upload (which records the file itself right after its PUT) finish
+#: first, so its event finds the file done instead of racing it for an id.
+EVENT_DELAY_SECONDS = 2
+#: A failed event comes back after this many seconds, at most MAX_ATTEMPTS times.
+RETRY_AFTER_SECONDS = 5
+MAX_ATTEMPTS = 3
+EventHandler = Callable[[dict[str, Any]], Any]
+
+
+class S3EventPump:
+    """Delivers the bucket's ObjectCreated event bodies to ``handle(event)``."""
+
+    def __init__(
+        self,
+        endpoint_url: str,
+        bucket: str,
+        queue_name: str,
+        handle: EventHandler,
+        session: boto3.session.Session | None = None,
+    ) -> None:
+        session = session or local_session()
+        self._sqs = session.client("sqs", endpoint_url=endpoint_url)
+        self._s3 = session.client(
+            "s3", endpoint_url=endpoint_url, config=Config(s3={"addressing_style": "path"})
+        )
+        self._bucket = bucket
+        self._queue_name = queue_name
+        self._handle = handle
+        self._queue_url: str | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Create the queue, point the bucket's notifications at it, start polling."""
+        self._queue_url = self._sqs.create_queue(
+            QueueName=self._queue_name,
+            Attributes={
+                "DelaySeconds": str(EVENT_DELAY_SECONDS),
+                "VisibilityTimeout": str(RETRY_AFTER_SECONDS),
+            },
+        )["QueueUrl"]
+        arn = self._sqs.get_queue_attributes(QueueUrl=self._queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        self._s3.put_bucket_notification_configuration(
+            Bucket=self._bucket,
+            NotificationConfiguration={
+                "QueueConfigurations": [
+                    {
+                        "QueueArn": arn,
+                        "Events": ["s3:ObjectCreated:*"],
+                        "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "media/"}]}},
+                    }
+                ]
+            },
+        )
+        self._thread = threading.Thread(target=self._run, name="s3-events", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.poll()
+            except Exception:  # the server may be stopping; keep the thread alive otherwise
+                if not self._stop.wait(1):
+                    log.exception("S3 event polling failed; retrying")
+
+    def poll(self) -> int:
+        """Receive and handle one batch; returns how many events were handled."""
+        response = self._sqs.receive_message(
+            QueueUrl=self._queue_url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=1,
+            MessageSystemAttributeNames=["ApproximateReceiveCount"],
+        )
+        handled = 0
+        for message in response.get("Messages", []):
+            event = _event_of(message["Body"])
+            attempt = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
+            if event is not None:
+                try:
+                    self._handle(event)
+                    handled += 1
+                except Exception:
+                    if attempt < MAX_ATTEMPTS:
+                        log.warning("S3 event failed (attempt %d); retrying in %d s", attempt, RETRY_AFTER_SECONDS)
+                        continue  # not deleted: the queue delivers it again
+                    log.exception("S3 event failed %d times; dropped", attempt)
+            self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return handled
+
+
+def _event_of(body: str) -> dict[str, Any] | None:
+    """The S3 event in a queue message; None for S3's TestEvent and non-JSON bodies."""
+    try:
+        event = json.loads(body)
+    except ValueError:
+        return None
+    return event if isinstance(event, dict) and event.get("Records") else None

@@ -1,0 +1,168 @@
+"""moto (S3 + DynamoDB + SQS) as an HTTP server inside this process.
+
+Like ``moto.server.ThreadedMotoServer``, plus two things the local stack and
+the tests rely on:
+
+- DynamoDB requests are executed one at a time. Real DynamoDB applies each
+  request and transaction atomically; moto does not lock, so two concurrent
+  ``TransactWriteItems`` could both pass the plan-limit condition on the
+  account counter. Serialising them restores the guarantee the code is
+  written against (DESIGN §3.4).
+- Every request that may change state bumps a counter, so the snapshotter can
+  tell "nothing changed" without scanning anything.
+
+moto keeps its state in process-global backends: run one embedded server per
+process at a time. ``start()`` resets that state unless told otherwise.
+"""
+
+from __future__ import annotations
+
+import threading
+import urllib.request
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+#: DynamoDB actions that never change state (X-Amz-Target ``DynamoDB_20120810.<Action>``).
+_DYNAMODB_READS = frozenset(
+    {
+        "BatchGetItem",
+        "DescribeContinuousBackups",
+        "DescribeTable",
+        "DescribeTimeToLive",
+        "GetItem",
+        "ListTables",
+        "ListTagsOfResource",
+        "Query",
+        "Scan",
+        "TransactGetItems",
+    }
+)
+_HTTP_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+StartResponse = Callable[..., Any]
+
+
+class _SerialisedApp:
+    """WSGI wrapper: one DynamoDB request at a time, and a count of writes."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self._app = app
+        self._dynamodb_lock = threading.Lock()
+        self._count_lock = threading.Lock()
+        self.mutations = 0
+
+    def _mutated(self) -> None:
+        with self._count_lock:
+            self.mutations += 1
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if target.startswith("DynamoDB_"):
+            with self._dynamodb_lock:
+                result = self._app(environ, start_response)
+                # Materialise the body under the lock: a lazy WSGI body could
+                # still be executing the request after we let go.
+                try:
+                    body = [b"".join(result)]
+                finally:
+                    close = getattr(result, "close", None)
+                    if close is not None:
+                        close()
+            if target.rsplit(".", 1)[-1] not in _DYNAMODB_READS:
+                self._mutated()
+            return body
+        result = self._app(environ, start_response)
+        # The count moves after the request ran, so a snapshot that started
+        # before this write finished is always followed by another one. SQS
+        # (the local event queue, polled all the time) is not persisted.
+        if environ.get("REQUEST_METHOD", "GET") not in _HTTP_READS and not target.startswith("AmazonSQS"):
+            self._mutated()
+        return result
+
+
+def _quiet_handler() -> type:
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    class QuietHandler(MotoRequestHandler):
+        """The API logs its own requests; a line per S3/DynamoDB call is noise."""
+
+        def log_request(self, code: Any = "-", size: Any = "-") -> None:
+            pass
+
+    return QuietHandler
+
+
+class EmbeddedMotoServer:
+    """moto on ``http://127.0.0.1:<port>`` in a daemon thread.
+
+    >>> server = EmbeddedMotoServer(port=0)
+    >>> url = server.start()          # e.g. http://127.0.0.1:41234
+    >>> ...                           # point MEDIA_*_ENDPOINT_URL at url
+    >>> server.stop()
+    """
+
+    def __init__(self, port: int = 0, host: str = "127.0.0.1", *, verbose: bool = False) -> None:
+        self._host = host
+        self._port = port
+        self._verbose = verbose
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self._app: _SerialisedApp | None = None
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("The moto server is not running: call start() first.")
+        return f"http://{self._host}:{self._server.server_port}"
+
+    @property
+    def mutations(self) -> int:
+        """How many requests that may have changed state were served so far."""
+        return self._app.mutations if self._app is not None else 0
+
+    def start(self, *, reset: bool = True) -> str:
+        """Start serving and return the base URL; ``reset`` empties moto's global state."""
+        if self._server is not None:
+            return self.url
+        # Imported here: moto's server pulls in Flask and every backend index,
+        # and nothing may happen at import (STYLE 4).
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+        self._app = _SerialisedApp(DomainDispatcherApplication(create_backend_app))
+        handler = None if self._verbose else _quiet_handler()
+        kwargs: dict[str, Any] = {"request_handler": handler} if handler else {}
+        self._server = make_server(self._host, self._port, self._app, threaded=True, **kwargs)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="embedded-moto", daemon=True
+        )
+        self._thread.start()
+        if reset:
+            self.reset()
+        return self.url
+
+    def reset(self) -> None:
+        """Forget every bucket, table and queue (moto's own reset endpoint)."""
+        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST", data=b"")
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # local: never via a proxy
+        with opener.open(request, timeout=10):
+            pass
+        assert self._app is not None
+        self._app.mutations = 0
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join(timeout=10)
+
+    def __enter__(self) -> EmbeddedMotoServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
