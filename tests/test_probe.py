@@ -22,6 +22,7 @@ from PIL import Image
 
 from chalicelib import probe
 from chalicelib.errors import ContentRejected
+from tests.media_samples import boxes, moov_at_end
 
 FIXTURES = Path(__file__).parent / "fixtures"
 KIB, MIB = 1024, 1024 * 1024
@@ -85,16 +86,6 @@ def rejected(data: bytes, family: str, **kwargs: int) -> ContentRejected:
     with pytest.raises(ContentRejected) as info:
         run(data, family, **kwargs)
     return info.value
-
-
-def boxes(data: bytes) -> dict[bytes, bytes]:
-    """Top-level ISO-BMFF boxes of a small fixture, by type (last one wins)."""
-    found, offset = {}, 0
-    while offset < len(data):
-        size, kind = struct.unpack(">I4s", data[offset : offset + 8])
-        found[kind] = data[offset : offset + size]
-        offset += size
-    return found
 
 
 def png(width: int, height: int, idat: bytes = b"") -> bytes:
@@ -270,13 +261,6 @@ def test_jpeg_with_a_few_padding_bytes_after_eoi_is_accepted() -> None:
 
 
 # --- videos -----------------------------------------------------------------
-
-def moov_at_end(name: str, junk: bytes) -> bytes:
-    """The fixture's boxes with ``junk`` (a big box) inserted before ``moov``."""
-    parts = boxes(fixture(name))
-    head = b"".join(body for kind, body in parts.items() if kind != b"moov")
-    return head + junk + parts[b"moov"]
-
 
 @pytest.mark.parametrize(
     ("name", "header"),

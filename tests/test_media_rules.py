@@ -1,0 +1,218 @@
+"""Unit tests of chalicelib/media.py against DESIGN §3.1, §3.2 and §5: sizes, types,
+names, storage keys and the MediaFile JSON shape."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from types import SimpleNamespace
+
+import pytest
+
+from chalicelib import media
+
+# -- formatted_size (§3.1: 1024-based, B/KB/MB/GB, at most 2 decimals, zeros dropped) --------
+
+
+@pytest.mark.parametrize(
+    ("size", "text"),
+    [
+        (204800, "200 KB"),  # the contract's own examples
+        (1536000, "1.46 MB"),
+        (0, "0 B"),
+        (1, "1 B"),
+        (1023, "1023 B"),
+        (1024, "1 KB"),
+        (1536, "1.5 KB"),
+        (1126, "1.1 KB"),  # 1.0996 -> 1.1, trailing zero dropped
+        (10 * 1024 + 10, "10.01 KB"),
+        (1048576, "1 MB"),
+        (52_428_800, "50 MB"),  # the 50 MB cap of §3.2
+        (4 * 1024 * 1024, "4 MB"),
+        (1073741824, "1 GB"),
+        (1610612736, "1.5 GB"),
+        (3 * 1024**4, "3072 GB"),  # GB is the largest unit
+    ],
+)
+def test_formatted_size_examples(size: int, text: str) -> None:
+    assert media.formatted_size(size) == text
+
+
+def test_formatted_size_never_shows_more_than_two_decimals_or_trailing_zeros() -> None:
+    pattern = re.compile(r"^(0|[1-9]\d*)(\.\d?[1-9])? (B|KB|MB|GB)$")
+    for size in [*range(0, 5000, 7), *range(1_000_000, 60_000_000, 999_983)]:
+        text = media.formatted_size(size)
+        assert pattern.match(text), (size, text)
+
+
+# -- allowed types (§3.2) ---------------------------------------------------------------------
+
+
+def test_allowed_extensions_are_exactly_the_contracts() -> None:
+    assert {e: media.family_of(e) for e in ("jpg", "jpeg", "png", "gif")} == dict.fromkeys(
+        ("jpg", "jpeg", "png", "gif"), "image"
+    )
+    assert {e: media.family_of(e) for e in ("mp4", "avi", "mov", "wmv", "flv", "webm")} == dict.fromkeys(
+        ("mp4", "avi", "mov", "wmv", "flv", "webm"), "video"
+    )
+    assert set(media.EXTENSIONS) == {"jpg", "jpeg", "png", "gif", "mp4", "avi", "mov", "wmv", "flv", "webm"}
+
+
+@pytest.mark.parametrize("extension", ["", "svg", "webp", "txt", "html", "php", "exe", "heic", "mkv", "JPG"])
+def test_other_extensions_have_no_family(extension: str) -> None:
+    assert media.family_of(extension) is None
+
+
+@pytest.mark.parametrize(
+    ("filename", "extension"),
+    [
+        ("photo.JPG", "jpg"),
+        ("clip.Mp4", "mp4"),
+        ("archive.tar.gz", "gz"),
+        ("noextension", ""),
+        ("dir.d/noextension", ""),
+        ("a.b/c.png", "png"),
+    ],
+)
+def test_extension_is_lower_case_without_the_dot(filename: str, extension: str) -> None:
+    assert media.extension_of(filename) == extension
+
+
+# -- names -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("filename", "cleaned"),
+    [
+        ("hero-product-v2.jpg", "hero-product-v2.jpg"),
+        ("../../etc/passwd.png", "passwd.png"),
+        ("..\\..\\windows\\evil.png", "evil.png"),
+        ("C:\\Users\\me\\pic.jpg", "pic.jpg"),
+        ("a\x00b.png", "ab.png"),
+        ("photo\u202egnp.png", "photognp.png"),
+        ("x\u2066y\u2069.png", "xy.png"),
+        ("tab\tname.png", "tabname.png"),
+        ("  spaced.png  ", "spaced.png"),
+        ("e\u0301te\u0301.png", "\u00e9t\u00e9.png"),  # NFC
+        ("", "file"),
+        ("...", "file"),
+    ],
+)
+def test_clean_original_name(filename: str, cleaned: str) -> None:
+    assert media.clean_original_name(filename) == cleaned
+
+
+def test_clean_original_name_shortens_long_names_keeping_the_extension() -> None:
+    cleaned = media.clean_original_name("a" * 400 + ".jpeg")
+    assert len(cleaned) == media.NAME_MAX == 255
+    assert cleaned.endswith(".jpeg")
+
+
+@pytest.mark.parametrize("name", ["Product Hero Image", "x", "n" * 255, "  " + "n" * 255 + "  ", "Café ☕ 2026", "50% off"])
+def test_valid_names(name: str) -> None:
+    assert media.name_errors(name) == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["", "   ", "\t\n", "n" * 256, "a\x00b", "bell\x07", "line\nbreak", "rtl\u202eoverride", "\u2066isolate", 12, None, ["a"], True],
+)
+def test_invalid_names(name: object) -> None:
+    errors = media.name_errors(name)
+    assert errors and all(isinstance(e, str) and e for e in errors)
+
+
+# -- storage keys (§5) -------------------------------------------------------------------------
+
+KEY = re.compile(r"^media/(?P<account>[^/]+)/(?P<dir>images|videos)/(?P<ts>\d+)_(?P<random>[A-Za-z0-9]+)\.(?P<ext>[a-z0-9]+)$")
+
+
+@pytest.mark.parametrize(("family", "folder", "extension"), [("image", "images", "png"), ("video", "videos", "mp4")])
+def test_storage_key_layout(family: str, folder: str, extension: str) -> None:
+    upload_id = media.new_upload_id()
+    key = media.storage_key("acc123", family, upload_id, extension)
+    match = KEY.match(key)
+    assert match, key
+    assert (match["account"], match["dir"], match["random"], match["ext"]) == ("acc123", folder, upload_id, extension)
+    assert media.parse_key(key) == ("acc123", upload_id, extension)
+
+
+def test_upload_ids_are_random_and_unguessable() -> None:
+    ids = {media.new_upload_id() for _ in range(200)}
+    assert len(ids) == 200
+    assert all(re.fullmatch(r"[a-f0-9]{32}", i) for i in ids)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "media/acc1/videos/1700000000_" + "a" * 32 + ".png",  # folder does not match the family
+        "media/acc1/images/1700000000_" + "a" * 32 + ".svg",  # extension not allowed
+        "media/acc1/images/1700000000_" + "a" * 31 + ".png",  # not one of our upload ids
+        "media/../images/1700000000_" + "a" * 32 + ".png",
+        "other/acc1/images/1700000000_" + "a" * 32 + ".png",
+        "media/acc1/images/1700000000_" + "a" * 32 + ".png/extra",
+        "media/acc1/images/" + "a" * 32 + ".png",
+        "",
+    ],
+)
+def test_parse_key_refuses_keys_we_did_not_generate(key: str) -> None:
+    assert media.parse_key(key) is None
+
+
+# -- timestamps and the MediaFile object (§3.1) ------------------------------------------------
+
+
+def test_now_iso_is_utc_with_microseconds_and_z() -> None:
+    stamp = media.now_iso()
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z", stamp)
+    datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _record(**overrides: object) -> SimpleNamespace:
+    fields: dict[str, object] = {
+        "media_id": 15,
+        "name": "Product Hero Image",
+        "original_name": "hero-product-v2.jpg",
+        "storage_key": "media/9/images/1741430012_abc123.jpg",
+        "file_type": "image",
+        "mime_type": "image/jpeg",
+        "extension": "jpg",
+        "file_size": 204800,
+        "metadata": {"width": 1920, "height": 1080},
+        "uploaded_by": "client",
+        "is_active": True,
+        "created_at": "2026-03-08T10:00:00.000000Z",
+        "updated_at": "2026-03-08T10:00:00.000000Z",
+    }
+    fields.update(overrides)
+    return SimpleNamespace(**fields)
+
+
+def test_to_json_is_the_contracts_example() -> None:
+    assert media.to_json(_record(), "https://cdn.example.com") == {
+        "id": 15,
+        "name": "Product Hero Image",
+        "original_name": "hero-product-v2.jpg",
+        "url": "https://cdn.example.com/media/9/images/1741430012_abc123.jpg",
+        "file_type": "image",
+        "mime_type": "image/jpeg",
+        "extension": "jpg",
+        "file_size": 204800,
+        "formatted_size": "200 KB",
+        "metadata": {"width": 1920, "height": 1080},
+        "uploaded_by": "client",
+        "is_active": True,
+        "created_at": "2026-03-08T10:00:00.000000Z",
+        "updated_at": "2026-03-08T10:00:00.000000Z",
+    }
+
+
+def test_to_json_gives_integers_and_null_metadata_when_nothing_was_read() -> None:
+    from decimal import Decimal
+
+    out = media.to_json(_record(media_id=Decimal(3), file_size=Decimal(1536000), metadata=None), "https://cdn.example.com")
+    assert type(out["id"]) is int and out["id"] == 3
+    assert type(out["file_size"]) is int and out["formatted_size"] == "1.46 MB"
+    assert out["metadata"] is None
+    assert media.to_json(_record(metadata={}), "https://cdn.example.com")["metadata"] is None

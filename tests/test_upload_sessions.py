@@ -1,0 +1,302 @@
+"""Upload sessions: presigned forms, complete, S3-event ingest, expiry, rejection."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import parse_qs, quote_plus, urlparse
+
+import boto3
+import pytest
+
+from chalicelib import records
+from chalicelib.media import TIMESTAMP_FORMAT
+from chalicelib.models import UploadSession
+from tests.conftest import TEST_ENV, Tenant, fixture_bytes, make_tenant, png_bytes, reset_process_state
+
+EVENT = json.loads((Path(__file__).parent / "events" / "s3_object_created.json").read_text())
+BUCKET = TEST_ENV["MEDIA_BUCKET"]
+
+
+def s3():
+    return boto3.client("s3", region_name="us-east-1")
+
+
+def start(client, tenant: Tenant, **body):
+    payload = {"filename": "clip.png", "file_size": 1000, **body}
+    return client.http.post(
+        "/api/v1/media/uploads",
+        headers={**tenant.headers, "Content-Type": "application/json"},
+        body=json.dumps(payload),
+    )
+
+
+def started(client, tenant: Tenant, **body) -> dict:
+    response = start(client, tenant, **body)
+    assert response.status_code == 201, response.json_body
+    return response.json_body
+
+
+def send(upload: dict, data: bytes) -> str:
+    """What a client does with the form: store the bytes under the signed key."""
+    fields = upload["upload"]["fields"]
+    s3().put_object(Bucket=BUCKET, Key=fields["key"], Body=data, ContentType=fields["Content-Type"])
+    return fields["key"]
+
+
+def complete(client, tenant: Tenant, upload_id: str):
+    return client.http.post(f"/api/v1/media/uploads/{upload_id}/complete", headers=tenant.headers)
+
+
+def event_for(key: str, bucket: str = BUCKET) -> dict:
+    event = copy.deepcopy(EVENT)
+    event["Records"][0]["s3"]["bucket"]["name"] = bucket
+    event["Records"][0]["s3"]["object"]["key"] = quote_plus(key, safe="/")
+    return event
+
+
+def object_exists(key: str) -> bool:
+    return s3().list_objects_v2(Bucket=BUCKET, Prefix=key).get("KeyCount", 0) > 0
+
+
+def test_start_returns_a_pending_session_with_a_presigned_post(client, tenant):
+    body = started(client, tenant, filename="Hero Shot.PNG", file_size=2048, name="Hero")
+    assert body["status"] == "pending"
+    assert body["max_size"] == 52_428_800
+    assert len(body["id"]) == 32
+    form = body["upload"]
+    assert form["method"] == "POST"
+    key = form["fields"]["key"]
+    assert key.startswith(f"media/{tenant.account_id}/images/") and key.endswith(f"_{body['id']}.png")
+    expires = datetime.strptime(body["expires_at"], TIMESTAMP_FORMAT).replace(tzinfo=timezone.utc)
+    assert timedelta(0) < expires - datetime.now(timezone.utc) <= timedelta(minutes=15)
+
+
+def test_post_policy_pins_key_size_range_type_and_short_expiry(client, tenant):
+    body = started(client, tenant, filename="clip.mp4", file_size=10_000_000)
+    fields = body["upload"]["fields"]
+    assert fields["x-amz-algorithm"] == "AWS4-HMAC-SHA256"
+    policy = json.loads(base64.b64decode(fields["policy"]))
+    conditions = policy["conditions"]
+    assert {"key": fields["key"]} in conditions
+    assert {"bucket": BUCKET} in conditions
+    assert {"Content-Type": "video/mp4"} in conditions
+    assert ["content-length-range", 1, 52_428_800] in conditions
+    assert not any(isinstance(c, list) and c[0] == "starts-with" for c in conditions)
+    expiration = datetime.strptime(policy["expiration"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    assert expiration - datetime.now(timezone.utc) <= timedelta(minutes=15)
+
+
+def test_put_presigning_signs_type_and_length(client, tenant, monkeypatch):
+    monkeypatch.setenv("MEDIA_PRESIGN_METHOD", "put")
+    monkeypatch.setenv("MEDIA_UPLOAD_EXPIRES_SECONDS", "300")
+    reset_process_state()
+    body = started(client, tenant, filename="clip.webm", file_size=12345)
+    form = body["upload"]
+    assert form["method"] == "PUT"
+    assert form["headers"]["Content-Type"] == "video/webm"
+    assert form["headers"]["Content-Length"] == "12345"
+    query = parse_qs(urlparse(form["url"]).query)
+    signed = query["X-Amz-SignedHeaders"][0].split(";")
+    assert {"content-type", "content-length", "host"} <= set(signed)
+    assert query["X-Amz-Expires"] == ["300"]
+    assert urlparse(form["url"]).path.endswith(f"_{body['id']}.webm")
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"filename": "notes.txt"}, "filename"),
+        ({"filename": None}, "filename"),
+        ({"file_size": 0}, "file_size"),
+        ({"file_size": 52_428_801}, "file_size"),
+        ({"file_size": "12"}, "file_size"),
+        ({"content_type": "text/html"}, "content_type"),
+        ({"content_type": "video/mp4"}, "content_type"),
+        ({"name": "bad\x00name"}, "name"),
+    ],
+)
+def test_start_rejects_bad_declarations_with_field_errors(client, tenant, body, field):
+    response = start(client, tenant, **body)
+    assert response.status_code == 422
+    assert response.json_body["code"] == "validation_failed"
+    assert field in response.json_body["errors"]
+
+
+def test_start_with_malformed_json_is_400(client, tenant):
+    response = client.http.post(
+        "/api/v1/media/uploads", headers={**tenant.headers, "Content-Type": "application/json"}, body="{"
+    )
+    assert response.status_code == 400
+
+
+def test_start_at_the_plan_limit_is_403_before_any_upload(client, aws):
+    tenant = make_tenant("Small", media_limit=0)
+    response = start(client, tenant)
+    assert response.status_code == 403
+    assert response.json_body == {
+        "message": response.json_body["message"],
+        "code": "media_limit_reached",
+        "limit": 0,
+        "used": 0,
+    }
+
+
+def test_complete_records_the_file_201_then_200_with_the_same_file(client, tenant):
+    body = started(client, tenant, filename="hero.png", name="Hero")
+    key = send(body, png_bytes(64, 48))
+    first = complete(client, tenant, body["id"])
+    assert first.status_code == 201
+    media = first.json_body
+    assert (media["name"], media["original_name"], media["mime_type"]) == ("Hero", "hero.png", "image/png")
+    assert media["metadata"] == {"width": 64, "height": 48}
+    assert media["url"].endswith(key)
+    again = complete(client, tenant, body["id"])
+    assert again.status_code == 200
+    assert again.json_body == media
+    shown = client.http.get(f"/api/v1/media/uploads/{body['id']}", headers=tenant.headers).json_body
+    assert shown["status"] == "completed"
+    assert shown["media"] == media
+    assert records.get_account(tenant.account_id).media_count == 1
+
+
+def test_complete_before_the_bytes_arrive_is_409(client, tenant):
+    body = started(client, tenant)
+    response = complete(client, tenant, body["id"])
+    assert response.status_code == 409
+    assert response.json_body["code"] == "upload_not_received"
+    assert client.http.get(f"/api/v1/media/uploads/{body['id']}", headers=tenant.headers).json_body[
+        "status"
+    ] == "pending"
+
+
+def test_s3_event_records_the_file_without_complete(client, tenant):
+    body = started(client, tenant, filename="clip.mp4", file_size=len(fixture_bytes("sample.mp4")))
+    key = send(body, fixture_bytes("sample.mp4"))
+    result = client.lambda_.invoke("ingest", event_for(key))
+    assert result.payload == {"results": ["recorded"]}
+    listed = client.http.get("/api/v1/media", headers=tenant.headers).json_body["data"]
+    assert [m["file_type"] for m in listed] == ["video"]
+    assert listed[0]["metadata"]["width"] > 0 and listed[0]["metadata"]["duration"] > 0
+    # complete afterwards finds it done: first acknowledgement still 201, same file.
+    done = complete(client, tenant, body["id"])
+    assert done.status_code == 201
+    assert done.json_body == listed[0]
+
+
+def test_event_keys_are_url_decoded(client, tenant):
+    body = started(client, tenant, filename="a b+c.png")
+    key = send(body, png_bytes())
+    event = event_for(key)
+    assert client.lambda_.invoke("ingest", event).payload == {"results": ["recorded"]}
+
+
+def test_duplicate_events_record_once(client, tenant):
+    body = started(client, tenant)
+    key = send(body, png_bytes())
+    outcomes = [client.lambda_.invoke("ingest", event_for(key)).payload["results"][0] for _ in range(3)]
+    assert outcomes == ["recorded", "existing", "existing"]
+    account = records.get_account(tenant.account_id)
+    assert (account.media_count, account.image_count) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "media/unknown/images/1700000000_0123456789abcdef0123456789abcdef.png",
+        "elsewhere/file.png",
+        "media/acc/images/../../etc/passwd",
+    ],
+)
+def test_events_for_unknown_keys_are_ignored_and_change_nothing(client, tenant, key):
+    s3().put_object(Bucket=BUCKET, Key=key, Body=png_bytes())
+    assert client.lambda_.invoke("ingest", event_for(key)).payload == {"results": ["ignored"]}
+    assert records.get_account(tenant.account_id).media_count == 0
+
+
+def test_event_for_a_key_under_another_account_is_ignored(client, tenant, other_tenant):
+    body = started(client, tenant)
+    key = send(body, png_bytes())
+    forged = key.replace(f"media/{tenant.account_id}/", f"media/{other_tenant.account_id}/")
+    s3().copy_object(Bucket=BUCKET, Key=forged, CopySource={"Bucket": BUCKET, "Key": key})
+    assert client.lambda_.invoke("ingest", event_for(forged)).payload == {"results": ["ignored"]}
+    assert records.get_account(other_tenant.account_id).media_count == 0
+
+
+def test_event_for_another_bucket_is_ignored(client, tenant):
+    body = started(client, tenant)
+    key = send(body, png_bytes())
+    assert client.lambda_.invoke("ingest", event_for(key, bucket="someone-else")).payload == {
+        "results": ["ignored"]
+    }
+
+
+def test_bad_content_is_rejected_deleted_and_reported(client, tenant):
+    body = started(client, tenant, filename="photo.jpg")
+    key = send(body, b"<html><script>alert(1)</script></html>")
+    response = complete(client, tenant, body["id"])
+    assert response.status_code == 422
+    assert "file" in response.json_body["errors"]
+    assert not object_exists(key)
+    shown = client.http.get(f"/api/v1/media/uploads/{body['id']}", headers=tenant.headers).json_body
+    assert shown["status"] == "rejected"
+    assert shown["error"]["code"] == "unsupported_content"
+    assert complete(client, tenant, body["id"]).status_code == 422
+    assert records.get_account(tenant.account_id).media_count == 0
+
+
+def test_plan_filled_meanwhile_rejects_at_ingest_with_403(client, aws):
+    tenant = make_tenant("Tight", media_limit=1)
+    first, second = started(client, tenant), started(client, tenant)
+    send(first, png_bytes())
+    second_key = send(second, png_bytes())
+    assert complete(client, tenant, first["id"]).status_code == 201
+    response = complete(client, tenant, second["id"])
+    assert response.status_code == 403
+    assert (response.json_body["limit"], response.json_body["used"]) == (1, 1)
+    assert not object_exists(second_key)
+
+
+def _expire(upload_id: str) -> None:
+    past = (datetime.now(timezone.utc) - timedelta(hours=1)).strftime(TIMESTAMP_FORMAT)
+    UploadSession(upload_id).update(actions=[UploadSession.expires_at.set(past)])
+
+
+def test_expired_session_cannot_complete(client, tenant):
+    body = started(client, tenant)
+    _expire(body["id"])
+    response = complete(client, tenant, body["id"])
+    assert response.status_code == 410
+    assert response.json_body["code"] == "upload_expired"
+    assert client.http.get(f"/api/v1/media/uploads/{body['id']}", headers=tenant.headers).json_body[
+        "status"
+    ] == "rejected"
+
+
+def test_bytes_arriving_after_expiry_are_rejected_and_deleted(client, tenant):
+    body = started(client, tenant)
+    _expire(body["id"])
+    key = send(body, png_bytes())
+    response = complete(client, tenant, body["id"])
+    assert response.status_code == 410
+    assert not object_exists(key)
+
+
+def test_sessions_are_private_to_their_account(client, tenant, other_tenant):
+    body = started(client, tenant)
+    send(body, png_bytes())
+    for response in (
+        client.http.get(f"/api/v1/media/uploads/{body['id']}", headers=other_tenant.headers),
+        complete(client, other_tenant, body["id"]),
+    ):
+        assert response.status_code == 404
+        assert response.json_body["code"] == "not_found"
+    assert records.get_session(body["id"]).status == "pending"
+
+
+def test_unknown_or_malformed_session_id_is_404(client, tenant):
+    for upload_id in ("0" * 32, "nope", "A" * 32):
+        assert client.http.get(f"/api/v1/media/uploads/{upload_id}", headers=tenant.headers).status_code == 404
