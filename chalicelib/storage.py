@@ -37,6 +37,15 @@ PENDING_TAGGING_XML = (
 )
 
 
+#: Bucket events that start ingest. Not ObjectCreated:Copy: ingest itself
+#: copies an object in place to correct its Content-Type.
+INGEST_EVENTS = (
+    "s3:ObjectCreated:Put",
+    "s3:ObjectCreated:Post",
+    "s3:ObjectCreated:CompleteMultipartUpload",
+)
+
+
 @dataclass(frozen=True)
 class ObjectInfo:
     size: int

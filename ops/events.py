@@ -20,6 +20,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from chalicelib import storage
 from ops.snapshot import local_session
 
 log = logging.getLogger("ops.events")
@@ -74,7 +75,7 @@ class S3EventPump:
                 "QueueConfigurations": [
                     {
                         "QueueArn": arn,
-                        "Events": ["s3:ObjectCreated:*"],
+                        "Events": list(storage.INGEST_EVENTS),
                         "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "media/"}]}},
                     }
                 ]

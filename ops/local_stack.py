@@ -222,8 +222,8 @@ class LocalStack:
     def _create_bucket(self) -> None:
         from chalicelib import storage
 
+        storage.configure_bucket()  # bucket, CORS for browser uploads, lifecycle rules
         s3 = storage.client()
-        s3.create_bucket(Bucket=BUCKET)
         # moto refuses anonymous GETs without a public-read policy (verified):
         # the policy is what makes a file's `url` fetchable.
         policy = {

@@ -1,0 +1,175 @@
+"""Upload sessions on the local stack, over HTTP, as a client uses them:
+bytes POSTed straight to storage, the bucket's event doing the ingest."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from ops import local_stack
+from tests.media_samples import big_mp4
+
+MIB = 1024 * 1024
+
+
+class Running:
+    def __init__(self, stack: local_stack.LocalStack, api: str) -> None:
+        self.stack = stack
+        self.api = api
+        self.user = requests.Session()
+        self.user.headers["X-Api-Key"] = stack.demo_key
+
+    def start_upload(self, filename: str, data: bytes, **extra: Any) -> dict[str, Any]:
+        response = self.user.post(
+            f"{self.api}/media/uploads", json={"filename": filename, "file_size": len(data), **extra}, timeout=30
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def send(self, session: dict[str, Any], filename: str, data: bytes) -> None:
+        form = session["upload"]
+        stored = requests.post(form["url"], data=form["fields"], files={"file": (filename, data)}, timeout=60)
+        assert stored.status_code == 204, stored.text
+
+    def wait_until_settled(self, upload_id: str, limit_s: float = 30) -> dict[str, Any]:
+        deadline = time.monotonic() + limit_s
+        while True:
+            status = self.user.get(f"{self.api}/media/uploads/{upload_id}", timeout=30).json()
+            if status["status"] != "pending" or time.monotonic() > deadline:
+                return status
+            time.sleep(0.2)
+
+
+@pytest.fixture
+def stack_factory(tmp_path: Path) -> Iterator[Callable[[bool], Running]]:
+    saved = dict(os.environ)
+    started: list[tuple[local_stack.LocalStack, Any, threading.Thread]] = []
+
+    def start(events: bool) -> Running:
+        from app import app
+        from ops.dev_server import _lambda_handler, create_api_server
+
+        stack = local_stack.LocalStack(
+            tmp_path / "data", events=events, event_handler=_lambda_handler(app, "ingest")
+        )
+        stack.start()
+        server = create_api_server(app, "127.0.0.1", 0)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        started.append((stack, server, thread))
+        return Running(stack, f"http://127.0.0.1:{server.port}/api/v1")
+
+    yield start
+    for stack, server, thread in started:
+        server.shutdown()
+        server.server.server_close()
+        thread.join(timeout=10)
+        stack.stop()
+    os.environ.clear()
+    os.environ.update(saved)
+    local_stack.reset_process_state()
+
+
+def _count_storage_reads(counter: list[int]) -> Callable[..., None]:
+    def after_get(parsed: dict[str, Any], **_: Any) -> None:
+        counter.append(int(parsed.get("ContentLength") or 0))
+
+    return after_get
+
+
+def test_20_mb_mp4_with_moov_at_end_is_recorded_by_its_event_reading_under_2_mib(stack_factory):
+    from chalicelib import storage
+
+    running = stack_factory(True)
+    video = big_mp4(20 * MIB)
+    reads: list[int] = []
+    hook = _count_storage_reads(reads)
+    storage.client().meta.events.register("after-call.s3.GetObject", hook)
+    try:
+        session = running.start_upload("launch.mp4", video, name="Launch")
+        running.send(session, "launch.mp4", video)
+        status = running.wait_until_settled(session["id"])
+    finally:
+        storage.client().meta.events.unregister("after-call.s3.GetObject", hook)
+    assert status["status"] == "completed", status
+    media = status["media"]
+    assert (media["name"], media["mime_type"], media["file_size"]) == ("Launch", "video/mp4", len(video))
+    assert media["metadata"] == {"width": 64, "height": 48, "duration": 2.0}
+    print(f"ingest read {sum(reads)} bytes in {len(reads)} ranged GETs")
+    assert 0 < sum(reads) <= 2 * MIB, reads
+    listed = running.user.get(f"{running.api}/media?type=video", timeout=30).json()
+    assert [m["id"] for m in listed["data"]] == [media["id"]]
+    # The public URL serves the whole file with the sniffed type.
+    served = requests.get(media["url"], timeout=60)
+    assert served.headers["Content-Type"] == "video/mp4" and len(served.content) == len(video)
+
+
+def test_three_concurrent_deliveries_of_one_event_record_it_once(stack_factory):
+    from app import app
+    from chalicelib import records, storage
+
+    running = stack_factory(False)
+    png = (Path(__file__).parent / "fixtures" / "sample.png").read_bytes()
+    session = running.start_upload("dup.png", png)
+    running.send(session, "dup.png", png)
+    key = session["upload"]["fields"]["key"]
+    event = {
+        "Records": [
+            {
+                "eventName": "ObjectCreated:Post",
+                "s3": {"bucket": {"name": storage.bucket()}, "object": {"key": key, "size": len(png)}},
+            }
+        ]
+    }
+    handler = app.handler_map["ingest"]
+    barrier = threading.Barrier(3)
+
+    def deliver(_: int) -> str:
+        barrier.wait(timeout=30)
+        return str(handler(event, None)["results"][0])
+
+    with ThreadPoolExecutor(3) as pool:
+        outcomes = sorted(pool.map(deliver, range(3)))
+    assert outcomes == ["existing", "existing", "recorded"]
+    account = records.get_account("demo")
+    assert (account.media_count, account.image_count, account.bytes_used) == (1, 1, len(png))
+    assert len(records.query_media("demo")) == 1
+    assert running.wait_until_settled(session["id"])["status"] == "completed"
+
+
+def test_rejected_upload_is_deleted_from_storage_and_reported(stack_factory):
+    from chalicelib import storage
+
+    running = stack_factory(True)
+    fake = b"<?php system($_GET['c']); ?>" + bytes(2048)
+    session = running.start_upload("shell.jpg", fake)
+    running.send(session, "shell.jpg", fake)
+    status = running.wait_until_settled(session["id"])
+    assert status["status"] == "rejected"
+    assert status["error"]["code"] == "unsupported_content"
+    assert storage.head_object(session["upload"]["fields"]["key"]) is None
+    complete = running.user.post(f"{running.api}/media/uploads/{session['id']}/complete", timeout=30)
+    assert complete.status_code == 422 and "file" in complete.json()["errors"]
+
+
+def test_bucket_allows_browser_uploads_and_expires_abandoned_ones(stack_factory):
+    from chalicelib import storage
+
+    stack_factory(False)
+    s3, bucket = storage.client(), storage.bucket()
+    cors = s3.get_bucket_cors(Bucket=bucket)["CORSRules"][0]
+    assert {"POST", "PUT"} <= set(cors["AllowedMethods"])
+    assert cors["ExposeHeaders"] == ["ETag"]
+    rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]}
+    abandoned = rules["expire-abandoned-uploads"]
+    assert abandoned["Filter"]["And"]["Tags"] == [{"Key": "media-upload", "Value": "pending"}]
+    assert abandoned["Expiration"]["Days"] >= 1
+    assert rules["abort-incomplete-multipart-uploads"]["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] == 1
