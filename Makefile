@@ -18,8 +18,12 @@ install: $(STAMP)
 run: install
 	$(BIN)/python manage.py serve --port $(PORT)
 
-test: install
+test: install lint
 	$(BIN)/python -m pytest -n 2 -q -p no:cacheprovider
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache

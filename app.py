@@ -169,7 +169,7 @@ def list_media() -> dict[str, Any]:
 @view(f"{API}/media", ["POST"], content_types=["multipart/form-data"])
 def upload_media() -> Response:
     req = request()
-    media = ingest.upload_multipart(account_id(), req.raw_body, req.headers.get("content-type", ""))
+    media = uploads.upload_multipart(account_id(), req.raw_body, req.headers.get("content-type", ""))
     return Response(body=ingest.media_json(media), status_code=201)
 
 

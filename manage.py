@@ -113,8 +113,7 @@ def accounts_create(name: str, media_limit: int | None, as_json: bool) -> None:
     account, issued = library.create_account(name, media_limit)
     data = {"account_id": account.account_id, "api_key": issued.api_key}
     text = (
-        f"Created account {account.account_id} ({account.name}).\n"
-        f"API key (shown once, store it now): {issued.api_key}"
+        f"Created account {account.account_id} ({account.name}).\nAPI key (shown once, store it now): {issued.api_key}"
     )
     emit(data, as_json, text)
 
@@ -231,7 +230,7 @@ def media_upload(file: Path, account_id: str, name: str | None, as_admin: bool, 
     does not apply, there is no API Gateway in between.
     """
     from chalicelib import accounts as library
-    from chalicelib import ingest
+    from chalicelib import ingest, uploads
     from chalicelib.config import get_settings
     from chalicelib.errors import ContentRejected
 
@@ -241,7 +240,7 @@ def media_upload(file: Path, account_id: str, name: str | None, as_admin: bool, 
     if size > limit:  # refuse before reading a huge file into memory
         raise ContentRejected("file_too_large", f"{file.name} is {size} bytes; the limit is {limit} bytes.")
     uploaded_by = "admin" if as_admin else "client"
-    record = ingest.upload_direct(account_id, file.name, file.read_bytes(), name, uploaded_by=uploaded_by)
+    record = uploads.upload_direct(account_id, file.name, file.read_bytes(), name, uploaded_by=uploaded_by)
     data = ingest.media_json(record)
     text = (
         f"Uploaded {file.name} to {account_id} as media {data['id']} "

@@ -17,7 +17,9 @@ def _limit_value(limit: int | None) -> int | None:
     return limit
 
 
-def create_account(name: str, media_limit: int | None = None, *, account_id: str | None = None) -> tuple[Account, auth.IssuedKey]:
+def create_account(
+    name: str, media_limit: int | None = None, *, account_id: str | None = None
+) -> tuple[Account, auth.IssuedKey]:
     """A new account and its first API key (shown once)."""
     if not name.strip():
         raise InvalidInput({"name": ["The name field is required."]})

@@ -68,12 +68,7 @@ def _optional(name: str) -> str | None:
 @functools.lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process settings, read once on first use."""
-    region = (
-        _optional("MEDIA_REGION")
-        or _optional("AWS_REGION")
-        or _optional("AWS_DEFAULT_REGION")
-        or "us-east-1"
-    )
+    region = _optional("MEDIA_REGION") or _optional("AWS_REGION") or _optional("AWS_DEFAULT_REGION") or "us-east-1"
     bucket = _optional("MEDIA_BUCKET")
     if bucket is None:
         raise ConfigurationError("MEDIA_BUCKET is not set.")

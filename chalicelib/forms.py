@@ -57,5 +57,3 @@ def parse_form(body: bytes, content_type: str) -> Form:
     except (FormParserError, ValueError) as exc:
         raise MalformedRequest("The multipart body could not be parsed.") from exc
     return form
-
-

@@ -10,10 +10,9 @@ that fails validation is deleted and its session marked ``rejected``.
 
 from __future__ import annotations
 
-import io
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, BinaryIO
 from urllib.parse import unquote_plus
 
@@ -21,37 +20,24 @@ from chalicelib import records, storage
 from chalicelib.config import get_settings
 from chalicelib.errors import (
     ContentRejected,
-    InvalidInput,
     MediaError,
     MediaLimitReached,
-    MediaNotFound,
-    PayloadTooLarge,
     UploadExpired,
     UploadNotReceived,
 )
 from chalicelib.media import (
-    ALLOWED_LIST,
     TIMESTAMP_FORMAT,
-    clean_original_name,
-    extension_of,
-    family_of,
-    formatted_size,
-    name_errors,
-    new_upload_id,
     now_iso,
     parse_key,
-    storage_key,
     to_json,
 )
-from chalicelib.models import Account, MediaFile, UploadSession
+from chalicelib.models import MediaFile, UploadSession
 
 log = logging.getLogger(__name__)
 #: Finished sessions stay readable (GET /uploads/{id}) this long, then expire.
 SESSION_RETENTION = timedelta(days=7)
 #: Clock skew allowed between storage's LastModified and a session's expiry.
 EXPIRY_GRACE = timedelta(seconds=30)
-#: Room for the multipart envelope (boundaries, part headers, the name field).
-FORM_OVERHEAD = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -62,107 +48,6 @@ class IngestResult:
     media: MediaFile | None = None
     session: UploadSession | None = None
     error: MediaError | None = None
-
-
-def check_limit(account_id: str) -> Account:
-    """Refuse early (403) when the plan is already full; the transaction re-checks."""
-    account = records.get_account(account_id)
-    if account is None:
-        raise MediaNotFound(f"Account {account_id!r} not found.")
-    if account.media_limit is not None and account.media_count >= account.media_limit:
-        raise MediaLimitReached(int(account.media_limit), int(account.media_count))
-    return account
-
-
-def validate_upload_fields(filename: str | None, name: Any) -> tuple[str, str, str, str]:
-    """(original_name, display name, extension, family) or InvalidInput naming each bad field."""
-    errors: dict[str, list[str]] = {}
-    original = clean_original_name(filename) if filename else ""
-    extension = extension_of(original)
-    family = family_of(extension)
-    if not filename:
-        errors["file"] = ["The file field is required."]
-    elif family is None:
-        errors["file"] = [f"The file field must be a file of type: {ALLOWED_LIST}."]
-    display = original
-    if isinstance(name, str) and not name.strip():
-        name = None  # an empty form field means "use the filename"
-    if name is not None:
-        problems = name_errors(name)
-        if problems:
-            errors["name"] = problems
-        else:
-            display = name.strip()
-    if errors:
-        raise InvalidInput(errors)
-    assert family is not None
-    return original, display, extension, family
-
-
-def new_session(
-    account_id: str,
-    *,
-    original: str,
-    name: str,
-    extension: str,
-    family: str,
-    declared_size: int | None,
-    content_type: str | None,
-    uploaded_by: str,
-) -> UploadSession:
-    upload_id = new_upload_id()
-    created = datetime.now(timezone.utc)
-    expires = created + timedelta(seconds=get_settings().upload_expires_seconds)
-    return UploadSession(
-        upload_id,
-        account_id=account_id,
-        storage_key=storage_key(account_id, family, upload_id, extension),
-        filename=original,
-        name=name,
-        extension=extension,
-        file_type=family,
-        declared_size=declared_size,
-        content_type=content_type,
-        uploaded_by=uploaded_by,
-        status="pending",
-        created_at=created.strftime(TIMESTAMP_FORMAT),
-        expires_at=expires.strftime(TIMESTAMP_FORMAT),
-        expires_ttl=expires + SESSION_RETENTION,
-    )
-
-
-def upload_direct(
-    account_id: str,
-    filename: str | None,
-    data: bytes,
-    name: Any = None,
-    *,
-    uploaded_by: str = "client",
-) -> MediaFile:
-    """Validate bytes already in memory, store them, and record the file."""
-    original, display, extension, family = validate_upload_fields(filename, name)
-    limit = get_settings().max_file_size
-    if len(data) > limit:
-        raise ContentRejected("file_too_large", f"The file must not be greater than {limit} bytes.")
-    probed = _inspect(io.BytesIO(data), len(data), family)
-    check_limit(account_id)
-    session = new_session(
-        account_id,
-        original=original,
-        name=display,
-        extension=extension,
-        family=family,
-        declared_size=len(data),
-        content_type=probed.mime_type,
-        uploaded_by=uploaded_by,
-    )
-    records.put_session(session)
-    storage.put_object(session.storage_key, data, probed.mime_type)
-    result = _record(session, probed, len(data))
-    if result.error is not None:
-        raise result.error
-    assert result.media is not None
-    return result.media
 
 
 def reject(session: UploadSession, error: MediaError, reason: str) -> IngestResult:
@@ -194,7 +79,7 @@ def rejection_of(session: UploadSession) -> MediaError:
     return ContentRejected(session.reason or "rejected", message)
 
 
-def _record(session: UploadSession, probed: Any, size: int) -> IngestResult:
+def record_upload(session: UploadSession, probed: Any, size: int) -> IngestResult:
     now = now_iso()
     media = MediaFile(
         session.account_id,
@@ -225,7 +110,7 @@ def _record(session: UploadSession, probed: Any, size: int) -> IngestResult:
     return IngestResult("recorded", media=media, session=session)
 
 
-def _inspect(source: BinaryIO, size: int, family: str) -> Any:
+def inspect_content(source: BinaryIO, size: int, family: str) -> Any:
     from chalicelib import probe  # Pillow and the video probe stay off the API's import path
 
     return probe.inspect(source, size, family)
@@ -245,7 +130,7 @@ def ingest_session(session: UploadSession) -> IngestResult:
         if info.size > limit:
             raise ContentRejected("file_too_large", f"The file must not be greater than {limit} bytes.")
         reader = storage.RangedReader(session.storage_key, info.size)
-        probed = _inspect(reader, info.size, session.file_type)  # type: ignore[arg-type]
+        probed = inspect_content(reader, info.size, session.file_type)  # type: ignore[arg-type]
     except ContentRejected as exc:
         return reject(session, exc, exc.reason)
     if info.content_type != probed.mime_type:
@@ -254,13 +139,13 @@ def ingest_session(session: UploadSession) -> IngestResult:
         # Before recording: a recorded file must never carry the tag the
         # abandoned-upload lifecycle rule expires.
         storage.clear_pending_tag(session.storage_key)
-    return _record(session, probed, info.size)
+    return record_upload(session, probed, info.size)
 
 
 def session_expired(session: UploadSession, at: datetime | None = None) -> bool:
     """Whether ``at`` (default: now) is past the session's upload window."""
-    deadline = datetime.strptime(session.expires_at, TIMESTAMP_FORMAT).replace(tzinfo=timezone.utc)
-    return (at or datetime.now(timezone.utc)) > deadline + EXPIRY_GRACE
+    deadline = datetime.strptime(session.expires_at, TIMESTAMP_FORMAT).replace(tzinfo=UTC)
+    return (at or datetime.now(UTC)) > deadline + EXPIRY_GRACE
 
 
 def ingest_object(key: str) -> IngestResult:
@@ -283,33 +168,6 @@ def ingest_object(key: str) -> IngestResult:
 
 def media_json(media: MediaFile) -> dict[str, Any]:
     return to_json(media, get_settings().public_base_url)
-
-
-def upload_multipart(account_id: str, body: bytes, content_type: str) -> MediaFile:
-    """The direct route: a small multipart body with ``file`` and an optional ``name``."""
-    from chalicelib.forms import parse_form
-
-    limit = get_settings().direct_upload_max_bytes
-    if len(body) > limit + FORM_OVERHEAD:
-        raise PayloadTooLarge(_too_large_message(limit))
-    form = parse_form(body, content_type)
-    upload = form.files.get("file")
-    if upload is None:
-        errors = {"file": ["The file field is required."]}
-        if "file" in form.fields:
-            errors = {"file": ["The file field must be a file."]}
-        raise InvalidInput(errors)
-    if len(upload.data) > limit:
-        raise PayloadTooLarge(_too_large_message(limit))
-    return upload_direct(account_id, upload.filename or None, upload.data, form.fields.get("name"))
-
-
-def _too_large_message(limit: int) -> str:
-    return (
-        f"Direct uploads are limited to {formatted_size(limit)}. For larger files "
-        f"(up to {formatted_size(get_settings().max_file_size)}) start an upload session "
-        "with POST /api/v1/media/uploads and send the file straight to storage."
-    )
 
 
 def ingest_event(event: dict[str, Any]) -> list[IngestResult]:

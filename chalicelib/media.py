@@ -6,7 +6,7 @@ import re
 import secrets
 import time
 import unicodedata
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 #: Allowed extensions and the family each belongs to (DESIGN §3.2).
@@ -68,20 +68,18 @@ class MediaRecord(Protocol):
 
 def now_iso() -> str:
     """Current UTC time in the contract's format (microseconds, ``Z``)."""
-    return datetime.now(timezone.utc).strftime(TIMESTAMP_FORMAT)
+    return datetime.now(UTC).strftime(TIMESTAMP_FORMAT)
 
 
 def formatted_size(size: int) -> str:
     """1024-based, at most 2 decimals, trailing zeros dropped: 204800 -> '200 KB'."""
-    value = float(size)
-    for unit in ("B", "KB", "MB"):
-        if value < 1024:
-            break
+    units = ("B", "KB", "MB", "GB")
+    value, index = float(size), 0
+    while value >= 1024 and index < len(units) - 1:
         value /= 1024
-    else:
-        unit = "GB"
+        index += 1
     text = f"{round(value, 2):.2f}".rstrip("0").rstrip(".")
-    return f"{text} {unit}"
+    return f"{text} {units[index]}"
 
 
 def extension_of(filename: str) -> str:

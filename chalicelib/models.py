@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import pynamodb.connection.base
 from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
@@ -17,7 +18,6 @@ from pynamodb.attributes import (
     TTLAttribute,
     UnicodeAttribute,
 )
-import pynamodb.connection.base
 from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model

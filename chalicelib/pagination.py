@@ -43,9 +43,7 @@ def _mac(account_id: str, payload: bytes) -> bytes:
 
 
 def encode_cursor(account_id: str, cursor: Cursor) -> str:
-    payload = json.dumps(
-        {"id": cursor.media_id, "_pointsToNextItems": cursor.forward}, separators=(",", ":")
-    ).encode()
+    payload = json.dumps({"id": cursor.media_id, "_pointsToNextItems": cursor.forward}, separators=(",", ":")).encode()
     return f"{_b64(payload)}.{_b64(_mac(account_id, payload))}"
 
 

@@ -48,7 +48,6 @@ from PIL import Image
 from chalicelib.errors import ContentRejected
 from chalicelib.media import ALLOWED_LIST
 
-
 # filetype itself never looks past 8192 bytes; WebM's DocType and an MP4's
 # whole ftyp box sit well inside that.
 SNIFF_BYTES = 8192
@@ -73,17 +72,20 @@ _PNG_IEND = b"\x00\x00\x00\x00IEND\xae\x42\x60\x82"
 
 # The allowed types: sniffed MIME -> parser that reads its header.
 _PILLOW_FORMAT = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF"}
-_HACHOIR_PARSER = {"video/mp4": MP4File, "video/quicktime": MP4File, "video/webm": MkvFile,
-                   "video/x-msvideo": RiffFile, "video/x-ms-wmv": AsfFile, "video/x-flv": FlvFile}
+_HACHOIR_PARSER = {
+    "video/mp4": MP4File,
+    "video/quicktime": MP4File,
+    "video/webm": MkvFile,
+    "video/x-msvideo": RiffFile,
+    "video/x-ms-wmv": AsfFile,
+    "video/x-flv": FlvFile,
+}
 # An animated PNG is a valid PNG (same signature, extra chunks): accept it
 # under the type its extension promises.
 _MIME_ALIASES = {"image/apng": "image/png"}
 
 _A = {"image": "an image", "video": "a video"}  # for the type_mismatch message
-_UNSUPPORTED_MESSAGE = (
-    "The file content is not a supported image or video "
-    f"({ALLOWED_LIST})."
-)
+_UNSUPPORTED_MESSAGE = f"The file content is not a supported image or video ({ALLOWED_LIST})."
 
 
 @dataclass(frozen=True)
@@ -209,9 +211,7 @@ class _RangeReader:
         return data
 
 
-def inspect(
-    source: BinaryIO, size: int, family_expected: str, *, max_pixels: int = 40_000_000
-) -> Probed:
+def inspect(source: BinaryIO, size: int, family_expected: str, *, max_pixels: int = 40_000_000) -> Probed:
     """Check ``source`` (``size`` bytes) is an allowed image/video and read metadata.
 
     ``family_expected`` ("image" | "video") comes from the file name; a

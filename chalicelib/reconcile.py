@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib import ingest, records, storage
@@ -52,12 +52,12 @@ class Report:
 
 
 def _created(text: str) -> datetime:
-    return datetime.strptime(text, TIMESTAMP_FORMAT).replace(tzinfo=timezone.utc)
+    return datetime.strptime(text, TIMESTAMP_FORMAT).replace(tzinfo=UTC)
 
 
 def reconcile(min_age: timedelta = DEFAULT_MIN_AGE, now: datetime | None = None) -> Report:
     """One full pass over the bucket's media prefix, the media records and the sessions."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     cutoff = now - min_age
     report = Report()
     objects = dict(storage.list_objects("media/"))

@@ -38,9 +38,7 @@ def _translated(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except PynamoDBException as exc:
-            raise ServiceUnavailable(
-                "The database is temporarily unavailable. Retry the request."
-            ) from exc
+            raise ServiceUnavailable("The database is temporarily unavailable. Retry the request.") from exc
 
     return wrapper  # type: ignore[return-value]
 
@@ -265,9 +263,7 @@ def query_media(
     kwargs: dict[str, Any] = {
         "range_key_condition": range_condition,
         "filter_condition": (
-            MediaFile.name_lower.contains(search) | MediaFile.original_lower.contains(search)
-            if search
-            else None
+            MediaFile.name_lower.contains(search) | MediaFile.original_lower.contains(search) if search else None
         ),
         "scan_index_forward": not newest_first,
         "limit": limit,
@@ -347,5 +343,3 @@ def acknowledge_session(upload_id: str) -> bool:
 @_translated
 def scan_sessions() -> Iterator[UploadSession]:
     yield from UploadSession.scan()
-
-

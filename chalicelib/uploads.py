@@ -1,20 +1,174 @@
-"""Upload sessions (DESIGN §3.4): start, show, complete.
+"""The ways in (DESIGN §3.4): direct multipart uploads and upload sessions.
 
-A session reserves a server-generated key and hands the client a presigned
-form for it; the bytes go straight to storage. ``complete`` (or the S3 event,
-whichever comes first) runs the shared ingest of ``ingest.py``.
+Every object gets an UploadSession before its bytes arrive. The direct route
+validates bytes already in memory; a session reserves a server-generated key
+and hands the client a presigned form for it, so the bytes go straight to
+storage. Either way the shared ingest of ``ingest.py`` records the file.
 """
 
 from __future__ import annotations
 
+import io
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib import ingest, records, storage
 from chalicelib.config import get_settings
-from chalicelib.errors import InvalidInput, UploadExpired, UploadNotFound, UploadNotReceived
-from chalicelib.media import MIME_TYPES
-from chalicelib.models import UploadSession
+from chalicelib.errors import (
+    ContentRejected,
+    InvalidInput,
+    MediaLimitReached,
+    MediaNotFound,
+    PayloadTooLarge,
+    UploadExpired,
+    UploadNotFound,
+    UploadNotReceived,
+)
+from chalicelib.ingest import SESSION_RETENTION, inspect_content, media_json, record_upload
+from chalicelib.media import (
+    ALLOWED_LIST,
+    MIME_TYPES,
+    TIMESTAMP_FORMAT,
+    clean_original_name,
+    extension_of,
+    family_of,
+    formatted_size,
+    name_errors,
+    new_upload_id,
+    storage_key,
+)
+from chalicelib.models import Account, MediaFile, UploadSession
 
+#: Room for the multipart envelope (boundaries, part headers, the name field).
+FORM_OVERHEAD = 16 * 1024
+
+
+def check_limit(account_id: str) -> Account:
+    """Refuse early (403) when the plan is already full; the transaction re-checks."""
+    account = records.get_account(account_id)
+    if account is None:
+        raise MediaNotFound(f"Account {account_id!r} not found.")
+    if account.media_limit is not None and account.media_count >= account.media_limit:
+        raise MediaLimitReached(int(account.media_limit), int(account.media_count))
+    return account
+
+
+def validate_upload_fields(filename: str | None, name: Any) -> tuple[str, str, str, str]:
+    """(original_name, display name, extension, family) or InvalidInput naming each bad field."""
+    errors: dict[str, list[str]] = {}
+    original = clean_original_name(filename) if filename else ""
+    extension = extension_of(original)
+    family = family_of(extension)
+    if not filename:
+        errors["file"] = ["The file field is required."]
+    elif family is None:
+        errors["file"] = [f"The file field must be a file of type: {ALLOWED_LIST}."]
+    display = original
+    if isinstance(name, str) and not name.strip():
+        name = None  # an empty form field means "use the filename"
+    if name is not None:
+        problems = name_errors(name)
+        if problems:
+            errors["name"] = problems
+        else:
+            display = name.strip()
+    if errors:
+        raise InvalidInput(errors)
+    assert family is not None
+    return original, display, extension, family
+
+
+def new_session(
+    account_id: str,
+    *,
+    original: str,
+    name: str,
+    extension: str,
+    family: str,
+    declared_size: int | None,
+    content_type: str | None,
+    uploaded_by: str,
+) -> UploadSession:
+    upload_id = new_upload_id()
+    created = datetime.now(UTC)
+    expires = created + timedelta(seconds=get_settings().upload_expires_seconds)
+    return UploadSession(
+        upload_id,
+        account_id=account_id,
+        storage_key=storage_key(account_id, family, upload_id, extension),
+        filename=original,
+        name=name,
+        extension=extension,
+        file_type=family,
+        declared_size=declared_size,
+        content_type=content_type,
+        uploaded_by=uploaded_by,
+        status="pending",
+        created_at=created.strftime(TIMESTAMP_FORMAT),
+        expires_at=expires.strftime(TIMESTAMP_FORMAT),
+        expires_ttl=expires + SESSION_RETENTION,
+    )
+
+
+def upload_direct(
+    account_id: str,
+    filename: str | None,
+    data: bytes,
+    name: Any = None,
+    *,
+    uploaded_by: str = "client",
+) -> MediaFile:
+    """Validate bytes already in memory, store them, and record the file."""
+    original, display, extension, family = validate_upload_fields(filename, name)
+    limit = get_settings().max_file_size
+    if len(data) > limit:
+        raise ContentRejected("file_too_large", f"The file must not be greater than {limit} bytes.")
+    probed = inspect_content(io.BytesIO(data), len(data), family)
+    check_limit(account_id)
+    session = new_session(
+        account_id,
+        original=original,
+        name=display,
+        extension=extension,
+        family=family,
+        declared_size=len(data),
+        content_type=probed.mime_type,
+        uploaded_by=uploaded_by,
+    )
+    records.put_session(session)
+    storage.put_object(session.storage_key, data, probed.mime_type)
+    result = record_upload(session, probed, len(data))
+    if result.error is not None:
+        raise result.error
+    assert result.media is not None
+    return result.media
+
+
+def upload_multipart(account_id: str, body: bytes, content_type: str) -> MediaFile:
+    """The direct route: a small multipart body with ``file`` and an optional ``name``."""
+    from chalicelib.forms import parse_form
+
+    limit = get_settings().direct_upload_max_bytes
+    if len(body) > limit + FORM_OVERHEAD:
+        raise PayloadTooLarge(_too_large_message(limit))
+    form = parse_form(body, content_type)
+    upload = form.files.get("file")
+    if upload is None:
+        errors = {"file": ["The file field is required."]}
+        if "file" in form.fields:
+            errors = {"file": ["The file field must be a file."]}
+        raise InvalidInput(errors)
+    if len(upload.data) > limit:
+        raise PayloadTooLarge(_too_large_message(limit))
+    return upload_direct(account_id, upload.filename or None, upload.data, form.fields.get("name"))
+
+
+def _too_large_message(limit: int) -> str:
+    return (
+        f"Direct uploads are limited to {formatted_size(limit)}. For larger files "
+        f"(up to {formatted_size(get_settings().max_file_size)}) start an upload session "
+        "with POST /api/v1/media/uploads and send the file straight to storage."
+    )
 
 
 def _declared_size(value: Any, limit: int) -> tuple[int | None, str | None]:
@@ -35,7 +189,7 @@ def start_upload(account_id: str, body: Any) -> dict[str, Any]:
     filename = body.get("filename")
     errors: dict[str, list[str]] = {}
     try:
-        original, display, extension, family = ingest.validate_upload_fields(
+        original, display, extension, family = validate_upload_fields(
             filename if isinstance(filename, str) else None, body.get("name")
         )
     except InvalidInput as exc:
@@ -54,8 +208,8 @@ def start_upload(account_id: str, body: Any) -> dict[str, Any]:
         raise InvalidInput(errors)
     content_type = content_type.lower() if isinstance(content_type, str) else expected
     assert content_type is not None and size is not None
-    ingest.check_limit(account_id)
-    session = ingest.new_session(
+    check_limit(account_id)
+    session = new_session(
         account_id,
         original=original,
         name=display,
@@ -104,7 +258,7 @@ def session_json(session: UploadSession, media: dict[str, Any] | None = None) ->
         record = media
         if record is None:
             found = records.get_media(session.account_id, int(session.media_id))
-            record = ingest.media_json(found) if found is not None else None
+            record = media_json(found) if found is not None else None
         body["media"] = record
     if session.status == "rejected":
         error = ingest.rejection_of(session)
@@ -123,7 +277,11 @@ def complete_upload(account_id: str, upload_id: str) -> tuple[dict[str, Any], bo
     every later one returns the same file.
     """
     session = _own_session(account_id, upload_id)
-    if session.status == "pending" and ingest.session_expired(session) and storage.head_object(session.storage_key) is None:
+    if (
+        session.status == "pending"
+        and ingest.session_expired(session)
+        and storage.head_object(session.storage_key) is None
+    ):
         ingest.reject(session, UploadExpired(), "upload_expired")
         raise UploadExpired()
     try:
@@ -137,4 +295,4 @@ def complete_upload(account_id: str, upload_id: str) -> tuple[dict[str, Any], bo
         raise result.error
     assert result.media is not None
     first = records.acknowledge_session(upload_id)
-    return ingest.media_json(result.media), first
+    return media_json(result.media), first

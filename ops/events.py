@@ -47,9 +47,7 @@ class S3EventPump:
     ) -> None:
         session = session or local_session()
         self._sqs = session.client("sqs", endpoint_url=endpoint_url)
-        self._s3 = session.client(
-            "s3", endpoint_url=endpoint_url, config=Config(s3={"addressing_style": "path"})
-        )
+        self._s3 = session.client("s3", endpoint_url=endpoint_url, config=Config(s3={"addressing_style": "path"}))
         self._bucket = bucket
         self._queue_name = queue_name
         self._handle = handle
@@ -66,9 +64,9 @@ class S3EventPump:
                 "VisibilityTimeout": str(RETRY_AFTER_SECONDS),
             },
         )["QueueUrl"]
-        arn = self._sqs.get_queue_attributes(QueueUrl=self._queue_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
+        arn = self._sqs.get_queue_attributes(QueueUrl=self._queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
         self._s3.put_bucket_notification_configuration(
             Bucket=self._bucket,
             NotificationConfiguration={

@@ -34,9 +34,7 @@ _BATCH = 25  # BatchWriteItem's ceiling
 def local_session() -> boto3.session.Session:
     """A boto3 session with moto's fake credentials. Share one: each session
     loads the service models again (~0.1 s per client on a cold start)."""
-    return boto3.session.Session(
-        aws_access_key_id="local", aws_secret_access_key="local", region_name="us-east-1"
-    )
+    return boto3.session.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name="us-east-1")
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -104,9 +102,7 @@ class Snapshot:
         self._manifest_path = data_dir / "s3" / "manifest.json"
         session = session or local_session()
         self._dynamodb = session.client("dynamodb", endpoint_url=endpoint_url)
-        self._s3 = session.client(
-            "s3", endpoint_url=endpoint_url, config=Config(s3={"addressing_style": "path"})
-        )
+        self._s3 = session.client("s3", endpoint_url=endpoint_url, config=Config(s3={"addressing_style": "path"}))
         self._table_hashes: dict[str, str] = {}
         self._objects: dict[str, dict[str, Any]] = {}
 
@@ -142,8 +138,7 @@ class Snapshot:
             counts["objects"] += 1
         # Re-read the listing so the next save compares against moto's etags.
         self._objects = {
-            key: {**manifest.get(key, {}), "etag": etag, "size": size}
-            for key, (etag, size) in self._listing().items()
+            key: {**manifest.get(key, {}), "etag": etag, "size": size} for key, (etag, size) in self._listing().items()
         }
         return counts
 

@@ -34,8 +34,6 @@ TEST_ENV = {
 }
 
 
-
-
 # moto resets boto3's default session on every mock_aws() start, so each test
 # would parse the S3/DynamoDB/endpoint JSON again (~0.3 s a test).
 # chalicelib.aws shares one loader for the sessions the service makes; this
@@ -139,6 +137,4 @@ def upload(
     client: Client, tenant: Tenant, filename: str = "photo.png", data: bytes | None = None, name: str | None = None
 ) -> Any:
     body, content_type = multipart(filename, png_bytes() if data is None else data, name)
-    return client.http.post(
-        "/api/v1/media", headers={**tenant.headers, "Content-Type": content_type}, body=body
-    )
+    return client.http.post("/api/v1/media", headers={**tenant.headers, "Content-Type": content_type}, body=body)

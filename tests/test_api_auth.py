@@ -150,4 +150,3 @@ def test_the_account_comes_from_the_key_only(client: Client, tenant: Tenant, oth
     assert reply.status == 404
     listing = call(client, "GET", f"{API}/media?account_id={tenant.account_id}", headers=spoof)
     assert listing.body["data"] == []
-

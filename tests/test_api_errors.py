@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
-import pytest
 from chalice.test import Client
 from urllib3 import encode_multipart_formdata
 
@@ -103,11 +102,11 @@ def put_json(client: Client, tenant: Tenant, media_id: Any, payload: Any) -> Rep
     )
 
 
-def post_form(
-    client: Client, tenant: Tenant, fields: list[Any], headers: dict[str, str] | None = None
-) -> Reply:
+def post_form(client: Client, tenant: Tenant, fields: list[Any], headers: dict[str, str] | None = None) -> Reply:
     body, content_type = encode_multipart_formdata(fields)
-    return call(client, "POST", f"{API}/media", tenant, headers={"Content-Type": content_type, **(headers or {})}, body=body)
+    return call(
+        client, "POST", f"{API}/media", tenant, headers={"Content-Type": content_type, **(headers or {})}, body=body
+    )
 
 
 def upload_file(
@@ -124,7 +123,9 @@ def upload_file(
     return post_form(client, tenant, fields)
 
 
-def uploaded(client: Client, tenant: Tenant, filename: str = "photo.png", data: bytes | None = None, name: str | None = None) -> dict[str, Any]:
+def uploaded(
+    client: Client, tenant: Tenant, filename: str = "photo.png", data: bytes | None = None, name: str | None = None
+) -> dict[str, Any]:
     reply = upload_file(client, tenant, filename, data, name)
     assert reply.status == 201, reply.body
     return reply.body
@@ -228,8 +229,12 @@ def test_malformed_json_is_400(client: Client, tenant: Tenant) -> None:
     media = uploaded(client, tenant)
     for raw in ('{"name": "x"', "not json", "", b"\xff\xfe{}"):
         reply = call(
-            client, "PUT", f"{API}/media/{media['id']}", tenant,
-            headers={"Content-Type": "application/json"}, body=raw,
+            client,
+            "PUT",
+            f"{API}/media/{media['id']}",
+            tenant,
+            headers={"Content-Type": "application/json"},
+            body=raw,
         )
         assert reply.status == 400, (raw, reply.body)
     assert call(client, "GET", f"{API}/media/{media['id']}", tenant).body == media
@@ -239,8 +244,12 @@ def test_rename_with_a_non_json_content_type_is_415(client: Client, tenant: Tena
     media = uploaded(client, tenant)
     for content_type in ("text/plain", "application/x-www-form-urlencoded", "application/xml"):
         reply = call(
-            client, "PUT", f"{API}/media/{media['id']}", tenant,
-            headers={"Content-Type": content_type}, body='{"name": "New"}',
+            client,
+            "PUT",
+            f"{API}/media/{media['id']}",
+            tenant,
+            headers={"Content-Type": content_type},
+            body='{"name": "New"}',
         )
         assert reply.status == 415, (content_type, reply.body)
         assert reply.body["code"] == "unsupported_media_type"
@@ -249,8 +258,12 @@ def test_rename_with_a_non_json_content_type_is_415(client: Client, tenant: Tena
 
 def test_upload_with_a_json_content_type_is_415(client: Client, tenant: Tenant) -> None:
     reply = call(
-        client, "POST", f"{API}/media", tenant,
-        headers={"Content-Type": "application/json"}, body='{"file": "x.png"}',
+        client,
+        "POST",
+        f"{API}/media",
+        tenant,
+        headers={"Content-Type": "application/json"},
+        body='{"file": "x.png"}',
     )
     assert reply.status == 415
     assert stored_objects(tenant.account_id) == {}

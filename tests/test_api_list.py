@@ -69,7 +69,9 @@ def test_newest_first(client: Client, tenant: Tenant) -> None:
 
 def test_type_filter_lists_only_that_type_with_its_total(client: Client, tenant: Tenant) -> None:
     image_ids = seed(client, tenant, 2, "a.png") + seed(client, tenant, 1, "b.jpg", data=fixture_bytes("sample.jpg"))
-    video_ids = [uploaded(client, tenant, f"clip.{ext}", fixture_bytes(f"sample.{ext}"))["id"] for ext in ("mp4", "webm")]
+    video_ids = [
+        uploaded(client, tenant, f"clip.{ext}", fixture_bytes(f"sample.{ext}"))["id"] for ext in ("mp4", "webm")
+    ]
 
     images = listing(client, tenant, "type=image")
     assert ids(images) == sorted(image_ids, reverse=True)
@@ -310,7 +312,7 @@ def test_cursor_walk_is_stable_while_uploads_arrive(client: Client, tenant: Tena
 def test_cursor_walk_with_search_skips_the_files_that_do_not_match(client: Client, tenant: Tenant) -> None:
     names = ["match-a", "other", "other", "MATCH-b", "other", "other", "other", "Match-c"]
     made = [uploaded(client, tenant, "x.png", name=n)["id"] for n in names]
-    matching = [i for i, n in zip(made, names) if "match" in n.lower()][::-1]  # newest first
+    matching = [i for i, n in zip(made, names, strict=False) if "match" in n.lower()][::-1]  # newest first
     pages = [listing(client, tenant, "cursor=&per_page=1&search=match")]
     while pages[-1].body["links"]["next"]:
         pages.append(follow(client, tenant, pages[-1].body["links"]["next"]))

@@ -51,8 +51,12 @@ def test_non_numeric_or_zero_id_is_404(client: Client, tenant: Tenant) -> None:
     for raw_id in ("0", "00", "abc", "-1", "1.0", "1e3", "%20", "99999999999999999999999"):
         for method in ("GET", "PUT", "DELETE"):
             reply = call(
-                client, method, f"{API}/media/{raw_id}", tenant,
-                headers={"Content-Type": "application/json"}, body='{"name": "New"}' if method == "PUT" else None,
+                client,
+                method,
+                f"{API}/media/{raw_id}",
+                tenant,
+                headers={"Content-Type": "application/json"},
+                body='{"name": "New"}' if method == "PUT" else None,
             )
             if (reply.status, reply.body.get("code")) != (404, "not_found"):
                 problems.append(f"{method} {raw_id}: {reply.status} {reply.body}")
@@ -172,9 +176,16 @@ def test_second_delete_is_404(client: Client, tenant: Tenant) -> None:
     assert call(client, "DELETE", f"{API}/media/{media['id']}", tenant).status == 204
     before = counters(tenant.account_id)
     assert_not_found(call(client, "DELETE", f"{API}/media/{media['id']}", tenant))
-    assert counters(tenant.account_id) == before == {
-        "media_count": 0, "image_count": 0, "video_count": 0, "bytes_used": 0,
-    }
+    assert (
+        counters(tenant.account_id)
+        == before
+        == {
+            "media_count": 0,
+            "image_count": 0,
+            "video_count": 0,
+            "bytes_used": 0,
+        }
+    )
 
 
 def test_deleted_id_is_not_reused(client: Client, tenant: Tenant) -> None:
@@ -184,9 +195,9 @@ def test_deleted_id_is_not_reused(client: Client, tenant: Tenant) -> None:
 
 
 def test_admin_file_cannot_be_deleted_and_nothing_changes(client: Client, tenant: Tenant) -> None:
-    from chalicelib import ingest
+    from chalicelib import uploads
 
-    ingest.upload_direct(tenant.account_id, "a.png", png_bytes(), uploaded_by="admin")
+    uploads.upload_direct(tenant.account_id, "a.png", png_bytes(), uploaded_by="admin")
     admin = item(client, tenant, 1)
     assert admin["uploaded_by"] == "admin"
     before = (media_items(tenant.account_id), stored_objects(tenant.account_id), counters(tenant.account_id))

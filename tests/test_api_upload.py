@@ -31,8 +31,20 @@ from tests.test_api_errors import (
 
 PUBLIC_BASE = TEST_ENV["MEDIA_PUBLIC_BASE_URL"]
 MEDIA_KEYS = {
-    "id", "name", "original_name", "url", "file_type", "mime_type", "extension", "file_size",
-    "formatted_size", "metadata", "uploaded_by", "is_active", "created_at", "updated_at",
+    "id",
+    "name",
+    "original_name",
+    "url",
+    "file_type",
+    "mime_type",
+    "extension",
+    "file_size",
+    "formatted_size",
+    "metadata",
+    "uploaded_by",
+    "is_active",
+    "created_at",
+    "updated_at",
 }
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 ALLOWED = ["jpg", "jpeg", "png", "gif", "mp4", "avi", "mov", "wmv", "flv", "webm"]
@@ -65,8 +77,18 @@ def assert_media_file(media: dict[str, Any], tenant: Tenant) -> None:
     """Every key and type of the §3.1 MediaFile object."""
     assert set(media) == MEDIA_KEYS
     assert type(media["id"]) is int and media["id"] >= 1
-    for field in ("name", "original_name", "url", "file_type", "mime_type", "extension", "formatted_size",
-                  "uploaded_by", "created_at", "updated_at"):
+    for field in (
+        "name",
+        "original_name",
+        "url",
+        "file_type",
+        "mime_type",
+        "extension",
+        "formatted_size",
+        "uploaded_by",
+        "created_at",
+        "updated_at",
+    ):
         assert isinstance(media[field], str), field
     assert type(media["file_size"]) is int and media["file_size"] > 0
     assert media["formatted_size"] == expected_size_text(media["file_size"])
@@ -112,8 +134,11 @@ def test_upload_answers_201_with_the_media_file(client: Client, tenant: Tenant) 
         assert_media_file(media, tenant)
         got = {k: media[k] for k in ("file_type", "mime_type", "extension", "file_size", "metadata")}
         assert got == {
-            "file_type": file_type, "mime_type": mime, "extension": extension,
-            "file_size": len(data), "metadata": metadata,
+            "file_type": file_type,
+            "mime_type": mime,
+            "extension": extension,
+            "file_size": len(data),
+            "metadata": metadata,
         }, fixture
         assert media["name"] == media["original_name"] == f"My Clip.{extension.upper()}"
         assert media["uploaded_by"] == "client"
@@ -144,9 +169,7 @@ def test_mime_type_comes_from_the_bytes_not_the_client(client: Client, tenant: T
     assert s3().head_object(Bucket=bucket(), Key=key_of(jpeg.body))["ContentType"] == "image/jpeg"
 
 
-def test_name_defaults_to_the_original_filename_and_the_name_field_overrides_it(
-    client: Client, tenant: Tenant
-) -> None:
+def test_name_defaults_to_the_original_filename_and_the_name_field_overrides_it(client: Client, tenant: Tenant) -> None:
     jpg = fixture_bytes("sample.jpg")
     assert uploaded(client, tenant, "hero-product-v2.jpg", jpg)["name"] == "hero-product-v2.jpg"
     assert uploaded(client, tenant, "hero-product-v2.jpg", jpg, name="")["name"] == "hero-product-v2.jpg"
@@ -179,12 +202,18 @@ def test_counters_move_with_uploads_and_deletes(client: Client, tenant: Tenant) 
     uploaded(client, tenant, "b.png", png)
     video = uploaded(client, tenant, "c.mp4", mp4)
     assert counters(tenant.account_id) == {
-        "media_count": 3, "image_count": 2, "video_count": 1, "bytes_used": 2 * len(png) + len(mp4),
+        "media_count": 3,
+        "image_count": 2,
+        "video_count": 1,
+        "bytes_used": 2 * len(png) + len(mp4),
     }
     assert call(client, "DELETE", f"{API}/media/{video['id']}", tenant).status == 204
     assert call(client, "DELETE", f"{API}/media/{image['id']}", tenant).status == 204
     assert counters(tenant.account_id) == {
-        "media_count": 1, "image_count": 1, "video_count": 0, "bytes_used": len(png),
+        "media_count": 1,
+        "image_count": 1,
+        "video_count": 0,
+        "bytes_used": len(png),
     }
 
 

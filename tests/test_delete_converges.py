@@ -10,9 +10,7 @@ from tests.faults import failing, s3_client, transaction_client
 
 
 def _object_exists(key: str) -> bool:
-    listing = boto3.client("s3", region_name="us-east-1").list_objects_v2(
-        Bucket=TEST_ENV["MEDIA_BUCKET"], Prefix=key
-    )
+    listing = boto3.client("s3", region_name="us-east-1").list_objects_v2(Bucket=TEST_ENV["MEDIA_BUCKET"], Prefix=key)
     return listing.get("KeyCount", 0) > 0
 
 

@@ -143,7 +143,14 @@ def test_admin_upload_cannot_be_deleted_through_the_api(
 ) -> None:
     created = create_account()
     media = run_json(
-        "media", "upload", str(FIXTURES / "sample.png"), "--account", created["account_id"], "--as-admin", "--name", "Logo"
+        "media",
+        "upload",
+        str(FIXTURES / "sample.png"),
+        "--account",
+        created["account_id"],
+        "--as-admin",
+        "--name",
+        "Logo",
     )
     assert media["uploaded_by"] == "admin"
     assert media["name"] == "Logo" and media["original_name"] == "sample.png"

@@ -108,14 +108,30 @@ def test_clean_original_name_shortens_long_names_keeping_the_extension() -> None
     assert cleaned.endswith(".jpeg")
 
 
-@pytest.mark.parametrize("name", ["Product Hero Image", "x", "n" * 255, "  " + "n" * 255 + "  ", "Café ☕ 2026", "50% off"])
+@pytest.mark.parametrize(
+    "name", ["Product Hero Image", "x", "n" * 255, "  " + "n" * 255 + "  ", "Café ☕ 2026", "50% off"]
+)
 def test_valid_names(name: str) -> None:
     assert media.name_errors(name) == []
 
 
 @pytest.mark.parametrize(
     "name",
-    ["", "   ", "\t\n", "n" * 256, "a\x00b", "bell\x07", "line\nbreak", "rtl\u202eoverride", "\u2066isolate", 12, None, ["a"], True],
+    [
+        "",
+        "   ",
+        "\t\n",
+        "n" * 256,
+        "a\x00b",
+        "bell\x07",
+        "line\nbreak",
+        "rtl\u202eoverride",
+        "\u2066isolate",
+        12,
+        None,
+        ["a"],
+        True,
+    ],
 )
 def test_invalid_names(name: object) -> None:
     errors = media.name_errors(name)
@@ -124,7 +140,9 @@ def test_invalid_names(name: object) -> None:
 
 # -- storage keys (§5) -------------------------------------------------------------------------
 
-KEY = re.compile(r"^media/(?P<account>[^/]+)/(?P<dir>images|videos)/(?P<ts>\d+)_(?P<random>[A-Za-z0-9]+)\.(?P<ext>[a-z0-9]+)$")
+KEY = re.compile(
+    r"^media/(?P<account>[^/]+)/(?P<dir>images|videos)/(?P<ts>\d+)_(?P<random>[A-Za-z0-9]+)\.(?P<ext>[a-z0-9]+)$"
+)
 
 
 @pytest.mark.parametrize(("family", "folder", "extension"), [("image", "images", "png"), ("video", "videos", "mp4")])
@@ -211,7 +229,9 @@ def test_to_json_is_the_contracts_example() -> None:
 def test_to_json_gives_integers_and_null_metadata_when_nothing_was_read() -> None:
     from decimal import Decimal
 
-    out = media.to_json(_record(media_id=Decimal(3), file_size=Decimal(1536000), metadata=None), "https://cdn.example.com")
+    out = media.to_json(
+        _record(media_id=Decimal(3), file_size=Decimal(1536000), metadata=None), "https://cdn.example.com"
+    )
     assert type(out["id"]) is int and out["id"] == 3
     assert type(out["file_size"]) is int and out["formatted_size"] == "1.46 MB"
     assert out["metadata"] is None

@@ -106,6 +106,7 @@ def noise_jpeg(size: tuple[int, int], **save: object) -> bytes:
 
 # --- the committed fixtures -------------------------------------------------
 
+
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_fixture_type_and_metadata_are_read_exactly(name: str) -> None:
     data = fixture(name)
@@ -147,8 +148,7 @@ def test_html_svg_php_zip_webp_named_jpg_are_unsupported(kind: str) -> None:
     error = rejected(NOT_MEDIA[kind], "image")
     assert error.reason == "unsupported_content"
     assert error.message == (
-        "The file content is not a supported image or video "
-        "(jpg, jpeg, png, gif, mp4, avi, mov, wmv, flv, webm)."
+        "The file content is not a supported image or video (jpg, jpeg, png, gif, mp4, avi, mov, wmv, flv, webm)."
     )
 
 
@@ -161,8 +161,10 @@ def test_empty_file_is_rejected(claimed_size: int) -> None:
 
 @pytest.mark.parametrize(
     ("name", "named_as", "words"),
-    [("sample.mp4", "image", ("an image", "a video (video/mp4)")),
-     ("sample.png", "video", ("a video", "an image (image/png)"))],
+    [
+        ("sample.mp4", "image", ("an image", "a video (video/mp4)")),
+        ("sample.png", "video", ("a video", "an image (image/png)")),
+    ],
 )
 def test_content_of_the_other_family_is_a_type_mismatch(name: str, named_as: str, words: tuple[str, str]) -> None:
     error = rejected(fixture(name), named_as)
@@ -171,6 +173,7 @@ def test_content_of_the_other_family_is_a_type_mismatch(name: str, named_as: str
 
 
 # --- images -----------------------------------------------------------------
+
 
 def test_jpeg_with_200_kb_of_app_segments_reads_under_256_kib() -> None:
     # One APPn segment holds at most 64 KiB, so ~200 KB of metadata is several
@@ -238,8 +241,14 @@ def _jpeg_with_300_kb_of_headers() -> bytes:
         lambda: b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4 + b"\xff\xd9",  # unparseable header
         _jpeg_with_300_kb_of_headers,
     ],
-    ids=["truncated-jpg", "truncated-png", "truncated-gif", "png-zip-polyglot", "bad-jpeg-header",
-         "jpeg-headers-over-budget"],
+    ids=[
+        "truncated-jpg",
+        "truncated-png",
+        "truncated-gif",
+        "png-zip-polyglot",
+        "bad-jpeg-header",
+        "jpeg-headers-over-budget",
+    ],
 )
 def test_truncated_polyglot_or_unparseable_image_is_corrupt(build: Callable[[], bytes]) -> None:
     error = rejected(build(), "image")
@@ -262,11 +271,14 @@ def test_jpeg_with_a_few_padding_bytes_after_eoi_is_accepted() -> None:
 
 # --- videos -----------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("name", "header"),
-    [("sample.mp4", struct.pack(">I4s", 8 + 40 * MIB, b"mdat")),
-     ("sample.mov", struct.pack(">I4s", 8 + 40 * MIB, b"mdat")),
-     ("sample.mp4", struct.pack(">I4sQ", 1, b"mdat", 16 + 40 * MIB))],  # 64-bit box size
+    [
+        ("sample.mp4", struct.pack(">I4s", 8 + 40 * MIB, b"mdat")),
+        ("sample.mov", struct.pack(">I4s", 8 + 40 * MIB, b"mdat")),
+        ("sample.mp4", struct.pack(">I4sQ", 1, b"mdat", 16 + 40 * MIB)),
+    ],  # 64-bit box size
     ids=["mp4", "mov", "mp4-64-bit-mdat"],
 )
 def test_mp4_with_moov_at_end_reads_under_2_mib(name: str, header: bytes) -> None:
@@ -311,6 +323,7 @@ def test_mp4_cut_before_its_moov_has_no_metadata() -> None:
 
 
 # --- the source reader ------------------------------------------------------
+
 
 def test_source_position_does_not_matter() -> None:
     data = fixture("sample.webm")

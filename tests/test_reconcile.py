@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import boto3
 
@@ -51,7 +51,7 @@ def test_record_whose_object_is_gone_is_removed_with_its_counters(client, tenant
 
 def test_expired_session_with_nothing_stored_is_closed(client, tenant):
     body = started(client, tenant)
-    past = (datetime.now(timezone.utc) - timedelta(hours=1)).strftime(TIMESTAMP_FORMAT)
+    past = (datetime.now(UTC) - timedelta(hours=1)).strftime(TIMESTAMP_FORMAT)
     UploadSession(body["id"]).update(actions=[UploadSession.expires_at.set(past)])
     report = reconcile(min_age=NOW)
     assert report.expired_sessions == [body["id"]]
@@ -89,9 +89,7 @@ def test_consistent_library_needs_no_fix(client, tenant):
 def test_scheduled_handler_runs_the_reconciler(client, tenant):
     body = started(client, tenant)
     send(body, png_bytes())
-    event = client.events.generate_cw_event(
-        source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
-    )
+    event = client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={}, resources=[])
     result = client.lambda_.invoke("reconcile", event)
     # The scheduled run keeps the safety margin: a seconds-old object is left alone.
     assert result.payload["fixed"] == 0

@@ -57,9 +57,7 @@ def stack_factory(tmp_path: Path) -> Iterator[Callable[[bool], Running]]:
         from app import app
         from ops.dev_server import _lambda_handler, create_api_server
 
-        stack = local_stack.LocalStack(
-            tmp_path / "data", events=events, event_handler=_lambda_handler(app, "ingest")
-        )
+        stack = local_stack.LocalStack(tmp_path / "data", events=events, event_handler=_lambda_handler(app, "ingest"))
         stack.start()
         server = create_api_server(app, "127.0.0.1", 0)
         thread = threading.Thread(target=server.serve_forever, daemon=True)

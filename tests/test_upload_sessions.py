@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, quote_plus, urlparse
 
@@ -71,8 +71,8 @@ def test_start_returns_a_pending_session_with_a_presigned_post(client, tenant):
     assert form["method"] == "POST"
     key = form["fields"]["key"]
     assert key.startswith(f"media/{tenant.account_id}/images/") and key.endswith(f"_{body['id']}.png")
-    expires = datetime.strptime(body["expires_at"], TIMESTAMP_FORMAT).replace(tzinfo=timezone.utc)
-    assert timedelta(0) < expires - datetime.now(timezone.utc) <= timedelta(minutes=15)
+    expires = datetime.strptime(body["expires_at"], TIMESTAMP_FORMAT).replace(tzinfo=UTC)
+    assert timedelta(0) < expires - datetime.now(UTC) <= timedelta(minutes=15)
 
 
 def test_post_policy_pins_key_size_range_type_and_short_expiry(client, tenant):
@@ -86,8 +86,8 @@ def test_post_policy_pins_key_size_range_type_and_short_expiry(client, tenant):
     assert {"Content-Type": "video/mp4"} in conditions
     assert ["content-length-range", 1, 52_428_800] in conditions
     assert not any(isinstance(c, list) and c[0] == "starts-with" for c in conditions)
-    expiration = datetime.strptime(policy["expiration"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
-    assert expiration - datetime.now(timezone.utc) <= timedelta(minutes=15)
+    expiration = datetime.strptime(policy["expiration"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    assert expiration - datetime.now(UTC) <= timedelta(minutes=15)
 
 
 def test_put_presigning_signs_type_and_length(client, tenant, monkeypatch):
@@ -168,9 +168,9 @@ def test_complete_before_the_bytes_arrive_is_409(client, tenant):
     response = complete(client, tenant, body["id"])
     assert response.status_code == 409
     assert response.json_body["code"] == "upload_not_received"
-    assert client.http.get(f"/api/v1/media/uploads/{body['id']}", headers=tenant.headers).json_body[
-        "status"
-    ] == "pending"
+    assert (
+        client.http.get(f"/api/v1/media/uploads/{body['id']}", headers=tenant.headers).json_body["status"] == "pending"
+    )
 
 
 def test_s3_event_records_the_file_without_complete(client, tenant):
@@ -229,9 +229,7 @@ def test_event_for_a_key_under_another_account_is_ignored(client, tenant, other_
 def test_event_for_another_bucket_is_ignored(client, tenant):
     body = started(client, tenant)
     key = send(body, png_bytes())
-    assert client.lambda_.invoke("ingest", event_for(key, bucket="someone-else")).payload == {
-        "results": ["ignored"]
-    }
+    assert client.lambda_.invoke("ingest", event_for(key, bucket="someone-else")).payload == {"results": ["ignored"]}
 
 
 def test_bad_content_is_rejected_deleted_and_reported(client, tenant):
@@ -261,7 +259,7 @@ def test_plan_filled_meanwhile_rejects_at_ingest_with_403(client, aws):
 
 
 def _expire(upload_id: str) -> None:
-    past = (datetime.now(timezone.utc) - timedelta(hours=1)).strftime(TIMESTAMP_FORMAT)
+    past = (datetime.now(UTC) - timedelta(hours=1)).strftime(TIMESTAMP_FORMAT)
     UploadSession(upload_id).update(actions=[UploadSession.expires_at.set(past)])
 
 
@@ -271,9 +269,9 @@ def test_expired_session_cannot_complete(client, tenant):
     response = complete(client, tenant, body["id"])
     assert response.status_code == 410
     assert response.json_body["code"] == "upload_expired"
-    assert client.http.get(f"/api/v1/media/uploads/{body['id']}", headers=tenant.headers).json_body[
-        "status"
-    ] == "rejected"
+    assert (
+        client.http.get(f"/api/v1/media/uploads/{body['id']}", headers=tenant.headers).json_body["status"] == "rejected"
+    )
 
 
 def test_bytes_arriving_after_expiry_are_rejected_and_deleted(client, tenant):

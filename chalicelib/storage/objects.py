@@ -1,4 +1,4 @@
-"""S3-compatible object storage: put, head, ranged reads, delete, public URLs.
+"""Objects in S3-compatible storage: put, head, ranged reads, delete, public URLs.
 
 One backend configured by endpoint/region/bucket (AWS S3, Wasabi and
 DigitalOcean Spaces are configurations of it). botocore errors never leave
@@ -33,16 +33,7 @@ _lock = threading.Lock()
 PENDING_TAG = ("media-upload", "pending")
 PENDING_TAGGING = f"{PENDING_TAG[0]}={PENDING_TAG[1]}"
 PENDING_TAGGING_XML = (
-    "<Tagging><TagSet><Tag><Key>%s</Key><Value>%s</Value></Tag></TagSet></Tagging>" % PENDING_TAG
-)
-
-
-#: Bucket events that start ingest. Not ObjectCreated:Copy: ingest itself
-#: copies an object in place to correct its Content-Type.
-INGEST_EVENTS = (
-    "s3:ObjectCreated:Put",
-    "s3:ObjectCreated:Post",
-    "s3:ObjectCreated:CompleteMultipartUpload",
+    f"<Tagging><TagSet><Tag><Key>{PENDING_TAG[0]}</Key><Value>{PENDING_TAG[1]}</Value></Tag></TagSet></Tagging>"
 )
 
 
@@ -86,9 +77,7 @@ def _unavailable(exc: Exception) -> ServiceUnavailable:
 
 def _is_missing(exc: ClientError) -> bool:
     error = exc.response.get("Error", {})
-    return str(error.get("Code")) in _MISSING or exc.response.get(
-        "ResponseMetadata", {}
-    ).get("HTTPStatusCode") == 404
+    return str(error.get("Code")) in _MISSING or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404
 
 
 def bucket() -> str:
@@ -128,9 +117,7 @@ def read_range(key: str, start: int, length: int) -> bytes:
     if length <= 0:
         return b""
     try:
-        response = client().get_object(
-            Bucket=bucket(), Key=key, Range=f"bytes={start}-{start + length - 1}"
-        )
+        response = client().get_object(Bucket=bucket(), Key=key, Range=f"bytes={start}-{start + length - 1}")
         return bytes(response["Body"].read())
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") == "InvalidRange":
@@ -154,11 +141,14 @@ def list_objects(prefix: str = "media/") -> Iterator[tuple[str, ObjectInfo]]:
         pages = client().get_paginator("list_objects_v2").paginate(Bucket=bucket(), Prefix=prefix)
         for page in pages:
             for item in page.get("Contents", []):
-                yield item["Key"], ObjectInfo(
-                    size=int(item["Size"]),
-                    content_type=None,
-                    etag=item.get("ETag"),
-                    last_modified=item.get("LastModified"),
+                yield (
+                    item["Key"],
+                    ObjectInfo(
+                        size=int(item["Size"]),
+                        content_type=None,
+                        etag=item.get("ETag"),
+                        last_modified=item.get("LastModified"),
+                    ),
                 )
     except (ClientError, BotoCoreError) as exc:
         raise _unavailable(exc) from exc
@@ -182,119 +172,6 @@ def set_content_type(key: str, content_type: str) -> None:
             ContentType=content_type,
             MetadataDirective="REPLACE",
             TaggingDirective="COPY",
-        )
-    except (ClientError, BotoCoreError) as exc:
-        raise _unavailable(exc) from exc
-
-
-@dataclass(frozen=True)
-class PresignedUpload:
-    method: str
-    url: str
-    fields: dict[str, str] | None = None
-    headers: dict[str, str] | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"method": self.method, "url": self.url}
-        if self.fields is not None:
-            body["fields"] = self.fields
-        if self.headers is not None:
-            body["headers"] = self.headers
-        return body
-
-
-def presign_upload(key: str, content_type: str, size: int, max_size: int, expires: int) -> PresignedUpload:
-    """A SigV4 form (POST) or URL (PUT) that lets a client store exactly this object.
-
-    POST: the policy pins the exact key, the Content-Type, the pending tag and
-    ``content-length-range`` 1..max_size. PUT (backends without POST policies):
-    Content-Type, Content-Length and the tag are signed headers.
-    """
-    settings = get_settings()
-    try:
-        if settings.presign_method == "put":
-            url = client().generate_presigned_url(
-                "put_object",
-                Params={
-                    "Bucket": bucket(),
-                    "Key": key,
-                    "ContentType": content_type,
-                    "ContentLength": size,
-                    "Tagging": PENDING_TAGGING,
-                },
-                ExpiresIn=expires,
-                HttpMethod="PUT",
-            )
-            headers = {
-                "Content-Type": content_type,
-                "Content-Length": str(size),
-                "x-amz-tagging": PENDING_TAGGING,
-            }
-            return PresignedUpload("PUT", url, headers=headers)
-        form = client().generate_presigned_post(
-            Bucket=bucket(),
-            Key=key,
-            Fields={"Content-Type": content_type, "tagging": PENDING_TAGGING_XML},
-            Conditions=[
-                {"Content-Type": content_type},
-                {"tagging": PENDING_TAGGING_XML},
-                ["content-length-range", 1, max_size],
-            ],
-            ExpiresIn=expires,
-        )
-    except (ClientError, BotoCoreError) as exc:
-        raise _unavailable(exc) from exc
-    return PresignedUpload("POST", form["url"], fields=dict(form["fields"]))
-
-
-def bucket_cors_rules(origins: tuple[str, ...]) -> list[dict[str, Any]]:
-    """CORS for browser uploads straight to the bucket (ETag exposed for clients)."""
-    return [
-        {
-            "AllowedOrigins": list(origins),
-            "AllowedMethods": ["GET", "HEAD", "POST", "PUT"],
-            "AllowedHeaders": ["*"],
-            "ExposeHeaders": ["ETag"],
-            "MaxAgeSeconds": 3000,
-        }
-    ]
-
-
-def bucket_lifecycle_rules(abandoned_after_days: int = 2) -> list[dict[str, Any]]:
-    """Expire objects still tagged pending (abandoned uploads) and stale multipart parts."""
-    return [
-        {
-            "ID": "expire-abandoned-uploads",
-            "Status": "Enabled",
-            "Filter": {"And": {"Prefix": "media/", "Tags": [{"Key": PENDING_TAG[0], "Value": PENDING_TAG[1]}]}},
-            "Expiration": {"Days": abandoned_after_days},
-        },
-        {
-            "ID": "abort-incomplete-multipart-uploads",
-            "Status": "Enabled",
-            "Filter": {"Prefix": ""},
-            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
-        },
-    ]
-
-
-def configure_bucket() -> None:
-    """Create the bucket if needed and apply CORS and lifecycle (idempotent; ops and local stack)."""
-    settings = get_settings()
-    s3 = client()
-    try:
-        try:
-            s3.head_bucket(Bucket=bucket())
-        except ClientError as exc:
-            if not _is_missing(exc):
-                raise
-            create: dict[str, Any] = {"Bucket": bucket()}
-            if settings.region != "us-east-1":
-                create["CreateBucketConfiguration"] = {"LocationConstraint": settings.region}
-            s3.create_bucket(**create)
-        s3.put_bucket_cors(Bucket=bucket(), CORSConfiguration={"CORSRules": bucket_cors_rules(settings.cors_origins)})
-        s3.put_bucket_lifecycle_configuration(
-            Bucket=bucket(), LifecycleConfiguration={"Rules": bucket_lifecycle_rules()}
         )
     except (ClientError, BotoCoreError) as exc:
         raise _unavailable(exc) from exc
