@@ -74,7 +74,7 @@ def error_response(error: MediaError) -> Response:
     body = error_body(error.code, error.message, **error.extra)
     if error.errors is not None:
         body["errors"] = error.errors
-    headers = {"Retry-After": "1"} if status == 503 else {}
+    headers: dict[str, str | list[str]] = {"Retry-After": "1"} if status == 503 else {}
     return Response(body=body, status_code=status, headers=headers)
 
 
@@ -169,7 +169,8 @@ def list_media() -> dict[str, Any]:
 @view(f"{API}/media", ["POST"], content_types=["multipart/form-data"])
 def upload_media() -> Response:
     req = request()
-    media = uploads.upload_multipart(account_id(), req.raw_body, req.headers.get("content-type", ""))
+    body = req.raw_body if isinstance(req.raw_body, bytes) else req.raw_body.encode()
+    media = uploads.upload_multipart(account_id(), body, req.headers.get("content-type", ""))
     return Response(body=ingest.media_json(media), status_code=201)
 
 

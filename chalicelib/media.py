@@ -51,14 +51,16 @@ _KEY_RE = re.compile(
 
 
 class MediaRecord(Protocol):
-    media_id: int
+    """What to_json reads (PynamoDB numbers come back as floats)."""
+
+    media_id: int | float
     name: str
     original_name: str
     storage_key: str
     file_type: str
     mime_type: str
     extension: str
-    file_size: int
+    file_size: int | float
     metadata: dict[str, Any] | None
     uploaded_by: str
     is_active: bool

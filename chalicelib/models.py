@@ -166,7 +166,7 @@ def bind(settings: Settings | None = None) -> Settings:
         if _bound is not settings:
             # PynamoDB has no hook for its botocore session; point the name it
             # calls at ours so every connection shares the parsed service models.
-            pynamodb.connection.base.get_session = new_session  # type: ignore[attr-defined]
+            pynamodb.connection.base.get_session = new_session
             for model in MODELS:
                 meta: Any = model.Meta
                 meta.table_name = settings.table_name(meta.table_suffix)

@@ -235,6 +235,7 @@ def inspect(source: BinaryIO, size: int, family_expected: str, *, max_pixels: in
             f"The file name indicates {_A[family_expected]}, but its content is "
             f"{_A[sniffed.family]} ({sniffed.mime_type}).",
         )
+    metadata: dict[str, int | float] | None
     if sniffed.family == "image":
         reader.budget = IMAGE_READ_BUDGET
         metadata = _image_metadata(reader, sniffed.mime_type, max_pixels)
@@ -328,4 +329,4 @@ def _value(group: object, key: str) -> int | float | None:
         seconds = value.total_seconds() if isinstance(value, timedelta) else -1.0
         return round(seconds, 3) if seconds >= 0 else None
     plausible = isinstance(value, (int, float)) and math.isfinite(value) and 0 < value < 1 << 20
-    return int(value) if plausible else None
+    return int(value) if plausible and value is not None else None
