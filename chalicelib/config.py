@@ -36,7 +36,10 @@ class Settings:
     s3_addressing_style: str
     max_file_size: int
     direct_upload_max_bytes: int
-    cursor_secret: bytes | None  # checked where cursors are signed (ops commands need none)
+    # MEDIA_CURSOR_SECRET, or else the SSM SecureString MEDIA_CURSOR_SECRET_PARAMETER
+    # names (deployed stages): see the cursor_secret property.
+    cursor_secret_value: bytes | None
+    cursor_secret_parameter: str | None
     key_cache_seconds: int
     upload_expires_seconds: int
     presign_method: str
@@ -45,6 +48,22 @@ class Settings:
 
     def table_name(self, name: str) -> str:
         return f"{self.table_prefix}-{name}"
+
+    @property
+    def cursor_secret(self) -> bytes | None:
+        """The cursor HMAC key; checked where cursors are signed (ops commands need none).
+
+        A deployed stage reads it from SSM on first use (chalicelib.parameters), so
+        requests that never sign a cursor never pay for the call.
+        """
+        if self.cursor_secret_value is not None or self.cursor_secret_parameter is None:
+            return self.cursor_secret_value
+        from chalicelib import parameters
+
+        value = parameters.secure_string(self.cursor_secret_parameter, self.region)
+        if len(value) < 16:
+            raise ConfigurationError(f"The secret in {self.cursor_secret_parameter} must be 16 characters or more.")
+        return value.encode()
 
 
 def _int(name: str, default: int, low: int, high: int) -> int:
@@ -96,7 +115,8 @@ def get_settings() -> Settings:
         direct_upload_max_bytes=_int(
             "MEDIA_DIRECT_UPLOAD_MAX_BYTES", min(DEFAULT_DIRECT_UPLOAD_MAX, max_file), 1, max_file
         ),
-        cursor_secret=secret.encode() if secret else None,
+        cursor_secret_value=secret.encode() if secret else None,
+        cursor_secret_parameter=_optional("MEDIA_CURSOR_SECRET_PARAMETER"),
         key_cache_seconds=_int("MEDIA_KEY_CACHE_SECONDS", 30, 0, MAX_KEY_CACHE_SECONDS),
         upload_expires_seconds=_int("MEDIA_UPLOAD_EXPIRES_SECONDS", MAX_UPLOAD_EXPIRES, 60, MAX_UPLOAD_EXPIRES),
         presign_method=presign,

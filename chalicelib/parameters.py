@@ -1,0 +1,55 @@
+"""SSM Parameter Store: where a deployed stage keeps its cursor-signing secret.
+
+The third module that talks to AWS, besides ``models.py`` and ``storage/``:
+a secret must not live in .chalice/config.json, so ``manage.py bootstrap``
+stores it once as a SecureString and MEDIA_CURSOR_SECRET_PARAMETER names it.
+It is read on first use (only cursor-mode listing needs it) and kept for the
+life of the process. Tests and the local stack set MEDIA_CURSOR_SECRET
+instead and never come here.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.aws import new_session
+from chalicelib.errors import ConfigurationError, ServiceUnavailable
+
+
+def region(default: str) -> str:
+    """Where the parameter lives: the function's own region (MEDIA_REGION may name a storage region)."""
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or default
+
+
+@functools.lru_cache(maxsize=4)
+def _fetch(name: str, region: str) -> str:
+    client = boto3.session.Session(botocore_session=new_session()).client(
+        "ssm",
+        region_name=region,
+        config=Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5, read_timeout=10),
+    )
+    try:
+        return str(client.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ParameterNotFound":
+            raise ConfigurationError(
+                f"SSM parameter {name} does not exist: create it with `manage.py bootstrap --stage STAGE`."
+            ) from None
+        raise ServiceUnavailable("The configuration store is temporarily unavailable. Retry the request.") from exc
+    except BotoCoreError as exc:
+        raise ServiceUnavailable("The configuration store is temporarily unavailable. Retry the request.") from exc
+
+
+def secure_string(name: str, default_region: str) -> str:
+    """The decrypted value of SecureString ``name`` (fetched once per process; failures are retried)."""
+    return _fetch(name, region(default_region))
+
+
+def reset() -> None:
+    """Forget fetched values (tests; a rotated secret reaches warm functions on their next start)."""
+    _fetch.cache_clear()

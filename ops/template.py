@@ -1,0 +1,281 @@
+"""The infrastructure of a stage, generated from the code so it cannot drift.
+
+    .venv/bin/python -m ops.template merge --stage dev --out dist/merge.json
+    .venv/bin/python -m ops.template policies            # rewrite deploy/iam/*.json
+    .venv/bin/python -m ops.template policies --check    # fail if they are stale
+
+``merge`` writes the template `chalice package --merge-template` merges into
+its own (functions, roles, API): the DynamoDB tables (from the PynamoDB
+models), the bucket (CORS and lifecycle from chalicelib.storage, events wired
+to the ingest function), the IAM policies (ops.iam), gateway responses in our
+error shape (deploy/gateway_responses.json), stage throttling and log groups
+(deploy/stages.json, .chalice/config.json). ``manage.py bootstrap`` creates
+the same tables and bucket through the API for the `chalice deploy` path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ops import iam
+from ops.targets import stage_environment
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "deploy"
+#: logical ids chalice gives each function (and "<id>Role", "<id>LogGroup")
+LOGICAL_IDS = {"api_handler": "APIHandler", "ingest": "Ingest", "reconcile": "Reconcile"}
+_ROLE_IDS = {"api_handler": "ApiHandler", "ingest": "Ingest", "reconcile": "Reconcile"}
+TABLE_IDS = {"accounts": "AccountsTable", "api-keys": "ApiKeysTable", "media": "MediaTable", "uploads": "UploadsTable"}
+_VTL_MESSAGE = "$context.error.messageString"  # already a quoted JSON string
+
+
+def load_json(name: str) -> Any:
+    return json.loads((DEPLOY / name).read_text())
+
+
+def stage_settings(stage: str) -> dict[str, Any]:
+    """Per-stage deploy settings chalice has no key for (throttling, deletion protection)."""
+    stages = load_json("stages.json")
+    if stage not in stages:
+        raise SystemExit(f"deploy/stages.json has no stage {stage!r} (known: {', '.join(sorted(stages))}).")
+    return dict(stages[stage])
+
+
+def _hash_first(keys: list[dict[str, str]]) -> list[dict[str, str]]:
+    # DynamoDB wants HASH before RANGE; PynamoDB lists index keys by attribute order.
+    pairs = ({"AttributeName": k["AttributeName"], "KeyType": k["KeyType"]} for k in keys)
+    return sorted(pairs, key=lambda k: k["KeyType"] != "HASH")
+
+
+def table_specs(prefix: str) -> list[dict[str, Any]]:
+    """CreateTable-shaped definitions of every table, read from the PynamoDB models."""
+    from chalicelib.models import MODELS
+
+    specs = []
+    for model in MODELS:
+        schema: Any = model._get_schema()
+
+        spec: dict[str, Any] = {
+            "TableName": f"{prefix}-{model.Meta.table_suffix}",  # type: ignore[attr-defined]
+            "AttributeDefinitions": sorted(schema["attribute_definitions"], key=lambda a: a["AttributeName"]),
+            "KeySchema": _hash_first(schema["key_schema"]),
+            "BillingMode": "PAY_PER_REQUEST",
+        }
+        indexes = [
+            {
+                "IndexName": index["index_name"],
+                "KeySchema": _hash_first(index["key_schema"]),
+                "Projection": index["projection"],
+            }
+            for index in schema["global_secondary_indexes"]
+        ]
+        if indexes:
+            spec["GlobalSecondaryIndexes"] = indexes
+        ttl = model._ttl_attribute()
+        if ttl is not None:
+            spec["TimeToLive"] = ttl.attr_name
+        specs.append(spec)
+    return specs
+
+
+def gateway_response_body(body: dict[str, Any]) -> str:
+    """A mapping template producing our error body (DESIGN §3.7)."""
+    return json.dumps(body, separators=(",", ":")).replace(json.dumps(_VTL_MESSAGE), _VTL_MESSAGE)
+
+
+def _cors_rules(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    names = {"ExposeHeaders": "ExposedHeaders", "MaxAgeSeconds": "MaxAge"}
+    return [{names.get(k, k): v for k, v in rule.items()} for rule in rules]
+
+
+def _lifecycle_rules(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """S3 API lifecycle rules -> CloudFormation's shape (only the shapes we use)."""
+    converted = []
+    for rule in rules:
+        out: dict[str, Any] = {"Id": rule["ID"], "Status": rule["Status"]}
+        where = rule["Filter"].get("And", rule["Filter"])
+        if where.get("Prefix"):
+            out["Prefix"] = where["Prefix"]
+        if where.get("Tags"):
+            out["TagFilters"] = where["Tags"]
+        if "Expiration" in rule:
+            out["ExpirationInDays"] = rule["Expiration"]["Days"]
+        if "AbortIncompleteMultipartUpload" in rule:
+            out["AbortIncompleteMultipartUpload"] = rule["AbortIncompleteMultipartUpload"]
+        unknown = set(rule) - {"ID", "Status", "Filter", "Expiration", "AbortIncompleteMultipartUpload"}
+        if unknown:
+            raise ValueError(f"lifecycle rule {rule['ID']}: no CloudFormation mapping for {sorted(unknown)}")
+        converted.append(out)
+    return converted
+
+
+def _tables(prefix: str, protect: bool) -> dict[str, Any]:
+    resources = {}
+    policy = "Retain" if protect else "Delete"
+    for spec in table_specs(prefix):
+        suffix = spec["TableName"][len(prefix) + 1 :]
+        props = {k: v for k, v in spec.items() if k != "TimeToLive"}
+        props["PointInTimeRecoverySpecification"] = {"PointInTimeRecoveryEnabled": True}
+        props["DeletionProtectionEnabled"] = protect
+        if "TimeToLive" in spec:
+            props["TimeToLiveSpecification"] = {"AttributeName": spec["TimeToLive"], "Enabled": True}
+        resources[TABLE_IDS[suffix]] = {
+            "Type": "AWS::DynamoDB::Table",
+            "DeletionPolicy": policy,
+            "UpdateReplacePolicy": policy,
+            "Properties": props,
+        }
+    return resources
+
+
+def _bucket(env: dict[str, str]) -> dict[str, Any]:
+    from chalicelib.storage import INGEST_EVENTS, bucket_cors_rules, bucket_lifecycle_rules
+
+    bucket = env["MEDIA_BUCKET"]
+    origins = tuple(o.strip() for o in env.get("MEDIA_CORS_ORIGINS", "*").split(",") if o.strip())
+    prefix_filter = {"S3Key": {"Rules": [{"Name": "prefix", "Value": iam.MEDIA_PREFIX}]}}
+    return {
+        "MediaBucket": {
+            "Type": "AWS::S3::Bucket",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            # The notification is validated on creation: the permission must exist first.
+            "DependsOn": ["IngestBucketPermission"],
+            "Properties": {
+                "BucketName": bucket,
+                "BucketEncryption": {
+                    "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+                },
+                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                # ACLs stay blocked; the bucket policy below is the one public grant.
+                "PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": True,
+                    "IgnorePublicAcls": True,
+                    "BlockPublicPolicy": False,
+                    "RestrictPublicBuckets": False,
+                },
+                "CorsConfiguration": {"CorsRules": _cors_rules(bucket_cors_rules(origins))},
+                "LifecycleConfiguration": {"Rules": _lifecycle_rules(bucket_lifecycle_rules())},
+                "NotificationConfiguration": {
+                    "LambdaConfigurations": [
+                        {"Event": event, "Filter": prefix_filter, "Function": {"Fn::GetAtt": ["Ingest", "Arn"]}}
+                        for event in INGEST_EVENTS
+                    ]
+                },
+            },
+        },
+        "MediaBucketPolicy": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {"Bucket": {"Ref": "MediaBucket"}, "PolicyDocument": iam.public_read_policy(bucket)},
+        },
+        # SourceArn is the bucket's name, not a reference: bucket -> permission -> function stays acyclic.
+        "IngestBucketPermission": {
+            "Type": "AWS::Lambda::Permission",
+            "Properties": {
+                "FunctionName": {"Fn::GetAtt": ["Ingest", "Arn"]},
+                "Action": "lambda:InvokeFunction",
+                "Principal": "s3.amazonaws.com",
+                "SourceArn": {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{bucket}"},
+                "SourceAccount": {"Ref": "AWS::AccountId"},
+            },
+        },
+    }
+
+
+def _api(settings: dict[str, Any]) -> dict[str, Any]:
+    responses = {}
+    for kind, spec in load_json("gateway_responses.json").items():
+        response: dict[str, Any] = {"ResponseTemplates": {"application/json": gateway_response_body(spec["body"])}}
+        if "status" in spec:
+            response["StatusCode"] = str(spec["status"])
+        if spec.get("headers"):
+            response["ResponseParameters"] = {"Headers": {k: f"'{v}'" for k, v in spec["headers"].items()}}
+        responses[kind] = response
+    throttle = {
+        "ResourcePath": "/*",
+        "HttpMethod": "*",
+        "ThrottlingRateLimit": settings["throttle_rate_limit"],
+        "ThrottlingBurstLimit": settings["throttle_burst_limit"],
+    }
+    return {"RestAPI": {"Properties": {"GatewayResponses": responses, "MethodSettings": [throttle]}}}
+
+
+def merge_template(stage: str) -> dict[str, Any]:
+    """Everything `chalice package` does not generate, for ``stage``."""
+    env = stage_environment(stage, ROOT)
+    settings = stage_settings(stage)
+    resources: dict[str, Any] = {}
+    resources.update(_tables(env["MEDIA_TABLE_PREFIX"], bool(settings["deletion_protection"])))
+    resources.update(_bucket(env))
+    resources.update(_api(settings))
+    for function, logical_id in LOGICAL_IDS.items():
+        name = iam.function_name(stage, function)
+        role = _ROLE_IDS[function]
+        # Fixed names, so the roles can name their log groups (and match `chalice deploy`).
+        resources[logical_id] = {"DependsOn": [f"{role}LogGroup"], "Properties": {"FunctionName": name}}
+        resources[f"{role}LogGroup"] = {
+            "DeletionPolicy": "Delete",
+            "UpdateReplacePolicy": "Delete",
+            "Properties": {"LogGroupName": f"/aws/lambda/{name}"},
+        }
+        document = iam.cloudformation_policy(stage, function, env, TABLE_IDS)
+        resources[f"{role}Role"] = {
+            "Properties": {"Policies": [{"PolicyName": f"{role}RolePolicy", "PolicyDocument": document}]}
+        }
+    return {
+        "Description": f"Media API, stage {stage}",
+        "Resources": resources,
+        "Outputs": {
+            "MediaBucketName": {"Value": {"Ref": "MediaBucket"}},
+            "TablePrefix": {"Value": env["MEDIA_TABLE_PREFIX"]},
+        },
+    }
+
+
+def policy_path(stage: str, function: str) -> Path:
+    return DEPLOY / "iam" / f"{stage}-{function}.json"
+
+
+def policy_files() -> dict[Path, str]:
+    """The static policy files of every stage, as they should read."""
+    files = {}
+    for stage in load_json("stages.json"):
+        env = stage_environment(stage, ROOT)
+        for function in iam.FUNCTIONS:
+            text = json.dumps(iam.static_policy(stage, function, env), indent=2) + "\n"
+            files[policy_path(stage, function)] = text
+    return files
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Generate the deployment templates and IAM policy files.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    merge = commands.add_parser("merge", help="write the merge template of a stage")
+    merge.add_argument("--stage", required=True)
+    merge.add_argument("--out", type=Path, required=True)
+    policies = commands.add_parser("policies", help="write deploy/iam/*.json (the chalice deploy policies)")
+    policies.add_argument("--check", action="store_true", help="only report stale files (exit 1)")
+    args = parser.parse_args(argv)
+    if args.command == "merge":
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(merge_template(args.stage), indent=2) + "\n")
+        print(f"wrote {args.out}")
+        return 0
+    stale = [path for path, text in policy_files().items() if not path.exists() or path.read_text() != text]
+    if args.check:
+        for path in stale:
+            print(f"stale: {path.relative_to(ROOT)} (run: python -m ops.template policies)", file=sys.stderr)
+        return 1 if stale else 0
+    for path, text in policy_files().items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    print(f"wrote {len(policy_files())} policy files under deploy/iam/")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,229 @@
+"""`manage.py bootstrap` and `post-deploy` against a moto server standing in for AWS:
+everything is created once, a second run changes nothing, and the app works on it."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from chalice.test import Client
+from click.testing import CliRunner
+from moto import mock_aws
+
+from manage import cli
+from ops.local_stack import reset_process_state
+from ops.moto_server import EmbeddedMotoServer
+from tests.conftest import multipart, png_bytes
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def deployed_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A clean slate for `manage.py --stage`, which switches os.environ to the stage."""
+    from chalicelib import parameters
+
+    saved = dict(os.environ)
+    monkeypatch.delenv("MEDIA_CURSOR_SECRET")  # a deployed stage reads it from SSM
+    reset_process_state()
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        reset_process_state()
+        parameters.reset()
+
+
+@pytest.fixture
+def aws_endpoint(deployed_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Every AWS client of this process (ours, PynamoDB's, boto3's) talks to a moto server."""
+    with EmbeddedMotoServer() as server:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)
+        yield server.url
+
+
+@pytest.fixture
+def aws_in_process(deployed_env: None) -> Iterator[None]:
+    with mock_aws():
+        yield
+
+
+def run(*args: str) -> Any:
+    result = CliRunner().invoke(cli, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def outcomes(report: dict[str, Any]) -> dict[str, str]:
+    return {step["resource"]: step["outcome"] for step in report["steps"]}
+
+
+def test_bootstrap_creates_the_stage_once(aws_endpoint: str) -> None:
+    first = outcomes(run("bootstrap", "--stage", "prod"))
+    assert first == {
+        "table media-prod-accounts": "created",
+        "table media-prod-api-keys": "created",
+        "table media-prod-media": "created",
+        "table media-prod-uploads": "created",
+        "bucket media-api-prod-media": "created",
+        "bucket media-api-prod-media access": "updated",
+        "parameter /media-api/prod/cursor-secret": "created",
+    }
+    ssm = boto3.client("ssm", region_name="us-east-1")
+    secret = ssm.get_parameter(Name="/media-api/prod/cursor-secret", WithDecryption=True)["Parameter"]
+    assert secret["Type"] == "SecureString" and len(secret["Value"]) >= 32
+
+    second = outcomes(run("bootstrap", "--stage", "prod"))
+    assert set(second.values()) == {"unchanged"}
+    again = ssm.get_parameter(Name="/media-api/prod/cursor-secret", WithDecryption=True)["Parameter"]
+    assert again["Value"] == secret["Value"]
+
+    dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+    for suffix in ("accounts", "api-keys", "media", "uploads"):
+        name = f"media-prod-{suffix}"
+        table = dynamodb.describe_table(TableName=name)["Table"]
+        assert table["DeletionProtectionEnabled"] is True
+        assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+        backups = dynamodb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
+        assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+    ttl = dynamodb.describe_time_to_live(TableName="media-prod-uploads")["TimeToLiveDescription"]
+    assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires_ttl"}
+
+    s3 = boto3.client("s3", region_name="us-east-1")
+    bucket = "media-api-prod-media"
+    assert s3.get_bucket_cors(Bucket=bucket)["CORSRules"][0]["AllowedOrigins"] == ["https://app.example.com"]
+    rules = {r["ID"] for r in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]}
+    assert rules == {"expire-abandoned-uploads", "abort-incomplete-multipart-uploads"}
+    policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+    public = policy["Statement"][0]
+    assert public["Resource"] == f"arn:aws:s3:::{bucket}/media/*"
+    assert public["Condition"] == {"StringNotEquals": {"s3:ExistingObjectTag/media-upload": "pending"}}
+    encryption = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
+    assert encryption["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+
+
+def test_tables_bootstrap_creates_match_the_ones_pynamodb_creates(aws_in_process: None) -> None:
+    from chalicelib import models
+
+    run("bootstrap", "--stage", "dev")
+    os.environ["MEDIA_TABLE_PREFIX"] = "media-pynamodb"
+    reset_process_state()
+    models.create_tables()
+    dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+
+    def shape(name: str) -> dict[str, Any]:
+        table = dynamodb.describe_table(TableName=name)["Table"]
+        return {
+            "keys": table["KeySchema"],
+            "attributes": sorted(table["AttributeDefinitions"], key=lambda a: a["AttributeName"]),
+            "indexes": sorted(
+                (i["IndexName"], sorted(map(str, i["KeySchema"])), i["Projection"]["ProjectionType"])
+                for i in table.get("GlobalSecondaryIndexes", [])
+            ),
+            "ttl": dynamodb.describe_time_to_live(TableName=name)["TimeToLiveDescription"].get("AttributeName"),
+        }
+
+    for suffix in ("accounts", "api-keys", "media", "uploads"):
+        assert shape(f"media-dev-{suffix}") == shape(f"media-pynamodb-{suffix}"), suffix
+
+
+def test_bootstrapped_stage_serves_the_api_with_its_secret_from_ssm(aws_in_process: None) -> None:
+    run("bootstrap", "--stage", "dev")
+    key = run("--stage", "dev", "accounts", "create", "--name", "Acme")["api_key"]
+    from app import app
+
+    # The dev stage's own environment (.chalice/config.json), as on Lambda.
+    with Client(app, stage_name="dev", project_dir=str(ROOT)) as client:
+        for color in ("red", "blue"):
+            body, content_type = multipart(f"{color}.png", png_bytes(color=color))
+            headers = {"X-Api-Key": key, "Content-Type": content_type}
+            response = client.http.post("/api/v1/media", headers=headers, body=body)
+            assert response.status_code == 201, response.body
+        first = client.http.get("/api/v1/media?cursor=&per_page=1", headers={"X-Api-Key": key})
+        assert first.status_code == 200, first.body
+        cursor = first.json_body["meta"]["next_cursor"]
+        second = client.http.get(f"/api/v1/media?cursor={cursor}&per_page=1", headers={"X-Api-Key": key})
+        assert second.status_code == 200 and second.json_body["data"][0]["name"] == "red.png"
+
+
+def _deployed_functions(region: str = "us-east-1") -> None:
+    """What `chalice deploy` leaves behind that post-deploy needs: the ingest function and the API."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    role = boto3.client("iam", region_name=region).create_role(
+        RoleName="media-api-dev-ingest", AssumeRolePolicyDocument=json.dumps(trust)
+    )
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("app.py", "def ingest_objects(event, context):\n    return {}\n")
+    boto3.client("lambda", region_name=region).create_function(
+        FunctionName="media-api-dev-ingest",
+        Runtime="python3.11",
+        Role=role["Role"]["Arn"],
+        Handler="app.ingest_objects",
+        Code={"ZipFile": code.getvalue()},
+    )
+    apigateway = boto3.client("apigateway", region_name=region)
+    api = apigateway.create_rest_api(name="media-api")
+    root = apigateway.get_resources(restApiId=api["id"])["items"][0]["id"]
+    apigateway.put_method(restApiId=api["id"], resourceId=root, httpMethod="GET", authorizationType="NONE")
+    apigateway.put_integration(restApiId=api["id"], resourceId=root, httpMethod="GET", type="MOCK")
+    apigateway.create_deployment(restApiId=api["id"], stageName="dev")
+
+
+def test_post_deploy_maps_gateway_responses_and_wires_bucket_events(aws_in_process: None) -> None:
+    from chalicelib.config import get_settings
+    from ops import bootstrap, targets
+
+    targets.use_stage("dev")
+    bootstrap.ensure_bucket(get_settings())  # all post-deploy needs of bootstrap
+    _deployed_functions()
+    first = outcomes(run("post-deploy", "--stage", "dev"))
+    assert first["function media-api-dev-ingest permission"] == "created"
+    assert first["bucket media-api-dev-media events"] == "updated"
+    second = outcomes(run("post-deploy", "--stage", "dev"))
+    assert second["function media-api-dev-ingest permission"] == "unchanged"
+    assert second["bucket media-api-dev-media events"] == "unchanged"
+
+    apigateway = boto3.client("apigateway", region_name="us-east-1")
+    api_id = apigateway.get_rest_apis()["items"][0]["id"]
+    missing = apigateway.get_gateway_response(restApiId=api_id, responseType="MISSING_AUTHENTICATION_TOKEN")
+    assert missing["statusCode"] == "404"
+    assert json.loads(missing["responseTemplates"]["application/json"])["code"] == "not_found"
+    throttled = apigateway.get_gateway_response(restApiId=api_id, responseType="THROTTLED")
+    assert throttled["statusCode"] == "429" and throttled["responseParameters"]["gatewayresponse.header.Retry-After"]
+    settings = apigateway.get_stage(restApiId=api_id, stageName="dev")["methodSettings"]["*/*"]
+    assert (settings["throttlingRateLimit"], settings["throttlingBurstLimit"]) == (20.0, 40)
+
+    events = boto3.client("s3", region_name="us-east-1").get_bucket_notification_configuration(
+        Bucket="media-api-dev-media"
+    )["LambdaFunctionConfigurations"]
+    assert events[0]["LambdaFunctionArn"].endswith(":function:media-api-dev-ingest")
+    assert events[0]["Events"] == [
+        "s3:ObjectCreated:Put",
+        "s3:ObjectCreated:Post",
+        "s3:ObjectCreated:CompleteMultipartUpload",
+    ]
+    policy = json.loads(
+        boto3.client("lambda", region_name="us-east-1").get_policy(FunctionName="media-api-dev-ingest")["Policy"]
+    )
+    assert policy["Statement"][0]["Principal"] == {"Service": "s3.amazonaws.com"}
+
+
+def test_bootstrap_needs_a_stage() -> None:
+    result = CliRunner().invoke(cli, ["bootstrap"])
+    assert result.exit_code == 2 and "--stage" in result.output
+    result = CliRunner().invoke(cli, ["bootstrap", "--stage", "staging"])
+    assert result.exit_code == 2 and "Unknown stage 'staging'" in result.output

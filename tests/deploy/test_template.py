@@ -1,0 +1,163 @@
+"""The packaged template: generated from the code, accepted by cfn-lint, least privilege."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ops import iam, template
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+STAGES = ("dev", "prod")
+
+
+@pytest.fixture(scope="module")
+def packaged(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """`chalice package` + the merge template for every stage, as `make package` runs it,
+    on a copy of the project whose requirements are empty (no download; the
+    template does not depend on them)."""
+    project = tmp_path_factory.mktemp("project")
+    shutil.copy(ROOT / "app.py", project)
+    shutil.copytree(ROOT / "chalicelib", project / "chalicelib", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "deploy", project / "deploy")
+    (project / ".chalice").mkdir()
+    shutil.copy(ROOT / ".chalice" / "config.json", project / ".chalice")
+    (project / "requirements.txt").write_text("")
+    env = {"PATH": str(BIN), "AWS_DEFAULT_REGION": "us-east-1", "HOME": str(project)}
+    results = {}
+    for stage in STAGES:
+        merge = project / f"merge-{stage}.json"
+        merge.write_text(json.dumps(template.merge_template(stage)))
+        out = project / "dist" / stage
+        subprocess.run(
+            [str(BIN / "chalice"), "package", "--stage", stage, "--pkg-format", "cloudformation",
+             "--merge-template", str(merge), str(out)],
+            cwd=project, env=env, check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+        results[stage] = json.loads((out / "sam.json").read_text())
+        results[stage]["_path"] = str(out / "sam.json")
+    return results
+
+
+def test_cfn_lint_accepts_every_stage(packaged: dict[str, dict[str, Any]]) -> None:
+    paths = [packaged[stage]["_path"] for stage in STAGES]
+    done = subprocess.run([str(BIN / "cfn-lint"), *paths], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_template_defines_the_whole_stage(packaged: dict[str, dict[str, Any]]) -> None:
+    resources = packaged["prod"]["Resources"]
+    kinds = {name: r["Type"] for name, r in resources.items()}
+    assert kinds["APIHandler"] == kinds["Ingest"] == kinds["Reconcile"] == "AWS::Serverless::Function"
+    assert kinds["RestAPI"] == "AWS::Serverless::Api"
+    assert resources["Reconcile"]["Properties"]["Events"]["ReconcileEvent"]["Properties"]["Schedule"] == "rate(1 hour)"
+    assert {kinds[t] for t in template.TABLE_IDS.values()} == {"AWS::DynamoDB::Table"}
+    assert kinds["MediaBucket"] == "AWS::S3::Bucket" and kinds["IngestBucketPermission"] == "AWS::Lambda::Permission"
+    for logical_id in ("ApiHandlerLogGroup", "IngestLogGroup", "ReconcileLogGroup"):
+        assert resources[logical_id]["Properties"]["RetentionInDays"] == 90
+    assert resources["APIHandler"]["Properties"]["FunctionName"] == "media-api-prod"
+
+
+def test_tables_come_from_the_models(packaged: dict[str, dict[str, Any]]) -> None:
+    for stage, protected in (("dev", False), ("prod", True)):
+        resources = packaged[stage]["Resources"]
+        prefix = "media-prod" if protected else "media-dev"
+        for spec in template.table_specs(prefix):
+            suffix = spec["TableName"][len(prefix) + 1 :]
+            props = resources[template.TABLE_IDS[suffix]]["Properties"]
+            for key in ("TableName", "AttributeDefinitions", "KeySchema", "BillingMode"):
+                assert props[key] == spec[key]
+            assert props.get("GlobalSecondaryIndexes") == spec.get("GlobalSecondaryIndexes")
+            assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+            assert props["DeletionProtectionEnabled"] is protected
+        ttl = resources["UploadsTable"]["Properties"]["TimeToLiveSpecification"]
+        assert ttl == {"AttributeName": "expires_ttl", "Enabled": True}
+
+
+def test_bucket_sends_ingest_events_for_media_only(packaged: dict[str, dict[str, Any]]) -> None:
+    from chalicelib.storage import INGEST_EVENTS
+
+    bucket = packaged["dev"]["Resources"]["MediaBucket"]["Properties"]
+    configs = bucket["NotificationConfiguration"]["LambdaConfigurations"]
+    assert [c["Event"] for c in configs] == list(INGEST_EVENTS)
+    for config in configs:
+        assert config["Function"] == {"Fn::GetAtt": ["Ingest", "Arn"]}
+        assert config["Filter"] == {"S3Key": {"Rules": [{"Name": "prefix", "Value": "media/"}]}}
+    rules = {r["Id"]: r for r in bucket["LifecycleConfiguration"]["Rules"]}
+    assert rules["expire-abandoned-uploads"]["TagFilters"] == [{"Key": "media-upload", "Value": "pending"}]
+    assert rules["abort-incomplete-multipart-uploads"]["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+
+
+def test_gateway_responses_speak_our_error_shape(packaged: dict[str, dict[str, Any]]) -> None:
+    responses = packaged["dev"]["Resources"]["RestAPI"]["Properties"]["GatewayResponses"]
+    expected = {
+        "MISSING_AUTHENTICATION_TOKEN": ("404", "not_found"),
+        "THROTTLED": ("429", "too_many_requests"),
+        "REQUEST_TOO_LARGE": ("413", "payload_too_large"),
+        "DEFAULT_4XX": (None, "bad_request"),
+        "DEFAULT_5XX": (None, "server_error"),
+    }
+    for kind, (status, code) in expected.items():
+        body_template = responses[kind]["ResponseTemplates"]["application/json"]
+        body = json.loads(body_template.replace("$context.error.messageString", '"Forbidden"'))
+        assert body["code"] == code and body["message"]
+        assert responses[kind].get("StatusCode") == status
+    assert "POST /api/v1/media/uploads" in responses["REQUEST_TOO_LARGE"]["ResponseTemplates"]["application/json"]
+    throttle = packaged["dev"]["Resources"]["RestAPI"]["Properties"]["MethodSettings"][0]
+    assert throttle["ThrottlingRateLimit"] > 0 and throttle["ThrottlingBurstLimit"] > 0
+
+
+def test_policy_files_are_generated_and_current() -> None:
+    files = template.policy_files()
+    assert len(files) == len(STAGES) * len(iam.FUNCTIONS)
+    for path, text in files.items():
+        assert path.read_text() == text, f"{path.name} is stale: run python -m ops.template policies"
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    for stage in STAGES:
+        for function, settings in config["stages"][stage]["lambda_functions"].items():
+            assert (ROOT / ".chalice" / settings["iam_policy_file"]).resolve() == template.policy_path(stage, function)
+
+
+def _statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(document["Statement"])
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_every_role_is_least_privilege(stage: str, packaged: dict[str, dict[str, Any]]) -> None:
+    env = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"][stage]["environment_variables"]
+    for function in iam.FUNCTIONS:
+        static = json.loads(template.policy_path(stage, function).read_text())
+        role = packaged[stage]["Resources"][f"{template._ROLE_IDS[function]}Role"]["Properties"]["Policies"]
+        for document in (static, role[0]["PolicyDocument"]):
+            for statement in _statements(document):
+                assert statement["Effect"] == "Allow"
+                assert all("*" not in action for action in statement["Action"])
+                resources = (
+                    statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+                )
+                for resource in resources:
+                    text = json.dumps(resource)
+                    assert text != '"*"' and any(
+                        name in text
+                        for name in (
+                            env["MEDIA_BUCKET"],
+                            env["MEDIA_CURSOR_SECRET_PARAMETER"],
+                            f"/aws/lambda/{iam.function_name(stage, function)}",
+                            *template.TABLE_IDS.values(),
+                            env["MEDIA_TABLE_PREFIX"],
+                        )
+                    ), text
+    # Only the API signs cursors; only the reconciler scans.
+    granted = {
+        f: {a for s in _statements(iam.static_policy(stage, f, env)) for a in s["Action"]} for f in iam.FUNCTIONS
+    }
+    assert "ssm:GetParameter" in granted["api_handler"] and "ssm:GetParameter" not in granted["ingest"]
+    assert "dynamodb:Scan" in granted["reconcile"] and "dynamodb:Scan" not in granted["api_handler"]
