@@ -1,0 +1,139 @@
+"""`python -m bench`: run every stage, print the table, write bench/results.json.
+
+Exit status: 0 when every hard target is met (figures marked "report" or
+"aim" never fail the run), 1 when one is missed, 2 when a stage broke.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from bench.harness import RESULT_MARK, ROOT
+
+RESULTS = ROOT / "bench" / "results.json"
+STAGES = (
+    ("imports", "import time, API module vs framework floor"),
+    ("calls", "AWS calls per request"),
+    ("ingest", "ingest: bytes read, peak memory"),
+    ("listing", "list in a 10,000-file library"),
+    ("upload", "50 MB presigned upload on the local stack"),
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    label: str
+    limit: float | None = None
+    kind: str = "hard"  # hard: fails the run | aim: shown, never fails | report: no target
+    digits: int = 0  # decimals shown
+
+    def verdict(self, value: float) -> str:
+        if self.limit is None:
+            return ""
+        met = value <= self.limit
+        if self.kind == "aim":
+            return "ok (aim)" if met else "over (aim)"
+        return "PASS" if met else "MISS"
+
+
+ROWS = (
+    Row("import_ms_api", "import app, CPU ms (median of 11)", kind="report", digits=1),
+    Row("import_ms_floor", "import chalice, boto3, pynamodb, CPU ms", kind="report", digits=1),
+    Row("import_ratio", "  ratio API / floor", 1.15, digits=3),
+    Row("import_ms_api_from_source", "import app without its bytecode, CPU ms", kind="report", digits=1),
+    Row("calls_list", "AWS calls: GET /media (page of 25)", 2),
+    Row("calls_get", "AWS calls: GET /media/{id}", 1),
+    Row("calls_rename", "AWS calls: PUT /media/{id}", 1),
+    Row("calls_delete", "AWS calls: DELETE /media/{id}", 4),
+    Row("calls_start_upload", "AWS calls: POST /media/uploads", 2),
+    Row("ingest_bytes_read_jpeg_5mb", "ingest bytes read: 5 MB JPEG", 262_144),
+    Row("ingest_bytes_read_mp4_50mb", "ingest bytes read: 50 MB MP4, moov at end", 2 * 1024 * 1024),
+    Row("ingest_peak_rss_mb_mp4_50mb", "ingest peak memory growth, 50 MB MP4 (MB)", 100, digits=1),
+    Row("list_p50_ms", "list page of 25 of 10,000, p50 ms", kind="report", digits=1),
+    Row("list_raw_p50_ms", "  its bare DynamoDB reads, p50 ms", kind="report", digits=1),
+    Row("list_overhead_ratio", "  ratio API / bare reads", 1.5, kind="aim", digits=2),
+    Row("page_deep_reads", "DynamoDB items read: ?page=400", kind="report"),
+    Row("cursor_deep_reads", "DynamoDB items read: same page by cursor", kind="report"),
+    Row("upload_mb_s_local", "50 MB session upload, MB/s (median of 5)", kind="report", digits=1),
+    Row("upload_raw_mb_s_local", "  raw presigned POST, same storage, MB/s", kind="report", digits=1),
+)
+
+
+def run_stage(name: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", f"bench.{name}"], cwd=ROOT, capture_output=True, text=True, timeout=900
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT_MARK)]
+    if done.returncode != 0 or not lines:
+        tail = "\n".join(done.stderr.strip().splitlines()[-25:])
+        raise RuntimeError(f"stage {name!r} failed (exit {done.returncode}):\n{tail}")
+    return dict(json.loads(lines[-1][len(RESULT_MARK) :]))
+
+
+def _limit(row: Row) -> str:
+    if row.limit is None:
+        return "report"
+    return f"<= {row.limit:,.{0 if float(row.limit).is_integer() else 2}f}"
+
+
+def table(figures: dict[str, Any]) -> str:
+    lines = [f"{'figure':<46} {'value':>12}   {'target':<12} verdict", "-" * 84]
+    for row in ROWS:
+        value = figures[row.key]
+        lines.append(f"{row.label:<46} {value:>12,.{row.digits}f}   {_limit(row):<12} {row.verdict(value)}".rstrip())
+    return "\n".join(lines)
+
+
+def notes(figures: dict[str, Any]) -> str:
+    calls = figures["_detail"]
+    out = ["", "calls per request (warm key cache):"]
+    out += [f"  {name:<13} {', '.join(f'{op} x{n}' for op, n in ops.items())}" for name, ops in calls.items()]
+    for label, name in (("jpeg_5mb", "JPEG"), ("mp4_50mb", "MP4")):
+        out.append(
+            f"ingest {name} of {figures[f'_file_bytes_{label}']:,} bytes: "
+            f"{figures[f'_ranged_gets_{label}']} ranged GETs, metadata {figures[f'_metadata_{label}']}"
+        )
+    out.append(f"ingest MP4: Python allocation peak {figures['_python_peak_mb_mp4_50mb']} MB")
+    heavy = figures["_heavy_modules_imported"]
+    out.append(f"modules the API must not import, imported: {', '.join(heavy) if heavy else 'none'}")
+    out.append(
+        f"import wall-clock medians: API {figures['_import_wall_ms_api']} ms, "
+        f"floor {figures['_import_wall_ms_floor']} ms"
+    )
+    return "\n".join(out)
+
+
+def main() -> int:
+    started = time.monotonic()
+    figures: dict[str, Any] = {}
+    for index, (name, title) in enumerate(STAGES, 1):
+        print(f"[{index}/{len(STAGES)}] {title} ...", end=" ", flush=True)
+        stage_started = time.monotonic()
+        try:
+            figures.update(run_stage(name))
+        except (RuntimeError, subprocess.TimeoutExpired) as exc:
+            print("failed", flush=True)
+            print(exc, file=sys.stderr)
+            return 2
+        print(f"{time.monotonic() - stage_started:.1f} s", flush=True)
+    results = {row.key: figures[row.key] for row in ROWS}
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print()
+    print(table(figures))
+    print(notes(figures))
+    missed = [row.key for row in ROWS if row.kind == "hard" and row.verdict(figures[row.key]) == "MISS"]
+    print(f"\n{len(STAGES)} stages in {time.monotonic() - started:.0f} s; results in bench/results.json")
+    if missed:
+        print(f"MISSED: {', '.join(missed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""AWS API calls one request makes, key cache warm (each call is latency and money)."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from typing import Any
+
+from bench.harness import AwsCalls, emit, in_process_aws, new_account
+
+FILES = 3
+
+
+def _png(index: int) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (16 + index, 16), "red").save(out, "PNG")
+    return out.getvalue()
+
+
+def run() -> dict[str, Any]:
+    from chalice.test import Client
+
+    from app import app
+    from chalicelib import uploads
+
+    with in_process_aws(), tempfile.TemporaryDirectory() as project:
+        account_id, headers = new_account()
+        ids = [int(uploads.upload_direct(account_id, f"photo-{i}.png", _png(i)).media_id) for i in range(FILES)]
+        counter = AwsCalls().attach()
+        # chalice.test.Client applies .chalice/config.json's stage variables;
+        # an empty project dir keeps the bench settings in force.
+        with Client(app, stage_name="bench", project_dir=project) as client:
+            http = client.http
+            json_headers = {**headers, "Content-Type": "application/json"}
+            requests: dict[str, Any] = {
+                "list": lambda: http.get("/api/v1/media", headers=headers),
+                "get": lambda: http.get(f"/api/v1/media/{ids[0]}", headers=headers),
+                "rename": lambda: http.put(f"/api/v1/media/{ids[0]}", headers=json_headers, body=b'{"name": "New"}'),
+                "delete": lambda: http.delete(f"/api/v1/media/{ids[1]}", headers=headers),
+                "start_upload": lambda: http.post(
+                    "/api/v1/media/uploads", headers=json_headers, body=b'{"filename": "a.mp4", "file_size": 1000}'
+                ),
+            }
+            expected = {"list": 200, "get": 200, "rename": 200, "delete": 204, "start_upload": 201}
+            requests["list"]()  # warms the API key cache (and every lazy import)
+            result: dict[str, Any] = {}
+            detail: dict[str, dict[str, int]] = {}
+            for name, send in requests.items():
+                counter.reset()
+                response = send()
+                assert response.status_code == expected[name], (name, response.status_code, response.body)
+                result[f"calls_{name}"] = counter.total
+                detail[name] = dict(counter.calls)
+    result["_detail"] = detail
+    return result
+
+
+if __name__ == "__main__":
+    emit(run())

@@ -1,0 +1,134 @@
+"""What every stage shares: its environment, moto, AWS call counting, its output line."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULT_MARK = "BENCH-RESULT "
+MIB = 1024 * 1024
+
+#: A stage's settings, as the tests use them but with the key cache on, as
+#: deployed: per-request figures are taken with a warm key (DESIGN §6).
+ENV = {
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "MEDIA_REGION": "us-east-1",
+    "MEDIA_BUCKET": "media-bench",
+    "MEDIA_TABLE_PREFIX": "media-bench",
+    "MEDIA_CURSOR_SECRET": "bench-cursor-secret-0123456789",
+    "MEDIA_PUBLIC_BASE_URL": "https://cdn.example.test",
+    "MEDIA_KEY_CACHE_SECONDS": "30",
+}
+
+
+def use_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Switch this process to the bench settings (plus ``extra``); returns them."""
+    from ops.local_stack import apply_environment
+
+    for name in [n for n in os.environ if n.startswith("MEDIA_")]:
+        del os.environ[name]
+    env = {**ENV, **(extra or {})}
+    apply_environment(env)
+    return env
+
+
+def create_storage_and_tables() -> None:
+    from chalicelib import models, storage
+
+    storage.configure_bucket()
+    models.create_tables()
+
+
+@contextmanager
+def in_process_aws() -> Iterator[None]:
+    """moto inside this process (no HTTP), with the bucket and every table."""
+    from moto import mock_aws
+
+    use_environment()
+    with mock_aws():
+        create_storage_and_tables()
+        yield
+
+
+def new_account(name: str = "Bench") -> tuple[str, dict[str, str]]:
+    """(account id, request headers carrying its API key)."""
+    from chalicelib import accounts
+
+    account, issued = accounts.create_account(name)
+    return account.account_id, {"X-Api-Key": issued.api_key}
+
+
+class AwsCalls:
+    """Counts the AWS API calls, and the DynamoDB items they read, of every client
+    the service uses: the S3 client, each model's DynamoDB client and the one
+    transactions go through. Hooks on botocore's events, nothing patched."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+        self.items_read = 0
+        self.bytes_read = 0
+        self._clients: list[Any] = []
+
+    def attach(self) -> AwsCalls:
+        from chalicelib import models, storage
+
+        models.bind()
+        models.transaction()  # builds the transaction connection
+        assert models._connection is not None
+        clients = [storage.client(), models._connection.client]
+        clients += [model._get_connection().connection.client for model in models.MODELS]
+        for client in clients:
+            if any(client is seen for seen in self._clients):
+                continue
+            client.meta.events.register("before-call", self._before)
+            client.meta.events.register("after-call", self._after)
+            self._clients.append(client)
+        return self
+
+    def reset(self) -> None:
+        self.calls.clear()
+        self.items_read = self.bytes_read = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.calls.values())
+
+    def _before(self, event_name: str, **_: Any) -> None:
+        service_and_operation = event_name.split(".", 1)[1]  # before-call.dynamodb.Query
+        self.calls[service_and_operation] += 1
+
+    def _after(self, event_name: str, parsed: dict[str, Any], **_: Any) -> None:
+        operation = event_name.rsplit(".", 1)[-1]
+        if operation in ("Query", "Scan"):
+            self.items_read += int(parsed.get("ScannedCount", parsed.get("Count", 0)))
+        elif operation == "BatchGetItem":
+            self.items_read += sum(len(items) for items in parsed.get("Responses", {}).values())
+        elif operation == "GetItem":
+            self.items_read += 1 if parsed.get("Item") else 0
+        elif operation == "GetObject":
+            self.bytes_read += int(parsed.get("ContentLength") or 0)
+
+
+def timed_ms(func: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    func()
+    return (time.perf_counter() - started) * 1000
+
+
+def median(values: list[float]) -> float:
+    return float(statistics.median(values))
+
+
+def emit(result: dict[str, Any]) -> None:
+    """The stage's figures, as the one line ``python -m bench`` reads."""
+    print(RESULT_MARK + json.dumps(result), flush=True)

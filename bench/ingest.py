@@ -1,0 +1,189 @@
+"""What ingest reads from storage to validate a file (every byte is a ranged GET
+from S3), and the memory a 50 MB video costs it.
+
+Both run the real path: an upload session, the bytes put at its key, then
+``chalicelib.ingest.ingest_object(key)`` as the bucket's event would call it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tracemalloc
+from typing import Any
+
+from bench.harness import (
+    MIB,
+    ROOT,
+    AwsCalls,
+    create_storage_and_tables,
+    emit,
+    in_process_aws,
+    new_account,
+    use_environment,
+)
+
+JPEG_BYTES = 5 * MIB
+MP4_BYTES = 50 * MIB
+# A second interpreter serves moto, so the 50 MB object it holds is not
+# counted in the memory of the process that ingests it.
+MOTO_PROCESS = (
+    "import sys; from ops.moto_server import EmbeddedMotoServer; "
+    "server = EmbeddedMotoServer(port=0); print(server.start(), flush=True); sys.stdin.read(); server.stop()"
+)
+
+
+def noise_jpeg(target: int) -> bytes:
+    """A real photo-sized JPEG of about ``target`` bytes: noise at high quality
+    compresses poorly, so the size follows the pixel count. A ~62 KB EXIF block
+    (a camera's, with its thumbnail, is about that) sits before the frame header
+    the probe must reach."""
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x010E] = "camera " * 9000  # ImageDescription, filling most of one APP1 segment
+    rng = random.Random(7)
+    width, height, data = 1000, 750, b""
+    for _ in range(3):
+        pixels = rng.randbytes(width * height * 3)
+        out = io.BytesIO()
+        Image.frombytes("RGB", (width, height), pixels).save(
+            out, "JPEG", quality=95, subsampling=0, exif=exif.tobytes()
+        )
+        data = out.getvalue()
+        if abs(len(data) - target) < target * 0.02:
+            break
+        scale = (target / len(data)) ** 0.5
+        width, height = int(width * scale), int(height * scale)
+    return data
+
+
+def big_mp4(size: int) -> bytes:
+    from tests.media_samples import big_mp4 as build  # moov at the end, as cameras write it
+
+    return build(size)
+
+
+def stored_upload(account_id: str, filename: str, data: bytes, content_type: str) -> str:
+    """Start an upload session and put ``data`` at its key, as the presigned form would."""
+    from chalicelib import storage, uploads
+
+    session = uploads.start_upload(account_id, {"filename": filename, "file_size": len(data)})
+    key = str(session["upload"]["fields"]["key"])
+    storage.client().put_object(Bucket=storage.bucket(), Key=key, Body=data, ContentType=content_type)
+    return key
+
+
+def ingest(key: str) -> Any:
+    from chalicelib.ingest import ingest_object
+
+    result = ingest_object(key)
+    assert result.outcome == "recorded", (key, result.outcome, result.error)
+    return result
+
+
+def bytes_read() -> dict[str, Any]:
+    with in_process_aws():
+        account_id, _ = new_account()
+        counter = AwsCalls().attach()
+        figures: dict[str, Any] = {}
+        for label, filename, data, mime in (
+            ("jpeg_5mb", "photo.jpg", noise_jpeg(JPEG_BYTES), "image/jpeg"),
+            ("mp4_50mb", "clip.mp4", big_mp4(MP4_BYTES), "video/mp4"),
+        ):
+            key = stored_upload(account_id, filename, data, mime)
+            counter.reset()
+            media = ingest(key).media
+            figures[f"ingest_bytes_read_{label}"] = counter.bytes_read
+            figures[f"_file_bytes_{label}"] = len(data)
+            figures[f"_ranged_gets_{label}"] = counter.calls["s3.GetObject"]
+            figures[f"_metadata_{label}"] = media.metadata
+    return figures
+
+
+def peak_rss_growth() -> dict[str, float]:
+    """MB of peak memory an ingest of a 50 MB MP4 adds, in an interpreter of its own."""
+    moto = subprocess.Popen(
+        [sys.executable, "-c", MOTO_PROCESS], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert moto.stdout is not None
+        url = moto.stdout.readline().strip()
+        env = use_environment(
+            {
+                "MEDIA_S3_ENDPOINT_URL": url,
+                "MEDIA_DYNAMODB_ENDPOINT_URL": url,
+                "MEDIA_S3_ADDRESSING_STYLE": "path",
+                "NO_PROXY": "127.0.0.1,localhost",  # a configured proxy must not carry local calls
+            }
+        )
+        create_storage_and_tables()
+        account_id, _ = new_account()
+        key = stored_upload(account_id, "clip.mp4", big_mp4(MP4_BYTES), "video/mp4")
+        measured = subprocess.run(
+            [sys.executable, "-m", "bench.ingest", "--measure-memory", key],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if measured.returncode != 0:
+            raise RuntimeError(f"memory measurement failed:\n{measured.stderr}")
+        return dict(json.loads(measured.stdout.strip().splitlines()[-1]))
+    finally:
+        if moto.stdin is not None:
+            moto.stdin.close()
+        moto.wait(timeout=30)
+
+
+def _status_kib(field: str) -> int:
+    with open("/proc/self/status") as status:
+        return int(next(line for line in status if line.startswith(field + ":")).split()[1])
+
+
+def _reset_peak() -> bool:
+    """Restart the kernel's peak-RSS mark (Linux >= 4.0), so an earlier peak
+    (imports, client setup) cannot hide the ingest's; False where unsupported."""
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def measure_memory(key: str) -> None:
+    """Child side: warm up (imports, clients, one read), then ingest and report the peak growth."""
+    from chalicelib import probe, records, storage  # noqa: F401 - imported before the baseline
+
+    assert storage.head_object(key) is not None
+    records.get_session("0" * 32)
+    exact = _reset_peak()
+    before = _status_kib("VmRSS") if exact else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    tracemalloc.start()  # second opinion: the peak of Python allocations during the ingest
+    ingest(key)
+    python_peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    after = _status_kib("VmHWM") if exact else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"rss_mb": round((after - before) / 1024, 1), "python_peak_mb": round(python_peak / MIB, 2)}))
+
+
+def run() -> dict[str, Any]:
+    figures = bytes_read()
+    memory = peak_rss_growth()
+    figures["ingest_peak_rss_mb_mp4_50mb"] = memory["rss_mb"]
+    figures["_python_peak_mb_mp4_50mb"] = memory["python_peak_mb"]
+    return figures
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--measure-memory"]:
+        measure_memory(sys.argv[2])
+    else:
+        emit(run())
