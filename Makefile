@@ -4,8 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8000
+STAGE  ?= dev
 
-.PHONY: install run test lint clean
+.PHONY: install run test lint bench package clean
 
 # Re-install only when a requirements file changed (warm starts stay fast).
 $(STAMP): requirements.txt requirements-dev.txt
@@ -25,6 +26,22 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# Figures against the platform's limits (not part of `make test`): table + bench/results.json.
+bench: install
+	$(BIN)/python -m bench
+
+# CloudFormation for a stage (docs/deploy.md): dist/sam.json + dist/deployment.zip.
+# Offline but for PyPI (chalice downloads the Lambda wheels); the region only
+# satisfies chalice's CLI, the template uses the stack's own.
+package: install
+	rm -rf dist
+	$(BIN)/python -m ops.template merge --stage $(STAGE) --out dist/merge/$(STAGE).json
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/chalice package --stage $(STAGE) \
+		--pkg-format cloudformation --merge-template dist/merge/$(STAGE).json dist
+	$(BIN)/python -m ops.package_check dist/deployment.zip
+	$(BIN)/cfn-lint dist/sam.json
+	@echo "dist/sam.json + dist/deployment.zip ($$(du -k dist/deployment.zip | cut -f1) KB) for stage $(STAGE)"
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache

@@ -7,6 +7,7 @@ import functools
 import json
 import logging
 from collections.abc import Callable
+from importlib import resources
 from typing import Any
 
 from chalice import Chalice, Rate, Response
@@ -89,11 +90,15 @@ def _is_chalice_error(response: Response) -> bool:
     return isinstance(body, dict) and set(body) == {"Code", "Message"}
 
 
-def _normalize(response: Response) -> Response:
+def _normalize(response: Response, path: str) -> Response:
     if response.status_code >= 400 and _is_chalice_error(response):
         code, message = CHALICE_CODES.get(response.status_code, CHALICE_CODES[400])
         if response.status_code == 500:
             app.log.error("chalice returned an internal error: %s", response.body)
+        if response.status_code == 405 and path in ALLOWED:
+            # Chalice's own 405 (a method no route knows, e.g. TRACE) lists every
+            # registered method, the 405 handlers' included: name the served ones.
+            response.headers = {**(response.headers or {}), "Allow": ALLOWED[path]}
         response.body = error_body(code, message)
     return response
 
@@ -109,7 +114,7 @@ def api_guard(event: Request, get_response: Callable[[Request], Response]) -> Re
             return error_response(exc)
         except Exception:
             return internal_error()
-    return _normalize(get_response(event))
+    return _normalize(get_response(event), event.path)
 
 
 def view(path: str, methods: list[str], content_types: list[str] | None = None) -> Callable[..., Any]:
@@ -157,7 +162,7 @@ def list_url() -> str:
     return f"{scheme}://{host}{req.context.get('path') or req.path}"
 
 
-PUBLIC_PATHS: set[str] = set()
+PUBLIC_PATHS: set[str] = {f"{API}/openapi.json"}
 
 
 @view(f"{API}/media", ["GET"])
@@ -206,6 +211,19 @@ def complete_upload(upload_id: str) -> Response:
     return Response(body=media, status_code=201 if first else 200)
 
 
+@functools.lru_cache(maxsize=1)
+def openapi_document() -> dict[str, Any]:
+    """chalicelib/openapi.json (ships with chalicelib), read on first use."""
+    return dict(json.loads(resources.files("chalicelib").joinpath("openapi.json").read_text("utf-8")))
+
+
+@view(f"{API}/openapi.json", ["GET"])
+def get_openapi() -> dict[str, Any]:
+    """The API's OpenAPI 3.1 document (public), naming the deployment that answered as its server."""
+    server = list_url().removesuffix(f"{API}/openapi.json") or "/"
+    return {**openapi_document(), "servers": [{"url": server}]}
+
+
 @app.lambda_function(name="ingest")
 def ingest_objects(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """S3 ObjectCreated notifications on the media prefix (wired by the deploy template:
@@ -219,10 +237,14 @@ def reconcile_storage(event: Any) -> dict[str, Any]:
     return reconcile.reconcile().to_json()
 
 
+#: Path -> the methods it serves (the Allow header of its 405 answers).
+ALLOWED: dict[str, str] = {}
+
+
 def _register_method_not_allowed() -> None:
     """Answer 405 (not API Gateway's 403) for every method a path does not serve."""
     for path, entries in list(app.routes.items()):
-        allowed = ", ".join(sorted(entries))
+        allowed = ALLOWED[path] = ", ".join(sorted(entries))
         missing = [m for m in METHODS if m not in entries]
         if not missing:
             continue

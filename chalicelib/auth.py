@@ -57,15 +57,19 @@ def issue_key(account_id: str, *, live: bool = True) -> IssuedKey:
     return IssuedKey(api_key, api_key[:PREFIX_LENGTH], account_id, created)
 
 
-def authenticate(header_value: str | None) -> str:
-    """The account id the key belongs to, or Unauthenticated."""
+def authenticate(header_value: str | None, *, now: float | None = None) -> str:
+    """The account id the key belongs to, or Unauthenticated.
+
+    ``now`` is a ``time.monotonic()`` reading (default: the current one); tests
+    pass their own to show when a cached key stops working.
+    """
     if not header_value:
         raise Unauthenticated("Missing API key: send it in the X-Api-Key header.")
     api_key = header_value.strip()
     if not KEY_RE.match(api_key):
         raise Unauthenticated("Invalid API key.")
     digest = hash_key(api_key)
-    now = time.monotonic()
+    now = time.monotonic() if now is None else now
     with _cache_lock:
         hit = _cache.get(digest)
     if hit is not None and hit[1] > now:

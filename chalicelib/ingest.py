@@ -22,6 +22,8 @@ from chalicelib.errors import (
     ContentRejected,
     MediaError,
     MediaLimitReached,
+    MediaNotFound,
+    ServiceUnavailable,
     UploadExpired,
     UploadNotReceived,
 )
@@ -51,19 +53,38 @@ class IngestResult:
 
 
 def reject(session: UploadSession, error: MediaError, reason: str) -> IngestResult:
-    """Delete the object and close the session as rejected (both idempotent)."""
+    """Close the session as rejected, then delete its object (both idempotent).
+
+    The session first: a session another path completed meanwhile is never
+    rejected, so a recorded file never loses its object; and when the delete
+    fails, the retry (``_settled``) or the reconciler finishes it, while the
+    session already tells the client why.
+    """
+    if not records.reject_session(session, reason, error.message):
+        return _settled(session)
     storage.delete_object(session.storage_key)
-    records.reject_session(session, reason, error.message)
     return IngestResult("rejected", session=session, error=error)
 
 
 def _settled(session: UploadSession) -> IngestResult:
-    """The result of a session some earlier ingest already closed."""
-    fresh = records.get_session(session.upload_id) or session
+    """The result of a session some earlier ingest already closed.
+
+    Reads are strongly consistent: the write that closed it may be milliseconds
+    old, and a stale "pending" must never be reported as a rejection.
+    """
+    fresh = records.get_session(session.upload_id, consistent=True) or session
     if fresh.status == "completed" and fresh.media_id is not None:
-        media = records.get_media(fresh.account_id, int(fresh.media_id))
+        media = records.get_media(fresh.account_id, int(fresh.media_id), consistent=True)
         if media is not None:
             return IngestResult("existing", media=media, session=fresh)
+        # Recorded, then deleted: nothing to return any more, and nothing was rejected.
+        gone = MediaNotFound("The file of this upload has been deleted.")
+        return IngestResult("ignored", session=fresh, error=gone)
+    if fresh.status == "pending":
+        # The transaction found it closed, yet it reads pending: a retry (the
+        # event's redelivery, the client's next request) settles it.
+        raise ServiceUnavailable("The upload could not be recorded yet. Retry the request.")
+    storage.delete_object(fresh.storage_key)  # finishes a rejection whose delete failed
     return IngestResult("rejected", session=fresh, error=rejection_of(fresh))
 
 

@@ -122,9 +122,9 @@ def scan_api_keys() -> Iterator[ApiKey]:
 
 
 @_translated
-def get_media(account_id: str, media_id: int) -> MediaFile | None:
+def get_media(account_id: str, media_id: int, *, consistent: bool = False) -> MediaFile | None:
     try:
-        return MediaFile.get(account_id, media_id)
+        return MediaFile.get(account_id, media_id, consistent_read=consistent)
     except DoesNotExist:
         return None
 
@@ -299,9 +299,10 @@ def put_session(session: UploadSession) -> None:
 
 
 @_translated
-def get_session(upload_id: str) -> UploadSession | None:
+def get_session(upload_id: str, *, consistent: bool = False) -> UploadSession | None:
+    """``consistent`` reads what the last write left (a default read may be stale for ~1 s)."""
     try:
-        return UploadSession.get(upload_id)
+        return UploadSession.get(upload_id, consistent_read=consistent)
     except DoesNotExist:
         return None
 

@@ -20,6 +20,7 @@ from chalicelib.errors import (
     MediaLimitReached,
     MediaNotFound,
     PayloadTooLarge,
+    ServiceUnavailable,
     UploadExpired,
     UploadNotFound,
     UploadNotReceived,
@@ -137,7 +138,12 @@ def upload_direct(
     )
     records.put_session(session)
     storage.put_object(session.storage_key, data, probed.mime_type)
-    result = record_upload(session, probed, len(data))
+    try:
+        result = record_upload(session, probed, len(data))
+    except ServiceUnavailable as exc:
+        # The client retries a 503: withdraw the bytes, or their event would record them too.
+        # (If the event recorded them meanwhile, that file is the answer.)
+        result = ingest.reject(session, exc, "service_unavailable")
     if result.error is not None:
         raise result.error
     assert result.media is not None
@@ -164,6 +170,9 @@ def upload_multipart(account_id: str, body: bytes, content_type: str) -> MediaFi
 
 
 def _too_large_message(limit: int) -> str:
+    maximum = get_settings().max_file_size
+    if limit >= maximum:  # the direct route takes all a session would (the local stack)
+        return f"Files are limited to {formatted_size(maximum)}."
     return (
         f"Direct uploads are limited to {formatted_size(limit)}. For larger files "
         f"(up to {formatted_size(get_settings().max_file_size)}) start an upload session "
@@ -172,6 +181,8 @@ def _too_large_message(limit: int) -> str:
 
 
 def _declared_size(value: Any, limit: int) -> tuple[int | None, str | None]:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # JSON's 672.0 is the integer 672 (as JSON Schema counts it)
     if isinstance(value, bool) or not isinstance(value, int):
         return None, "The file_size field must be an integer (bytes)."
     if value < 1:

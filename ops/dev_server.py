@@ -56,6 +56,11 @@ class ApiRequestHandler(ChaliceRequestHandler):
             return
         super()._send_error_response(error)
 
+    # http.server answers methods it has no do_* handler for with its own HTML 501
+    # page. API Gateway never passes them to the app; here they reach the app like
+    # any other method, so the answer is the contract's JSON (405 with Allow, or 404).
+    do_TRACE = do_QUERY = do_CONNECT = ChaliceRequestHandler._generic_handle
+
 
 class ApiHTTPServer(ThreadedHTTPServer):
     """chalice's threaded server with a real listen backlog: socketserver's
