@@ -4,7 +4,7 @@ Every botocore session parses the service model JSON (endpoints, S3,
 DynamoDB) again on its first client: ~0.1-0.3 s each. PynamoDB builds one
 session per connection (one per model), so a cold start paid that several
 times over. Sessions made here share a loader, so each model file is parsed
-once per process. Only ``storage.py`` and ``models.py`` use it.
+once per process. ``storage``, ``models`` and ``parameters`` use it.
 """
 
 from __future__ import annotations

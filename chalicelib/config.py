@@ -31,6 +31,11 @@ class Settings:
     table_prefix: str
     bucket: str
     s3_endpoint_url: str | None
+    # Storage may live in another provider (Wasabi, DigitalOcean Spaces): its own
+    # signing region and its own access keys, never the function's AWS role.
+    s3_region: str
+    s3_key_pair: tuple[str, str] | None  # MEDIA_S3_ACCESS_KEY_ID / MEDIA_S3_SECRET_ACCESS_KEY
+    s3_credentials_parameter: str | None  # or an SSM SecureString "ACCESS_KEY_ID:SECRET_ACCESS_KEY"
     dynamodb_endpoint_url: str | None
     public_base_url: str
     s3_addressing_style: str
@@ -64,6 +69,26 @@ class Settings:
         if len(value) < 16:
             raise ConfigurationError(f"The secret in {self.cursor_secret_parameter} must be 16 characters or more.")
         return value.encode()
+
+    def storage_credentials(self) -> tuple[str, str] | None:
+        """Provider access keys for the storage client; None: the process's AWS credentials."""
+        if self.s3_key_pair is not None or self.s3_credentials_parameter is None:
+            return self.s3_key_pair
+        from chalicelib import parameters
+
+        access, _, secret = parameters.secure_string(self.s3_credentials_parameter, self.region).partition(":")
+        if not access or not secret:
+            raise ConfigurationError(
+                f"{self.s3_credentials_parameter} must hold ACCESS_KEY_ID:SECRET_ACCESS_KEY for the storage provider."
+            )
+        return access.strip(), secret.strip()
+
+
+def _key_pair() -> tuple[str, str] | None:
+    access, secret = _optional("MEDIA_S3_ACCESS_KEY_ID"), _optional("MEDIA_S3_SECRET_ACCESS_KEY")
+    if (access is None) != (secret is None):
+        raise ConfigurationError("Set both MEDIA_S3_ACCESS_KEY_ID and MEDIA_S3_SECRET_ACCESS_KEY, or neither.")
+    return (access, secret) if access and secret else None
 
 
 def _int(name: str, default: int, low: int, high: int) -> int:
@@ -108,6 +133,9 @@ def get_settings() -> Settings:
         table_prefix=_optional("MEDIA_TABLE_PREFIX") or "media-dev",
         bucket=bucket,
         s3_endpoint_url=_optional("MEDIA_S3_ENDPOINT_URL"),
+        s3_region=_optional("MEDIA_S3_REGION") or region,
+        s3_key_pair=_key_pair(),
+        s3_credentials_parameter=_optional("MEDIA_S3_CREDENTIALS_PARAMETER"),
         dynamodb_endpoint_url=_optional("MEDIA_DYNAMODB_ENDPOINT_URL"),
         public_base_url=public_base.rstrip("/"),
         s3_addressing_style=style,

@@ -1,8 +1,10 @@
-"""SSM Parameter Store: where a deployed stage keeps its cursor-signing secret.
+"""SSM Parameter Store: where a deployed stage keeps its secrets.
 
 The third module that talks to AWS, besides ``models.py`` and ``storage/``:
-a secret must not live in .chalice/config.json, so ``manage.py bootstrap``
-stores it once as a SecureString and MEDIA_CURSOR_SECRET_PARAMETER names it.
+secrets must not live in .chalice/config.json. ``manage.py bootstrap`` stores
+the cursor-signing key once as a SecureString (MEDIA_CURSOR_SECRET_PARAMETER);
+a stage whose storage is another provider keeps that provider's access keys
+in one too (MEDIA_S3_CREDENTIALS_PARAMETER).
 It is read on first use (only cursor-mode listing needs it) and kept for the
 life of the process. Tests and the local stack set MEDIA_CURSOR_SECRET
 instead and never come here.
@@ -13,7 +15,6 @@ from __future__ import annotations
 import functools
 import os
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -28,7 +29,7 @@ def region(default: str) -> str:
 
 @functools.lru_cache(maxsize=4)
 def _fetch(name: str, region: str) -> str:
-    client = boto3.session.Session(botocore_session=new_session()).client(
+    client = new_session().create_client(
         "ssm",
         region_name=region,
         config=Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5, read_timeout=10),

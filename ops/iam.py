@@ -119,10 +119,14 @@ def secret_parameter(stage: str) -> str:
     return f"/{APP_NAME}/{stage}/cursor-secret"
 
 
-def _statements(function: str, arn: Any, sub: Any) -> list[dict[str, Any]]:
+def _statements(function: str, arn: Any, sub: Any, storage_keys: Any = None) -> list[dict[str, Any]]:
     statements = []
     for grant in GRANTS[function]:
         statements.append({"Effect": "Allow", "Action": list(grant.actions), "Resource": arn(grant)})
+    if storage_keys is not None:
+        # Storage on another provider (MEDIA_S3_CREDENTIALS_PARAMETER): every
+        # function signs its storage calls with the provider's keys.
+        statements.append({"Effect": "Allow", "Action": ["ssm:GetParameter"], "Resource": storage_keys})
     statements.append(
         {
             "Effect": "Allow",
@@ -161,7 +165,9 @@ def static_policy(stage: str, function: str, env: dict[str, str]) -> dict[str, A
             .replace("${AWS::AccountId}", "*")
         )
 
-    return {"Version": "2012-10-17", "Statement": _statements(function, arn, sub)}
+    keys = env.get("MEDIA_S3_CREDENTIALS_PARAMETER")
+    storage_keys = f"arn:aws:ssm:*:*:parameter{keys}" if keys else None
+    return {"Version": "2012-10-17", "Statement": _statements(function, arn, sub, storage_keys)}
 
 
 def cloudformation_policy(stage: str, function: str, env: dict[str, str], tables: dict[str, str]) -> dict[str, Any]:
@@ -185,7 +191,13 @@ def cloudformation_policy(stage: str, function: str, env: dict[str, str], tables
     def sub(template: str) -> dict[str, str]:
         return {"Fn::Sub": template % name}
 
-    return {"Version": "2012-10-17", "Statement": _statements(function, arn, sub)}
+    keys = env.get("MEDIA_S3_CREDENTIALS_PARAMETER")
+    storage_keys = (
+        {"Fn::Sub": f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter{keys}"}
+        if keys
+        else None
+    )
+    return {"Version": "2012-10-17", "Statement": _statements(function, arn, sub, storage_keys)}
 
 
 def public_read_policy(bucket: str, partition: str = "aws") -> dict[str, Any]:

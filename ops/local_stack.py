@@ -94,12 +94,13 @@ def _no_proxy(name: str) -> str:
 
 def reset_process_state() -> None:
     """Forget every lazily built client, binding and cache (new environment)."""
-    from chalicelib import auth, config, models, storage
+    from chalicelib import auth, config, models, parameters, storage
 
     config.reset_settings()
     storage.reset()
     models.unbind()
     auth.clear_cache()
+    parameters.reset()
 
 
 def apply_environment(env: dict[str, str]) -> None:

@@ -60,8 +60,8 @@ def configure_bucket() -> None:
             if not _is_missing(exc):
                 raise
             create: dict[str, Any] = {"Bucket": bucket()}
-            if settings.region != "us-east-1":
-                create["CreateBucketConfiguration"] = {"LocationConstraint": settings.region}
+            if settings.s3_region != "us-east-1":
+                create["CreateBucketConfiguration"] = {"LocationConstraint": settings.s3_region}
             s3.create_bucket(**create)
         s3.put_bucket_cors(Bucket=bucket(), CORSConfiguration={"CORSRules": bucket_cors_rules(settings.cors_origins)})
         s3.put_bucket_lifecycle_configuration(

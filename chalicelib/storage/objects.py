@@ -48,11 +48,14 @@ class ObjectInfo:
 def _client_for(settings: Settings) -> Any:
     # botocore directly, not boto3: boto3 adds nothing these calls use, and
     # importing it cost every cold start ~10 ms (bench: import_ratio).
+    credentials = settings.storage_credentials()
+    keys = {"aws_access_key_id": credentials[0], "aws_secret_access_key": credentials[1]} if credentials else {}
     with _lock:  # a botocore session is not thread-safe while building clients
         return new_session().create_client(
             "s3",
-            region_name=settings.region,
+            region_name=settings.s3_region,
             endpoint_url=settings.s3_endpoint_url,
+            **keys,
             config=Config(
                 s3={"addressing_style": settings.s3_addressing_style},
                 signature_version="s3v4",
