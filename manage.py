@@ -13,62 +13,14 @@ to run when there is none. Exit codes: 0 done, 1 the operation failed
 
 from __future__ import annotations
 
-import functools
-import json
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from ops import targets
-
-
-class Target:
-    """What the commands act on, chosen by the global --stage option."""
-
-    def __init__(self, stage: str | None) -> None:
-        self.stage = stage
-
-    def connect(self) -> None:
-        if self.stage:
-            targets.use_stage(self.stage)
-        else:
-            targets.use_local_stack()
-
-
-def fail(message: str, code: int = 1) -> None:
-    """One line on stderr and a non-zero exit, never a traceback."""
-    click.echo(f"Error: {message}", err=True)
-    raise click.exceptions.Exit(code)
-
-
-def operation(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Connect to the target, run the command, turn expected errors into exit codes."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from chalicelib.errors import MediaError
-
-        target = click.get_current_context().find_object(Target)
-        assert target is not None
-        try:
-            target.connect()
-            return func(*args, **kwargs)
-        except targets.TargetUnavailable as exc:
-            fail(str(exc), 2)
-        except MediaError as exc:
-            fail(exc.message)
-
-    return wrapper
-
-
-json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-
-
-def emit(data: Any, as_json: bool, text: str) -> None:
-    click.echo(json.dumps(data, indent=2) if as_json else text)
+from ops import deploy_cli
+from ops.cli import Target, emit, json_option, operation
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -287,73 +239,6 @@ def reconcile(min_age: int, as_json: bool) -> None:
         raise click.exceptions.Exit(1)
 
 
-# -- deployment (docs/deploy.md) ---------------------------------------------
-
-
-stage_option = click.option(
-    "--stage", "stage_name", metavar="STAGE", help="The stage in .chalice/config.json (or the global --stage)."
-)
-
-
-def deploy_step(run: Callable[[str], list[Any]], stage_name: str | None, as_json: bool) -> None:
-    """Run a deployment step on a stage's AWS resources and print what it did."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    from chalicelib.errors import MediaError
-    from ops.bootstrap import BootstrapError
-
-    target = click.get_current_context().find_object(Target)
-    stage = stage_name or (target.stage if target else None)
-    if not stage:
-        raise click.UsageError("Name the stage: --stage dev (stages are in .chalice/config.json).")
-    try:
-        targets.use_stage(stage)
-        steps = run(stage)
-    except targets.TargetUnavailable as exc:
-        fail(str(exc), 2)
-    except BootstrapError as exc:
-        fail(str(exc))
-    except MediaError as exc:
-        fail(exc.message)
-    except (ClientError, BotoCoreError) as exc:
-        fail(f"AWS refused or could not be reached: {exc}")
-    width = max((len(step.outcome) for step in steps), default=0)
-    text = "\n".join(
-        f"{step.outcome:<{width}}  {step.resource}" + (f" ({step.detail})" if step.detail else "") for step in steps
-    )
-    emit({"stage": stage, "steps": [step.to_json() for step in steps]}, as_json, text)
-
-
-@cli.command()
-@stage_option
-@click.option(
-    "--secret-only",
-    is_flag=True,
-    help="Only create the cursor secret (the CloudFormation path: the stack owns tables and bucket).",
-)
-@json_option
-def bootstrap(stage_name: str | None, secret_only: bool, as_json: bool) -> None:
-    """Create a stage's tables, bucket and cursor secret before `chalice deploy`.
-
-    Idempotent: run it before the first deploy and before every upgrade; what
-    is already right is left alone, and the secret is never overwritten.
-    """
-    from ops import bootstrap as library
-
-    deploy_step(lambda stage: library.bootstrap(stage, secret_only=secret_only), stage_name, as_json)
-
-
-@cli.command("post-deploy")
-@stage_option
-@json_option
-def post_deploy(stage_name: str | None, as_json: bool) -> None:
-    """After every `chalice deploy`: gateway responses in our error shape, stage
-    throttling, and the bucket's events to the ingest function (idempotent)."""
-    from ops import post_deploy as library
-
-    deploy_step(library.post_deploy, stage_name, as_json)
-
-
 # -- local stack -------------------------------------------------------------
 
 
@@ -376,6 +261,10 @@ def serve(target: Target, port: int | None) -> None:
     from ops import dev_server
 
     raise click.exceptions.Exit(dev_server.serve(port))
+
+
+cli.add_command(deploy_cli.bootstrap)
+cli.add_command(deploy_cli.post_deploy)
 
 
 if __name__ == "__main__":

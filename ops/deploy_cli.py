@@ -1,0 +1,74 @@
+"""manage.py's deployment commands (docs/deploy.md): bootstrap and post-deploy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from ops import targets
+from ops.cli import Target, emit, fail, json_option
+
+stage_option = click.option(
+    "--stage", "stage_name", metavar="STAGE", help="The stage in .chalice/config.json (or the global --stage)."
+)
+
+
+def deploy_step(run: Callable[[str], list[Any]], stage_name: str | None, as_json: bool) -> None:
+    """Run a deployment step on a stage's AWS resources and print what it did."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from chalicelib.errors import MediaError
+    from ops.bootstrap import BootstrapError
+
+    target = click.get_current_context().find_object(Target)
+    stage = stage_name or (target.stage if target else None)
+    if not stage:
+        raise click.UsageError("Name the stage: --stage dev (stages are in .chalice/config.json).")
+    try:
+        targets.use_stage(stage)
+        steps = run(stage)
+    except targets.TargetUnavailable as exc:
+        fail(str(exc), 2)
+    except BootstrapError as exc:
+        fail(str(exc))
+    except MediaError as exc:
+        fail(exc.message)
+    except (ClientError, BotoCoreError) as exc:
+        fail(f"AWS refused or could not be reached: {exc}")
+    width = max((len(step.outcome) for step in steps), default=0)
+    text = "\n".join(
+        f"{step.outcome:<{width}}  {step.resource}" + (f" ({step.detail})" if step.detail else "") for step in steps
+    )
+    emit({"stage": stage, "steps": [step.to_json() for step in steps]}, as_json, text)
+
+
+@click.command()
+@stage_option
+@click.option(
+    "--secret-only",
+    is_flag=True,
+    help="Only create the cursor secret (the CloudFormation path: the stack owns tables and bucket).",
+)
+@json_option
+def bootstrap(stage_name: str | None, secret_only: bool, as_json: bool) -> None:
+    """Create a stage's tables, bucket and cursor secret before `chalice deploy`.
+
+    Idempotent: run it before the first deploy and before every upgrade; what
+    is already right is left alone, and the secret is never overwritten.
+    """
+    from ops import bootstrap as library
+
+    deploy_step(lambda stage: library.bootstrap(stage, secret_only=secret_only), stage_name, as_json)
+
+
+@click.command("post-deploy")
+@stage_option
+@json_option
+def post_deploy(stage_name: str | None, as_json: bool) -> None:
+    """After every `chalice deploy`: gateway responses in our error shape, stage
+    throttling, and the bucket's events to the ingest function (idempotent)."""
+    from ops import post_deploy as library
+
+    deploy_step(library.post_deploy, stage_name, as_json)
