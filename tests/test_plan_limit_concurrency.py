@@ -8,7 +8,6 @@ moto as a threaded server (DynamoDB requests atomic, as on AWS).
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -18,9 +17,7 @@ from typing import Any
 import pytest
 import requests
 
-from ops.local_stack import apply_environment, reset_process_state
-from ops.moto_server import EmbeddedMotoServer
-from tests.conftest import TEST_ENV, make_tenant, png_bytes
+from tests.conftest import api_over_http, make_tenant, moto_server_env, png_bytes
 
 PARALLEL = 20
 LIMIT = 5
@@ -28,35 +25,8 @@ LIMIT = 5
 
 @pytest.fixture
 def api_url() -> Iterator[str]:
-    saved = dict(os.environ)
-    moto = EmbeddedMotoServer(port=0)
-    url = moto.start()
-    apply_environment(
-        {
-            **TEST_ENV,
-            "MEDIA_S3_ENDPOINT_URL": url,
-            "MEDIA_DYNAMODB_ENDPOINT_URL": url,
-            "MEDIA_S3_ADDRESSING_STYLE": "path",
-        }
-    )
-    from app import app
-    from chalicelib import models, storage
-    from ops.dev_server import create_api_server
-
-    storage.configure_bucket()
-    models.create_tables()
-    server = create_api_server(app, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.port}/api/v1"
-    finally:
-        server.shutdown()
-        server.server.server_close()
-        moto.stop()
-        os.environ.clear()
-        os.environ.update(saved)
-        reset_process_state()
+    with moto_server_env(), api_over_http() as base:
+        yield f"{base}/api/v1"
 
 
 def _upload(url: str, key: str, index: int, barrier: threading.Barrier) -> Any:

@@ -9,7 +9,6 @@ which executes DynamoDB requests one at a time like real DynamoDB.
 
 from __future__ import annotations
 
-import os
 import random
 from collections import Counter
 from collections.abc import Iterator
@@ -21,9 +20,7 @@ from typing import Any
 import boto3
 import pytest
 
-from ops.local_stack import apply_environment, reset_process_state
-from ops.moto_server import EmbeddedMotoServer
-from tests.conftest import TEST_ENV, make_tenant
+from tests.conftest import TEST_ENV, make_tenant, moto_server_env
 from tests.reliability.conftest import assert_consistent, image_bytes, presigned, s3_event
 
 EVENTS = 1000
@@ -57,28 +54,8 @@ class Sent:
 
 @pytest.fixture
 def moto_stack() -> Iterator[str]:
-    saved = dict(os.environ)
-    moto = EmbeddedMotoServer(port=0)
-    url = moto.start()
-    apply_environment(
-        {
-            **TEST_ENV,
-            "MEDIA_S3_ENDPOINT_URL": url,
-            "MEDIA_DYNAMODB_ENDPOINT_URL": url,
-            "MEDIA_S3_ADDRESSING_STYLE": "path",
-        }
-    )
-    from chalicelib import models, storage
-
-    storage.configure_bucket()
-    models.create_tables()
-    try:
-        yield url
-    finally:
-        moto.stop()
-        os.environ.clear()
-        os.environ.update(saved)
-        reset_process_state()
+    with moto_server_env() as env:
+        yield env["MEDIA_S3_ENDPOINT_URL"]
 
 
 def _send_everything(s3: Any, rng: random.Random) -> list[Sent]:

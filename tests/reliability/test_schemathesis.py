@@ -12,8 +12,6 @@ upload session id is the document's own example value.
 from __future__ import annotations
 
 import io
-import os
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,9 +25,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 from PIL import Image
 
-from ops.local_stack import apply_environment, reset_process_state
-from ops.moto_server import EmbeddedMotoServer
-from tests.conftest import TEST_ENV, fixture_bytes, make_tenant, png_bytes
+from ops.local_stack import reset_process_state
+from tests.conftest import api_over_http, fixture_bytes, make_tenant, moto_server_env, png_bytes
 
 OPENAPI = Path(__file__).parents[2] / "chalicelib" / "openapi.json"
 MAX_EXAMPLES = 12
@@ -111,36 +108,10 @@ def _seed(stack: Stack) -> None:
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
-    saved = dict(os.environ)
-    moto = EmbeddedMotoServer(port=0)
-    moto_url = moto.start()
-    env = {
-        **TEST_ENV,
-        "MEDIA_S3_ENDPOINT_URL": moto_url,
-        "MEDIA_DYNAMODB_ENDPOINT_URL": moto_url,
-        "MEDIA_S3_ADDRESSING_STYLE": "path",
-    }
-    apply_environment(env)
-    from app import app
-    from chalicelib import models, storage
-    from ops.dev_server import create_api_server
-
-    storage.configure_bucket()
-    models.create_tables()
-    server = create_api_server(app, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        running = Stack(f"http://127.0.0.1:{server.port}", env)
+    with moto_server_env() as env, api_over_http() as base:
+        running = Stack(base, env)
         _seed(running)
         yield running
-    finally:
-        server.shutdown()
-        server.server.server_close()
-        moto.stop()
-        os.environ.clear()
-        os.environ.update(saved)
-        reset_process_state()
 
 
 @pytest.fixture(autouse=True)
