@@ -89,6 +89,7 @@ def new_session(
     declared_size: int | None,
     content_type: str | None,
     uploaded_by: str,
+    flow: str = "direct",
 ) -> UploadSession:
     upload_id = new_upload_id()
     created = datetime.now(UTC)
@@ -104,6 +105,7 @@ def new_session(
         declared_size=declared_size,
         content_type=content_type,
         uploaded_by=uploaded_by,
+        flow=flow,
         status="pending",
         created_at=created.strftime(TIMESTAMP_FORMAT),
         expires_at=expires.strftime(TIMESTAMP_FORMAT),
@@ -229,8 +231,8 @@ def start_upload(account_id: str, body: Any) -> dict[str, Any]:
         declared_size=size,
         content_type=content_type,
         uploaded_by="client",
+        flow="presigned",
     )
-    session.flow = "presigned"
     records.put_session(session)
     form = storage.presign_upload(
         session.storage_key, content_type, size, settings.max_file_size, settings.upload_expires_seconds

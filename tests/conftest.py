@@ -22,6 +22,25 @@ from urllib3 import encode_multipart_formdata
 from ops.local_stack import reset_process_state
 
 FIXTURES = Path(__file__).parent / "fixtures"
+#: The fields of the MediaFile object, DESIGN §3.1 (exactly these).
+MEDIA_FIELDS = frozenset(
+    {
+        "id",
+        "name",
+        "original_name",
+        "url",
+        "file_type",
+        "mime_type",
+        "extension",
+        "file_size",
+        "formatted_size",
+        "metadata",
+        "uploaded_by",
+        "is_active",
+        "created_at",
+        "updated_at",
+    }
+)
 TEST_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-from tests.conftest import TEST_ENV, Tenant, fixture_bytes, make_tenant, png_bytes, reset_process_state
+from tests.conftest import MEDIA_FIELDS, TEST_ENV, Tenant, fixture_bytes, make_tenant, png_bytes, reset_process_state
 from tests.test_api_errors import (
     API,
     Reply,
@@ -30,22 +30,7 @@ from tests.test_api_errors import (
 )
 
 PUBLIC_BASE = TEST_ENV["MEDIA_PUBLIC_BASE_URL"]
-MEDIA_KEYS = {
-    "id",
-    "name",
-    "original_name",
-    "url",
-    "file_type",
-    "mime_type",
-    "extension",
-    "file_size",
-    "formatted_size",
-    "metadata",
-    "uploaded_by",
-    "is_active",
-    "created_at",
-    "updated_at",
-}
+MEDIA_KEYS = MEDIA_FIELDS
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 ALLOWED = ["jpg", "jpeg", "png", "gif", "mp4", "avi", "mov", "wmv", "flv", "webm"]
 

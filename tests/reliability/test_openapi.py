@@ -14,27 +14,12 @@ import pytest
 from chalice.test import Client
 from openapi_spec_validator import validate as validate_openapi
 
-from tests.conftest import Tenant, fixture_bytes
+from tests.conftest import MEDIA_FIELDS, Tenant, fixture_bytes
 from tests.test_api_errors import call, upload_file
 
 DOCUMENT = Path(__file__).parents[2] / "chalicelib" / "openapi.json"
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
-DESIGN_FIELDS = {
-    "id",
-    "name",
-    "original_name",
-    "url",
-    "file_type",
-    "mime_type",
-    "extension",
-    "file_size",
-    "formatted_size",
-    "metadata",
-    "uploaded_by",
-    "is_active",
-    "created_at",
-    "updated_at",
-}
+DESIGN_FIELDS = MEDIA_FIELDS
 
 
 def document() -> dict[str, Any]:

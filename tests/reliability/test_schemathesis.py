@@ -98,10 +98,10 @@ def _seed(stack: Stack) -> None:
         declared_size=len(png_bytes()),
         content_type="image/png",
         uploaded_by="client",
+        flow="presigned",
     )
     session.upload_id = SEEDED_UPLOAD_ID
     session.storage_key = storage_key(tenant.account_id, "image", SEEDED_UPLOAD_ID, "png")
-    session.flow = "presigned"
     records.put_session(session)
     storage.put_object(session.storage_key, png_bytes(), "image/png")
 
