@@ -14,6 +14,7 @@ from chalice import Chalice, Rate, Response
 from chalice.app import Request
 
 from chalicelib import auth, ingest, library, reconcile, uploads
+from chalicelib.config import get_settings
 from chalicelib.errors import (
     AdminFileProtected,
     ConfigurationError,
@@ -21,13 +22,13 @@ from chalicelib.errors import (
     MalformedRequest,
     MediaError,
     MediaLimitReached,
-    MediaNotFound,
+    NotFound,
+    ObjectChanged,
     PayloadTooLarge,
     ServiceUnavailable,
     Unauthenticated,
     UnsupportedMediaType,
     UploadExpired,
-    UploadNotFound,
     UploadNotReceived,
 )
 
@@ -46,9 +47,9 @@ STATUS: dict[type[MediaError], int] = {
     Unauthenticated: 401,
     AdminFileProtected: 403,
     MediaLimitReached: 403,
-    MediaNotFound: 404,
-    UploadNotFound: 404,
+    NotFound: 404,
     UploadNotReceived: 409,
+    ObjectChanged: 409,
     UploadExpired: 410,
     PayloadTooLarge: 413,
     UnsupportedMediaType: 415,
@@ -152,14 +153,39 @@ def json_body() -> Any:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise MalformedRequest("The request body is not valid JSON.") from None
+    except RecursionError:  # ~1,000 levels of [[[...]]] fit in 2 KB
+        raise MalformedRequest("The request body is nested too deeply.") from None
+
+
+#: Where the API answers when neither the setting nor the gateway says (the test client).
+FALLBACK_BASE = "http://localhost"
+
+
+def api_base() -> str:
+    """The API's own base URL, from a trusted source only (DESIGN §3.10).
+
+    MEDIA_PUBLIC_API_URL when set (a custom domain, the local server), else
+    API Gateway's own domain and stage (``requestContext``, set by the gateway,
+    not the client). Never the client's Host or X-Forwarded-* headers: those
+    would let a caller point the links of a response anywhere.
+    """
+    configured = get_settings().public_api_url
+    if configured:
+        return configured
+    req = request()
+    domain = req.context.get("domainName")
+    if not domain:
+        return FALLBACK_BASE
+    # requestContext.path is what the client asked for, stage or base path first;
+    # the route's own segments (resourcePath) come last.
+    segments = str(req.context.get("path") or "").strip("/").split("/")
+    prefix = segments[: max(0, len(segments) - len(req.path.strip("/").split("/")))]
+    return f"https://{domain}" + "".join(f"/{s}" for s in prefix)
 
 
 def list_url() -> str:
-    """Absolute URL of the list route as the caller reached it (host + stage path)."""
-    req = request()
-    scheme = req.headers.get("x-forwarded-proto", "http").split(",")[0].strip()
-    host = req.headers.get("host", "localhost")
-    return f"{scheme}://{host}{req.context.get('path') or req.path}"
+    """Absolute URL of the list route (links and meta.path of a page)."""
+    return f"{api_base()}{API}/media"
 
 
 PUBLIC_PATHS: set[str] = {f"{API}/openapi.json"}
@@ -176,7 +202,7 @@ def upload_media() -> Response:
     req = request()
     body = req.raw_body if isinstance(req.raw_body, bytes) else req.raw_body.encode()
     media = uploads.upload_multipart(account_id(), body, req.headers.get("content-type", ""))
-    return Response(body=ingest.media_json(media), status_code=201)
+    return Response(body=media, status_code=201)
 
 
 @view(f"{API}/media/{{media_id}}", ["GET"])
@@ -220,13 +246,12 @@ def openapi_document() -> dict[str, Any]:
 @view(f"{API}/openapi.json", ["GET"])
 def get_openapi() -> dict[str, Any]:
     """The API's OpenAPI 3.1 document (public), naming the deployment that answered as its server."""
-    server = list_url().removesuffix(f"{API}/openapi.json") or "/"
-    return {**openapi_document(), "servers": [{"url": server}]}
+    return {**openapi_document(), "servers": [{"url": api_base()}]}
 
 
 @app.lambda_function(name="ingest")
 def ingest_objects(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """S3 ObjectCreated notifications on the media prefix (wired by the deploy template:
+    """S3 ObjectCreated notifications on the staging prefix (wired by the deploy template:
     `chalice package` refuses @app.on_s3_event, DESIGN §8)."""
     results = ingest.ingest_event(event)
     return {"results": [r.outcome for r in results]}

@@ -130,11 +130,11 @@ def keys_issue(account_id: str, as_json: bool) -> None:
 def keys_revoke(key_or_prefix: str, as_json: bool) -> None:
     """Revoke a key, given in full or by its 16-character prefix (sk_live_AbCdEfGh)."""
     from chalicelib import auth
-    from chalicelib.errors import MediaNotFound
+    from chalicelib.errors import KeyNotFound
 
     revoked = auth.revoke(key_or_prefix)
     if not revoked:
-        raise MediaNotFound("No active key matches that key or prefix (unknown or already revoked).")
+        raise KeyNotFound("No active key matches that key or prefix (unknown or already revoked).")
     emit({"revoked": revoked}, as_json, "\n".join(f"Revoked {prefix}" for prefix in revoked))
 
 
@@ -182,18 +182,18 @@ def media_upload(file: Path, account_id: str, name: str | None, as_admin: bool, 
     does not apply, there is no API Gateway in between.
     """
     from chalicelib import accounts as library
-    from chalicelib import ingest, uploads
+    from chalicelib import uploads
     from chalicelib.config import get_settings
     from chalicelib.errors import ContentRejected
+    from chalicelib.states import Uploader
 
     library.require_account(account_id)
     limit = get_settings().max_file_size
     size = file.stat().st_size
     if size > limit:  # refuse before reading a huge file into memory
         raise ContentRejected("file_too_large", f"{file.name} is {size} bytes; the limit is {limit} bytes.")
-    uploaded_by = "admin" if as_admin else "client"
-    record = uploads.upload_direct(account_id, file.name, file.read_bytes(), name, uploaded_by=uploaded_by)
-    data = ingest.media_json(record)
+    uploaded_by = Uploader.ADMIN if as_admin else Uploader.CLIENT
+    data = uploads.upload_direct(account_id, file.name, file.read_bytes(), name, uploaded_by=uploaded_by)
     text = (
         f"Uploaded {file.name} to {account_id} as media {data['id']} "
         f"({data['mime_type']}, {data['formatted_size']}, by {uploaded_by}): {data['url']}"

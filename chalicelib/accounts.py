@@ -6,7 +6,7 @@ import secrets
 from typing import Any
 
 from chalicelib import auth, records
-from chalicelib.errors import InvalidInput, MediaNotFound
+from chalicelib.errors import AccountNotFound, InvalidInput
 from chalicelib.media import now_iso
 from chalicelib.models import Account
 
@@ -36,14 +36,14 @@ def create_account(
 def require_account(account_id: str) -> Account:
     account = records.get_account(account_id)
     if account is None:
-        raise MediaNotFound(f"Account {account_id!r} not found.")
+        raise AccountNotFound(f"Account {account_id!r} not found.")
     return account
 
 
 def set_limit(account_id: str, limit: int | None) -> Account:
     updated = records.set_media_limit(account_id, _limit_value(limit))
     if updated is None:
-        raise MediaNotFound(f"Account {account_id!r} not found.")
+        raise AccountNotFound(f"Account {account_id!r} not found.")
     return updated
 
 

@@ -27,7 +27,10 @@ MAX_UPLOAD_EXPIRES = 900
 
 @dataclass(frozen=True)
 class Settings:
+    #: Region of the tables and the bucket (MEDIA_REGION, else the function's own).
     region: str
+    #: The function's own region (AWS_REGION): where its SSM parameters live.
+    function_region: str
     table_prefix: str
     bucket: str
     s3_endpoint_url: str | None
@@ -50,6 +53,9 @@ class Settings:
     presign_method: str
     cors_origins: tuple[str, ...]
     bucket_events: bool
+    # Base of every link the API builds (links, meta.path, openapi servers):
+    # never the client's Host or X-Forwarded-* headers (DESIGN §3.10).
+    public_api_url: str | None
 
     def table_name(self, name: str) -> str:
         return f"{self.table_prefix}-{name}"
@@ -65,7 +71,7 @@ class Settings:
             return self.cursor_secret_value
         from chalicelib import parameters
 
-        value = parameters.secure_string(self.cursor_secret_parameter, self.region)
+        value = parameters.secure_string(self.cursor_secret_parameter, self.function_region)
         if len(value) < 16:
             raise ConfigurationError(f"The secret in {self.cursor_secret_parameter} must be 16 characters or more.")
         return value.encode()
@@ -76,7 +82,7 @@ class Settings:
             return self.s3_key_pair
         from chalicelib import parameters
 
-        access, _, secret = parameters.secure_string(self.s3_credentials_parameter, self.region).partition(":")
+        access, _, secret = parameters.secure_string(self.s3_credentials_parameter, self.function_region).partition(":")
         if not access or not secret:
             raise ConfigurationError(
                 f"{self.s3_credentials_parameter} must hold ACCESS_KEY_ID:SECRET_ACCESS_KEY for the storage provider."
@@ -112,7 +118,8 @@ def _optional(name: str) -> str | None:
 @functools.lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process settings, read once on first use."""
-    region = _optional("MEDIA_REGION") or _optional("AWS_REGION") or _optional("AWS_DEFAULT_REGION") or "us-east-1"
+    function_region = _optional("AWS_REGION") or _optional("AWS_DEFAULT_REGION") or "us-east-1"
+    region = _optional("MEDIA_REGION") or function_region
     bucket = _optional("MEDIA_BUCKET")
     if bucket is None:
         raise ConfigurationError("MEDIA_BUCKET is not set.")
@@ -130,6 +137,7 @@ def get_settings() -> Settings:
     origins = tuple(o.strip() for o in (_optional("MEDIA_CORS_ORIGINS") or "*").split(",") if o.strip())
     return Settings(
         region=region,
+        function_region=function_region,
         table_prefix=_optional("MEDIA_TABLE_PREFIX") or "media-dev",
         bucket=bucket,
         s3_endpoint_url=_optional("MEDIA_S3_ENDPOINT_URL"),
@@ -150,7 +158,17 @@ def get_settings() -> Settings:
         presign_method=presign,
         cors_origins=origins,
         bucket_events=(_optional("MEDIA_BUCKET_EVENTS") or "true").lower() in ("1", "true", "yes"),
+        public_api_url=_public_api_url(),
     )
+
+
+def _public_api_url() -> str | None:
+    value = _optional("MEDIA_PUBLIC_API_URL")
+    if value is None:
+        return None
+    if not value.startswith(("https://", "http://")) or any(c in value for c in "?#"):
+        raise ConfigurationError("MEDIA_PUBLIC_API_URL must be an http(s) URL without query or fragment.")
+    return value.rstrip("/")
 
 
 def reset_settings() -> None:

@@ -33,14 +33,27 @@ class Unauthenticated(MediaError):
     default_message = "A valid API key is required in the X-Api-Key header."
 
 
-class MediaNotFound(MediaError):
+class NotFound(MediaError):
+    """Something the caller named does not exist, or is not theirs (the same answer)."""
+
     code = "not_found"
+    default_message = "Not found."
+
+
+class MediaNotFound(NotFound):
     default_message = "Media file not found."
 
 
-class UploadNotFound(MediaError):
-    code = "not_found"
+class UploadNotFound(NotFound):
     default_message = "Upload session not found."
+
+
+class AccountNotFound(NotFound):
+    default_message = "Account not found."
+
+
+class KeyNotFound(NotFound):
+    default_message = "No active API key matches."
 
 
 class AdminFileProtected(MediaError):
@@ -112,6 +125,16 @@ class UploadNotReceived(MediaError):
 class UploadExpired(MediaError):
     code = "upload_expired"
     default_message = "This upload session has expired; start a new one."
+
+
+class ObjectChanged(MediaError):
+    """A stored object's bytes changed while it was read or copied (its ETag moved on).
+
+    Raised by storage for a failed ``If-Match``; ingest validates the new bytes again.
+    """
+
+    code = "object_changed"
+    default_message = "The stored object changed while it was being read."
 
 
 class ServiceUnavailable(MediaError):

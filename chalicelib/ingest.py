@@ -1,134 +1,43 @@
-"""Uploads and ingest: how a stored object becomes a MediaFile.
+"""Ingest: how stored bytes become a MediaFile.
 
-Every object has an UploadSession created before its bytes arrive; its key
-embeds the session id. Ingest (from the direct route, ``complete``, an S3
-event or the reconciler) validates the bytes, then records the file, the
-counters and the session status in one conditional transaction, so whichever
-path comes first records the file and the others find it done. An object
-that fails validation is deleted and its session marked ``rejected``.
+Shared by every way in: the direct route (bytes already checked in memory),
+``complete``, the S3 event of a staged object, and the reconciler. The
+record, the counters and the session's status change in one conditional
+transaction, so whichever path comes first records the file and the others
+find it done (sessions.settle).
+
+A presigned upload's bytes are validated where they were staged, then
+promoted by a server-side copy to a new public key (DESIGN §3.4). The form
+may be re-sent meanwhile, so every read and the copy are conditional on the
+ETag of the validation's first HEAD: when the bytes change (ObjectChanged),
+the new bytes are validated from the start, and unchecked bytes are never
+promoted.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any, BinaryIO
 from urllib.parse import unquote_plus
 
-from chalicelib import records, storage
+from chalicelib import records, sessions, storage
 from chalicelib.config import get_settings
 from chalicelib.errors import (
     ContentRejected,
-    MediaError,
     MediaLimitReached,
-    MediaNotFound,
+    ObjectChanged,
     ServiceUnavailable,
     UploadExpired,
     UploadNotReceived,
 )
-from chalicelib.media import (
-    TIMESTAMP_FORMAT,
-    now_iso,
-    parse_key,
-    to_json,
-)
+from chalicelib.media import extension_for, formatted_size, media_key, now_iso, parse_staged_key
 from chalicelib.models import MediaFile, UploadSession
+from chalicelib.sessions import IngestOutcome, IngestResult
+from chalicelib.states import SessionStatus, UploadFlow
 
 log = logging.getLogger(__name__)
-#: Finished sessions stay readable (GET /uploads/{id}) this long, then expire.
-SESSION_RETENTION = timedelta(days=7)
-#: Clock skew allowed between storage's LastModified and a session's expiry.
-EXPIRY_GRACE = timedelta(seconds=30)
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    """What ingest did with one object: ``recorded``, ``existing``, ``rejected`` or ``ignored``."""
-
-    outcome: str
-    media: MediaFile | None = None
-    session: UploadSession | None = None
-    error: MediaError | None = None
-
-
-def reject(session: UploadSession, error: MediaError, reason: str) -> IngestResult:
-    """Close the session as rejected, then delete its object (both idempotent).
-
-    The session first: a session another path completed meanwhile is never
-    rejected, so a recorded file never loses its object; and when the delete
-    fails, the retry (``_settled``) or the reconciler finishes it, while the
-    session already tells the client why.
-    """
-    if not records.reject_session(session, reason, error.message):
-        return _settled(session)
-    storage.delete_object(session.storage_key)
-    return IngestResult("rejected", session=session, error=error)
-
-
-def _settled(session: UploadSession) -> IngestResult:
-    """The result of a session some earlier ingest already closed.
-
-    Reads are strongly consistent: the write that closed it may be milliseconds
-    old, and a stale "pending" must never be reported as a rejection.
-    """
-    fresh = records.get_session(session.upload_id, consistent=True) or session
-    if fresh.status == "completed" and fresh.media_id is not None:
-        media = records.get_media(fresh.account_id, int(fresh.media_id), consistent=True)
-        if media is not None:
-            return IngestResult("existing", media=media, session=fresh)
-        # Recorded, then deleted: nothing to return any more, and nothing was rejected.
-        gone = MediaNotFound("The file of this upload has been deleted.")
-        return IngestResult("ignored", session=fresh, error=gone)
-    if fresh.status == "pending":
-        # The transaction found it closed, yet it reads pending: a retry (the
-        # event's redelivery, the client's next request) settles it.
-        raise ServiceUnavailable("The upload could not be recorded yet. Retry the request.")
-    storage.delete_object(fresh.storage_key)  # finishes a rejection whose delete failed
-    return IngestResult("rejected", session=fresh, error=rejection_of(fresh))
-
-
-def rejection_of(session: UploadSession) -> MediaError:
-    """Rebuild the error a rejected session was closed with."""
-    if session.reason == "media_limit_reached":
-        account = records.get_account(session.account_id)
-        limit = int(account.media_limit) if account and account.media_limit is not None else 0
-        return MediaLimitReached(limit, int(account.media_count) if account else 0)
-    if session.reason == "upload_expired":
-        return UploadExpired(session.reason_message)
-    message = session.reason_message or "The file was rejected."
-    return ContentRejected(session.reason or "rejected", message)
-
-
-def record_upload(session: UploadSession, probed: Any, size: int) -> IngestResult:
-    now = now_iso()
-    media = MediaFile(
-        session.account_id,
-        records.allocate_media_id(session.account_id),
-        type_key=f"{session.account_id}#{probed.family}",
-        name=session.name,
-        original_name=session.filename,
-        name_lower=session.name.lower(),
-        original_lower=session.filename.lower(),
-        storage_key=session.storage_key,
-        upload_id=session.upload_id,
-        file_type=probed.family,
-        mime_type=probed.mime_type,
-        extension=session.extension,
-        file_size=size,
-        metadata=probed.metadata,
-        uploaded_by=session.uploaded_by,
-        is_active=True,
-        created_at=now,
-        updated_at=now,
-    )
-    try:
-        created = records.record_media(media, session)
-    except MediaLimitReached as exc:
-        return reject(session, exc, "media_limit_reached")
-    if not created:
-        return _settled(session)
-    return IngestResult("recorded", media=media, session=session)
+#: How many times new bytes may replace a staged object during one ingest.
+MAX_VALIDATIONS = 3
 
 
 def inspect_content(source: BinaryIO, size: int, family: str) -> Any:
@@ -137,58 +46,146 @@ def inspect_content(source: BinaryIO, size: int, family: str) -> Any:
     return probe.inspect(source, size, family)
 
 
-def ingest_session(session: UploadSession) -> IngestResult:
-    """Validate the session's stored object and record it (safe to repeat)."""
-    if session.status != "pending":
-        return _settled(session)
-    info = storage.head_object(session.storage_key)
-    if info is None:
-        raise UploadNotReceived()
-    if info.last_modified is not None and session_expired(session, info.last_modified):
-        return reject(session, UploadExpired("The file arrived after the upload session expired."), "upload_expired")
+def check_size(size: int, declared: int | None = None) -> None:
+    """ContentRejected when the bytes are over the per-file limit or the size the client declared."""
     limit = get_settings().max_file_size
+    if size > limit:
+        raise ContentRejected("file_too_large", f"The file must not be greater than {limit} bytes.")
+    if declared is not None and size > declared:
+        raise ContentRejected(
+            "file_too_large",
+            f"The file ({formatted_size(size)}) is larger than the file_size declared for this upload "
+            f"({declared} bytes). Start a new upload with the real size.",
+        )
+
+
+def new_record(session: UploadSession, probed: Any, size: int, key: str) -> MediaFile:
+    """The MediaFile checked bytes at ``key`` will be, with a freshly allocated id."""
+    now = now_iso()
+    return MediaFile(
+        session.account_id,
+        records.allocate_media_id(session.account_id),
+        type_key=f"{session.account_id}#{probed.family}",
+        name=session.name,
+        original_name=session.filename,
+        name_lower=session.name.lower(),
+        original_lower=session.filename.lower(),
+        storage_key=key,
+        upload_id=session.upload_id,
+        file_type=probed.family,
+        mime_type=probed.mime_type,
+        extension=extension_for(probed.mime_type, session.extension),
+        file_size=size,
+        metadata=probed.metadata,
+        uploaded_by=session.uploaded_by,
+        is_active=True,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def record(media: MediaFile, session: UploadSession) -> IngestResult:
+    """Write the record, its counters and the session's close at once (safe to repeat)."""
     try:
-        if info.size > limit:
-            raise ContentRejected("file_too_large", f"The file must not be greater than {limit} bytes.")
-        reader = storage.RangedReader(session.storage_key, info.size)
-        probed = inspect_content(reader, info.size, session.file_type)  # type: ignore[arg-type]
-    except ContentRejected as exc:
-        return reject(session, exc, exc.reason)
-    if info.content_type != probed.mime_type:
-        storage.set_content_type(session.storage_key, probed.mime_type)
-    if session.flow == "presigned":
-        # Before recording: a recorded file must never carry the tag the
-        # abandoned-upload lifecycle rule expires.
-        storage.clear_pending_tag(session.storage_key)
-    return record_upload(session, probed, info.size)
+        created = records.record_media(media, session)
+    except MediaLimitReached as exc:
+        return sessions.reject(session, exc, "media_limit_reached")
+    if not created:
+        return sessions.settle(session)
+    return IngestResult(IngestOutcome.RECORDED, media=media, session=session)
 
 
-def session_expired(session: UploadSession, at: datetime | None = None) -> bool:
-    """Whether ``at`` (default: now) is past the session's upload window."""
-    deadline = datetime.strptime(session.expires_at, TIMESTAMP_FORMAT).replace(tzinfo=UTC)
-    return (at or datetime.now(UTC)) > deadline + EXPIRY_GRACE
+def ingest_session(session: UploadSession) -> IngestResult:
+    """Validate a presigned session's staged object, promote it and record it (safe to repeat)."""
+    staged = sessions.staging_key(session)
+    if session.status != SessionStatus.PENDING:
+        return sessions.settle(session)
+    if staged is None:  # a direct upload records itself; it has nothing staged
+        raise UploadNotReceived()
+    for _ in range(MAX_VALIDATIONS):
+        info = storage.head_object(staged)
+        if info is None:
+            # Nothing staged: not sent yet, or already ingested by a call this
+            # read of the session was too stale to see (a strongly consistent one tells).
+            fresh = records.get_session(session.upload_id, consistent=True)
+            if fresh is not None and fresh.status != SessionStatus.PENDING:
+                return sessions.settle(fresh)
+            raise UploadNotReceived()
+        if info.last_modified is not None and sessions.is_expired(session, info.last_modified):
+            late = UploadExpired("The file arrived after the upload session expired.")
+            return sessions.reject(session, late, "upload_expired")
+        try:
+            return _promote(session, staged, info)
+        except ObjectChanged:
+            continue  # the form was sent again: the new bytes are the upload now
+        except ContentRejected as exc:
+            return sessions.reject(session, exc, exc.reason)
+    raise ServiceUnavailable("The upload kept changing while it was checked. Retry the request.")
+
+
+def _promote(session: UploadSession, staged: str, info: storage.ObjectInfo) -> IngestResult:
+    check_size(info.size, None if session.declared_size is None else int(session.declared_size))
+    reader = storage.RangedReader(staged, info.size, etag=info.etag)
+    probed = inspect_content(reader, info.size, session.file_type)  # type: ignore[arg-type]
+    key = media_key(session.account_id, probed.family, extension_for(probed.mime_type, session.extension))
+    media = new_record(session, probed, info.size, key)  # before the copy: a failure here leaves nothing
+    copied = storage.copy_object(staged, key, probed.mime_type, if_match=info.etag or "*")
+    if info.etag and copied and copied != info.etag:
+        # A backend that ignored CopySourceIfMatch copied other bytes (a single-part
+        # copy keeps its ETag): never publish what was not checked.
+        storage.delete_object(key)
+        raise ObjectChanged()
+    try:
+        result = record(media, session)
+    except ServiceUnavailable:
+        _withdraw(session, key)
+        raise
+    if result.outcome == IngestOutcome.RECORDED:
+        _remove_quietly(staged)
+    elif result.media is None or result.media.storage_key != key:
+        # The transaction was refused (plan full, or another call recorded the
+        # session first): this copy is nobody's file.
+        storage.delete_object(key)
+    return result
+
+
+def _withdraw(session: UploadSession, key: str) -> None:
+    """After a failed transaction: remove the copy unless the session was recorded with it
+    after all (a reply lost on the way). If even that cannot be told, the reconciler will."""
+    try:
+        fresh = records.get_session(session.upload_id, consistent=True)
+        if fresh is not None and fresh.storage_key != key:
+            storage.delete_object(key)
+    except ServiceUnavailable:
+        log.warning("ingest: left %s for the reconciler", key)
+
+
+def _remove_quietly(key: str) -> None:
+    """Best effort: the file is recorded; a leftover staged object is the reconciler's
+    and the lifecycle rule's to remove, never a reason to fail the upload."""
+    try:
+        storage.delete_object(key)
+    except ServiceUnavailable:
+        log.warning("ingest: could not remove the staged object %s", key)
 
 
 def ingest_object(key: str) -> IngestResult:
-    """Ingest the object behind a storage event; unknown or foreign keys are ignored."""
-    parsed = parse_key(key)
+    """Ingest the staged object behind a storage event; unknown or foreign keys are ignored."""
+    parsed = parse_staged_key(key)
     if parsed is None:
-        log.warning("ingest: ignoring key outside the media layout: %r", key)
-        return IngestResult("ignored")
-    account_id, upload_id, _ = parsed
-    session = records.get_session(upload_id)
-    if session is None or session.account_id != account_id or session.storage_key != key:
+        log.warning("ingest: ignoring key outside the staging area: %r", key)
+        return IngestResult(IngestOutcome.IGNORED)
+    account_id, upload_id = parsed
+    session = records.get_session(upload_id, consistent=True)
+    if session is None or session.account_id != account_id or session.flow != UploadFlow.PRESIGNED:
+        # Not ours to ingest; the reconciler and the staging lifecycle rule remove it.
         log.warning("ingest: no upload session matches %r", key)
-        return IngestResult("ignored")
+        return IngestResult(IngestOutcome.IGNORED)
     try:
         return ingest_session(session)
     except UploadNotReceived:
         log.info("ingest: %r is gone already", key)
-        return IngestResult("ignored", session=session)
-
-
-def media_json(media: MediaFile) -> dict[str, Any]:
-    return to_json(media, get_settings().public_base_url)
+        return IngestResult(IngestOutcome.IGNORED, session=session)
 
 
 def ingest_event(event: dict[str, Any]) -> list[IngestResult]:
@@ -206,7 +203,7 @@ def ingest_event(event: dict[str, Any]) -> list[IngestResult]:
             continue
         if (s3.get("bucket") or {}).get("name") != bucket_name:
             log.warning("ingest: ignoring event for another bucket")
-            results.append(IngestResult("ignored"))
+            results.append(IngestResult(IngestOutcome.IGNORED))
             continue
         key = unquote_plus((s3.get("object") or {}).get("key", ""))
         results.append(ingest_object(key))

@@ -2,7 +2,7 @@
 
 Plain functions taking plain values; every one takes the account id from the
 authenticated key and uses it as the partition key of every read and write.
-Uploads and ingest live in ``ingest.py``.
+Uploads live in ``uploads.py``, the session lifecycle in ``sessions.py``.
 """
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib import records, storage
-from chalicelib.config import get_settings
 from chalicelib.errors import AdminFileProtected, InvalidInput, MediaNotFound
-from chalicelib.media import FILE_TYPES, name_errors, now_iso, to_json
+from chalicelib.media import FILE_TYPES, media_json, name_errors, now_iso
 from chalicelib.models import MediaFile
 from chalicelib.pagination import (
     Cursor,
@@ -23,6 +22,7 @@ from chalicelib.pagination import (
     encode_cursor,
     page_envelope,
 )
+from chalicelib.states import Uploader
 
 PER_PAGE_DEFAULT = 25
 PER_PAGE_MAX = 100
@@ -144,11 +144,10 @@ def _cursor_items(account_id: str, query: ListQuery) -> tuple[list[MediaFile], s
 
 def list_media(account_id: str, query: ListQuery, path_url: str) -> dict[str, Any]:
     """One page of the account's library, newest first, as Laravel's paginator JSON."""
-    base = get_settings().public_base_url
     if query.cursor is not None:
         items, next_cursor, prev_cursor = _cursor_items(account_id, query)
         return cursor_envelope(
-            [to_json(m, base) for m in items],
+            [media_json(m) for m in items],
             path_url=path_url,
             query=query.echo,
             per_page=query.per_page,
@@ -157,7 +156,7 @@ def list_media(account_id: str, query: ListQuery, path_url: str) -> dict[str, An
         )
     items, total = _page_items(account_id, query)
     return page_envelope(
-        [to_json(m, base) for m in items],
+        [media_json(m) for m in items],
         path_url=path_url,
         query=query.echo,
         page=query.page,
@@ -168,7 +167,8 @@ def list_media(account_id: str, query: ListQuery, path_url: str) -> dict[str, An
 
 def parse_media_id(raw: str) -> int:
     """Path ids that are not positive integers are simply not found (no enumeration hints)."""
-    if not raw.isdigit() or len(raw) > 18 or int(raw) < 1:
+    # ASCII only: str.isdigit() also takes "²" and "３" (int("３") is 3).
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18 or int(raw) < 1:
         raise MediaNotFound()
     return int(raw)
 
@@ -181,7 +181,7 @@ def _get_record(account_id: str, raw_id: str) -> MediaFile:
 
 
 def get_media(account_id: str, raw_id: str) -> dict[str, Any]:
-    return to_json(_get_record(account_id, raw_id), get_settings().public_base_url)
+    return media_json(_get_record(account_id, raw_id))
 
 
 def rename_media(account_id: str, raw_id: str, body: Any) -> dict[str, Any]:
@@ -197,7 +197,7 @@ def rename_media(account_id: str, raw_id: str, body: Any) -> dict[str, Any]:
     updated = records.rename_media(account_id, media_id, body["name"].strip(), now_iso())
     if updated is None:
         raise MediaNotFound()
-    return to_json(updated, get_settings().public_base_url)
+    return media_json(updated)
 
 
 def delete_media(account_id: str, raw_id: str) -> None:
@@ -208,8 +208,8 @@ def delete_media(account_id: str, raw_id: str) -> None:
     succeeds, so every retry converges to "no record, no object".
     """
     record = _get_record(account_id, raw_id)
-    if record.uploaded_by == "admin":
+    if record.uploaded_by == Uploader.ADMIN:
         raise AdminFileProtected()
     storage.delete_object(record.storage_key)
-    if not records.delete_media_record(record, MediaFile.uploaded_by != "admin"):
+    if not records.delete_media_record(record, MediaFile.uploaded_by != Uploader.ADMIN):
         raise MediaNotFound()

@@ -9,6 +9,8 @@ import unicodedata
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from chalicelib.config import get_settings
+
 #: Allowed extensions and the family each belongs to (DESIGN §3.2).
 EXTENSIONS: dict[str, str] = {
     "jpg": "image",
@@ -22,8 +24,8 @@ EXTENSIONS: dict[str, str] = {
     "flv": "video",
     "webm": "video",
 }
-#: The Content-Type an upload form pins for each extension (the stored object
-#: is corrected to the sniffed type at ingest if the bytes say otherwise).
+#: The Content-Type an upload form pins for each extension (the public object
+#: gets the sniffed type at ingest, whatever the name said).
 MIME_TYPES: dict[str, str] = {
     "jpg": "image/jpeg",
     "jpeg": "image/jpeg",
@@ -36,6 +38,19 @@ MIME_TYPES: dict[str, str] = {
     "flv": "video/x-flv",
     "webm": "video/webm",
 }
+#: The extension a sniffed type is stored under when the name's does not fit
+#: its content (Laravel's guessExtension(): PNG bytes named photo.jpg -> png).
+CANONICAL_EXTENSIONS: dict[str, str] = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/gif": "gif",
+    "video/mp4": "mp4",
+    "video/x-msvideo": "avi",
+    "video/quicktime": "mov",
+    "video/x-ms-wmv": "wmv",
+    "video/x-flv": "flv",
+    "video/webm": "webm",
+}
 FILE_TYPES = ("image", "video")
 ALLOWED_LIST = ", ".join(EXTENSIONS)
 NAME_MAX = 255
@@ -44,10 +59,11 @@ TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 # Bidirectional overrides/isolates make "photo\u202egnp.exe" display as
 # "photoexe.png": refused in names, stripped from original filenames.
 _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F)}
-_KEY_RE = re.compile(
-    r"^media/(?P<account>[A-Za-z0-9_-]{1,64})/(?P<dir>images|videos)/"
-    r"(?P<ts>\d{1,12})_(?P<upload>[a-f0-9]{32})\.(?P<ext>[a-z0-9]{1,5})$"
-)
+#: Public files, their thumbnails, and the private staging area of presigned uploads.
+MEDIA_PREFIX = "media/"
+THUMBNAIL_PREFIX = "thumbs/"
+STAGING_PREFIX = "uploads/"
+_STAGED_RE = re.compile(r"^uploads/(?P<account>[A-Za-z0-9_-]{1,64})/(?P<upload>[a-f0-9]{32})$")
 
 
 class MediaRecord(Protocol):
@@ -133,23 +149,34 @@ def new_upload_id() -> str:
     return secrets.token_hex(16)
 
 
-def storage_key(account_id: str, file_type: str, upload_id: str, extension: str) -> str:
-    """Server-generated object key: ``media/{account}/{images|videos}/{ts}_{random}.{ext}``."""
-    return f"media/{account_id}/{file_type}s/{int(time.time())}_{upload_id}.{extension}"
+def extension_for(mime_type: str, declared: str) -> str:
+    """The stored extension: the name's when it fits the content, else the content's own."""
+    return declared if MIME_TYPES.get(declared) == mime_type else CANONICAL_EXTENSIONS[mime_type]
 
 
-def parse_key(key: str) -> tuple[str, str, str] | None:
-    """(account_id, upload_id, extension) of a key we generated, else None."""
-    match = _KEY_RE.match(key)
-    if match is None or family_of(match["ext"]) is None:
-        return None
-    if f"{family_of(match['ext'])}s" != match["dir"]:
-        return None
-    return match["account"], match["upload"], match["ext"]
+def media_key(account_id: str, file_type: str, extension: str) -> str:
+    """A new public key ``media/{account}/{images|videos}/{ts}_{random}.{ext}``.
+
+    Random per call: two ingests of one upload racing each other promote to
+    two keys, and the one whose record loses deletes its own copy.
+    """
+    return f"{MEDIA_PREFIX}{account_id}/{file_type}s/{int(time.time())}_{secrets.token_hex(16)}.{extension}"
 
 
-def to_json(record: MediaRecord, public_base_url: str) -> dict[str, Any]:
+def staged_key(account_id: str, upload_id: str) -> str:
+    """The private key a session's presigned form writes to."""
+    return f"{STAGING_PREFIX}{account_id}/{upload_id}"
+
+
+def parse_staged_key(key: str) -> tuple[str, str] | None:
+    """(account_id, upload_id) of a staging key we issued, else None."""
+    match = _STAGED_RE.match(key)
+    return (match["account"], match["upload"]) if match else None
+
+
+def media_json(record: MediaRecord) -> dict[str, Any]:
     """The MediaFile object of DESIGN §3.1, field for field."""
+    public_base_url = get_settings().public_base_url
     return {
         "id": int(record.media_id),
         "name": record.name,

@@ -129,7 +129,9 @@ class UploadSession(Model):
 
     upload_id = UnicodeAttribute(hash_key=True)
     account_id = UnicodeAttribute()
-    storage_key = UnicodeAttribute()
+    # The public key of the file: set at creation for a direct upload, when the
+    # file is recorded for a presigned one (its bytes wait at a staging key).
+    storage_key = UnicodeAttribute(null=True)
     filename = UnicodeAttribute()
     name = UnicodeAttribute()
     extension = UnicodeAttribute()
@@ -137,8 +139,8 @@ class UploadSession(Model):
     declared_size = NumberAttribute(null=True)
     content_type = UnicodeAttribute(null=True)
     uploaded_by = UnicodeAttribute()
-    status = UnicodeAttribute()  # pending | completed | rejected
-    flow = UnicodeAttribute(default="direct")  # direct | presigned
+    status = UnicodeAttribute()  # states.SessionStatus
+    flow = UnicodeAttribute(default="direct")  # states.UploadFlow
     acknowledged_at = UnicodeAttribute(null=True)  # first successful `complete` answer
     media_id = NumberAttribute(null=True)
     reason = UnicodeAttribute(null=True)

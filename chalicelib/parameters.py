@@ -13,18 +13,12 @@ instead and never come here.
 from __future__ import annotations
 
 import functools
-import os
 
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.aws import new_session
 from chalicelib.errors import ConfigurationError, ServiceUnavailable
-
-
-def region(default: str) -> str:
-    """Where the parameter lives: the function's own region (MEDIA_REGION may name a storage region)."""
-    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or default
 
 
 @functools.lru_cache(maxsize=4)
@@ -46,9 +40,10 @@ def _fetch(name: str, region: str) -> str:
         raise ServiceUnavailable("The configuration store is temporarily unavailable. Retry the request.") from exc
 
 
-def secure_string(name: str, default_region: str) -> str:
-    """The decrypted value of SecureString ``name`` (fetched once per process; failures are retried)."""
-    return _fetch(name, region(default_region))
+def secure_string(name: str, region: str) -> str:
+    """The decrypted value of SecureString ``name`` in ``region`` (the function's own:
+    Settings.function_region), fetched once per process; failures are retried."""
+    return _fetch(name, region)
 
 
 def reset() -> None:

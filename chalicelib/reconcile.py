@@ -2,12 +2,14 @@
 
 It finds and fixes, in one pass:
 
-* objects without a record: ingested when their session is still pending
-  (a dropped event, no ``complete``), deleted otherwise (a half-done delete,
-  a rejected upload whose delete failed, a key nobody issued);
+* staged objects (``uploads/``): ingested when their session is still pending
+  (a dropped event, no ``complete``), deleted otherwise (a re-sent form after
+  the session closed, a staged object ingest could not remove);
+* public objects (``media/``) without a record: deleted (a half-done delete,
+  a promotion whose record was never written, a direct upload that failed);
 * records without an object: deleted with their plan slot (a delete that
   removed the bytes and then failed);
-* pending sessions past their window with nothing stored: marked rejected.
+* pending sessions past their window with nothing staged: marked rejected.
 
 Anything younger than ``min_age`` is left alone: an upload or delete may be
 in flight, and its own event or retry will finish it.
@@ -20,9 +22,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib import ingest, records, storage
-from chalicelib.errors import MediaError, UploadExpired
-from chalicelib.media import TIMESTAMP_FORMAT, parse_key
+from chalicelib import ingest, records, sessions, storage
+from chalicelib.errors import MediaError
+from chalicelib.media import MEDIA_PREFIX, STAGING_PREFIX, TIMESTAMP_FORMAT, parse_staged_key
+from chalicelib.models import UploadSession
+from chalicelib.sessions import IngestOutcome
+from chalicelib.states import SessionStatus
 
 log = logging.getLogger(__name__)
 DEFAULT_MIN_AGE = timedelta(minutes=10)
@@ -55,28 +60,45 @@ def _created(text: str) -> datetime:
     return datetime.strptime(text, TIMESTAMP_FORMAT).replace(tzinfo=UTC)
 
 
+def _settle_staged(key: str, session: UploadSession | None, report: Report) -> None:
+    if session is not None and session.status == SessionStatus.PENDING and sessions.staging_key(session) == key:
+        result = ingest.ingest_session(session)
+        done = result.outcome in (IngestOutcome.RECORDED, IngestOutcome.EXISTING)
+        (report.ingested if done else report.rejected).append(key)
+    else:
+        storage.delete_object(key)
+        report.removed_objects.append(key)
+
+
 def reconcile(min_age: timedelta = DEFAULT_MIN_AGE, now: datetime | None = None) -> Report:
-    """One full pass over the bucket's media prefix, the media records and the sessions."""
+    """One full pass over the bucket's prefixes, the media records and the sessions."""
     now = now or datetime.now(UTC)
     cutoff = now - min_age
     report = Report()
-    objects = dict(storage.list_objects("media/"))
+    staged = dict(storage.list_objects(STAGING_PREFIX))
+    objects = dict(storage.list_objects(MEDIA_PREFIX))
     by_key = {m.storage_key: m for m in records.scan_media()}
-    sessions = {s.upload_id: s for s in records.scan_sessions()}
-    report.objects, report.records, report.sessions = len(objects), len(by_key), len(sessions)
+    all_sessions = {s.upload_id: s for s in records.scan_sessions()}
+    report.objects, report.records, report.sessions = len(objects) + len(staged), len(by_key), len(all_sessions)
+
+    def settled(key: str, info: storage.ObjectInfo) -> bool:
+        return info.last_modified is None or info.last_modified <= cutoff
+
+    for key, info in staged.items():
+        if not settled(key, info):
+            continue
+        parsed = parse_staged_key(key)
+        try:
+            _settle_staged(key, all_sessions.get(parsed[1]) if parsed else None, report)
+        except MediaError as exc:
+            report.errors.append(f"{key}: {exc.message}")
 
     for key, info in objects.items():
-        if key in by_key or (info.last_modified is not None and info.last_modified > cutoff):
+        if key in by_key or not settled(key, info):
             continue
-        parsed = parse_key(key)
-        session = sessions.get(parsed[1]) if parsed else None
         try:
-            if session is not None and session.status == "pending" and session.storage_key == key:
-                result = ingest.ingest_session(session)
-                (report.ingested if result.outcome in ("recorded", "existing") else report.rejected).append(key)
-            else:
-                storage.delete_object(key)
-                report.removed_objects.append(key)
+            storage.delete_object(key)
+            report.removed_objects.append(key)
         except MediaError as exc:
             report.errors.append(f"{key}: {exc.message}")
 
@@ -89,13 +111,13 @@ def reconcile(min_age: timedelta = DEFAULT_MIN_AGE, now: datetime | None = None)
         except MediaError as exc:
             report.errors.append(f"{key}: {exc.message}")
 
-    for session in sessions.values():
-        if session.status != "pending" or session.storage_key in objects:
+    for session in all_sessions.values():
+        if session.status != SessionStatus.PENDING or sessions.staging_key(session) in staged:
             continue
-        if not ingest.session_expired(session, now):
+        if not sessions.is_expired(session, now):
             continue
         try:
-            ingest.reject(session, UploadExpired(), "upload_expired")
+            sessions.expire(session)
             report.expired_sessions.append(session.upload_id)
         except MediaError as exc:
             report.errors.append(f"{session.upload_id}: {exc.message}")

@@ -6,7 +6,7 @@ nothing that is already right. The same definitions feed the packaged
 template (ops.template), so both paths build the same resources:
 
 - tables from the PynamoDB models: on-demand, point-in-time recovery, TTL on
-  upload sessions, deletion protection where deploy/stages.json asks for it
+  upload sessions, deletion protection where the stage's `deploy` settings ask for it
   (bootstrap turns protection on, never off), missing indexes added;
 - the bucket: CORS and lifecycle (chalicelib.storage), and on AWS S3 also
   default encryption, ACLs disabled, and public read of validated media only;
@@ -163,10 +163,8 @@ def ensure_bucket(settings: Settings) -> list[Step]:
     return steps
 
 
-def ensure_secret(name: str, default_region: str) -> Step:
-    from chalicelib import parameters
-
-    ssm = boto3.client("ssm", region_name=parameters.region(default_region))
+def ensure_secret(name: str, region: str) -> Step:
+    ssm = boto3.client("ssm", region_name=region)
     try:
         ssm.get_parameter(Name=name)
         return Step(f"parameter {name}", "unchanged")
@@ -205,7 +203,7 @@ def bootstrap(stage: str, *, secret_only: bool = False) -> list[Step]:
         steps += ensure_tables(settings, bool(stage_settings(stage)["deletion_protection"]))
         steps += ensure_bucket(settings)
     if settings.cursor_secret_parameter:
-        steps.append(ensure_secret(settings.cursor_secret_parameter, settings.region))
+        steps.append(ensure_secret(settings.cursor_secret_parameter, settings.function_region))
     else:
         steps.append(Step("cursor secret", "skipped", "MEDIA_CURSOR_SECRET_PARAMETER is not set for this stage"))
     return steps

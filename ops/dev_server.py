@@ -182,12 +182,12 @@ def serve(port: int, data: Path | None = None) -> int:
     stack = local_stack.LocalStack(
         data, moto_port=_moto_port(server.port), event_handler=_lambda_handler(app, "ingest")
     )
+    api_url = f"http://{HOST}:{server.port}"
     try:
-        stack.start()
+        stack.start(api_url)
     except BaseException:
         server.server.server_close()
         raise
-    api_url = f"http://{HOST}:{server.port}"
     stack.write_stack_file(api_url)
     thread = threading.Thread(target=server.server.serve_forever, name="api", daemon=True)
     thread.start()

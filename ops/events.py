@@ -5,6 +5,7 @@ without Docker, but it does deliver real S3 event bodies to SQS (DESIGN §8),
 so the bucket notifies a local queue and a thread hands each event body to
 the ingest handler (the app's ``ingest`` Lambda function under ``serve``).
 A presigned upload is thus recorded without ``complete``, as in production.
+As on AWS, only objects created under the staging prefix are events.
 A failing event is delivered again, like Lambda's async retries, then dropped
 (the reconciler converges what is left).
 """
@@ -21,13 +22,12 @@ import boto3
 from botocore.config import Config
 
 from chalicelib import storage
+from chalicelib.media import STAGING_PREFIX
 from ops.snapshot import local_session
 
 log = logging.getLogger("ops.events")
-#: Like S3 on AWS, events arrive a little after the write. The delay also lets
-#: a direct upload (which records the file itself right after its PUT) finish
-#: first, so its event finds the file done instead of racing it for an id.
-EVENT_DELAY_SECONDS = 2
+#: Like S3 on AWS, events arrive a little after the write.
+EVENT_DELAY_SECONDS = 1
 #: A failed event comes back after this many seconds, at most MAX_ATTEMPTS times.
 RETRY_AFTER_SECONDS = 5
 MAX_ATTEMPTS = 3
@@ -74,7 +74,7 @@ class S3EventPump:
                     {
                         "QueueArn": arn,
                         "Events": list(storage.INGEST_EVENTS),
-                        "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "media/"}]}},
+                        "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": STAGING_PREFIX}]}},
                     }
                 ]
             },

@@ -19,44 +19,45 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.media import MEDIA_PREFIX, STAGING_PREFIX, THUMBNAIL_PREFIX
+
 APP_NAME = "media-api"
 FUNCTIONS = ("api_handler", "ingest", "reconcile")
 TABLES = ("accounts", "api-keys", "media", "uploads")
-MEDIA_PREFIX = "media/"
+#: What anyone may read: the files and their thumbnails (never the staging area).
+PUBLIC_PREFIXES = (MEDIA_PREFIX, THUMBNAIL_PREFIX)
 
 
 @dataclass(frozen=True)
 class Grant:
     kind: str  # table | index | objects | bucket | parameter
-    name: str  # table suffix, "table/index", or "" for the stage's bucket/parameter
+    name: str  # table suffix, "table/index", a key prefix (objects), or "" for the bucket/parameter
     actions: tuple[str, ...]
     why: str
 
 
-# What each use case calls (chalicelib/records.py, storage/):
+# What each use case calls (chalicelib/records/, storage/):
 #  records: Get/Put/UpdateItem, Query (table + by-type index), BatchGetItem,
 #  transactions of Put/Update/Delete; reconcile scans media and sessions.
-#  storage: HeadObject + ranged GetObject (s3:GetObject), PutObject (direct
-#  upload), CopyObject in place with TaggingDirective=COPY (GetObject +
-#  GetObjectTagging on the source, PutObject + PutObjectTagging on the copy),
-#  DeleteObjectTagging (clear the pending tag), DeleteObject, ListObjectsV2.
-_INGEST_OBJECTS = Grant(
+#  storage: HeadObject + ranged GetObject (s3:GetObject) on staged uploads,
+#  CopyObject staged -> public (GetObject on the source, PutObject on the
+#  copy), PutObject (direct upload), DeleteObject, ListObjectsV2.
+_STAGED = Grant(
     "objects",
-    "",
-    (
-        "s3:GetObject",
-        "s3:GetObjectTagging",
-        "s3:PutObject",
-        "s3:PutObjectTagging",
-        "s3:DeleteObjectTagging",
-        "s3:DeleteObject",
-    ),
-    "head/ranged reads, Content-Type fix by in-place copy, clear the pending tag, delete rejected objects",
+    STAGING_PREFIX,
+    ("s3:GetObject", "s3:DeleteObject"),
+    "validate staged uploads (head, ranged reads, copy source), remove them once ingested or refused",
+)
+_PUBLIC = Grant(
+    "objects",
+    MEDIA_PREFIX,
+    ("s3:PutObject", "s3:DeleteObject"),
+    "promote checked uploads (copy target), direct uploads, delete files",
 )
 # Without ListBucket, S3 answers 403 (not 404) for a missing object, and
 # storage would report "unavailable" where it means "not uploaded yet".
 # Unconditioned: a prefix condition does not apply to HeadObject's check.
-_LIST = Grant("bucket", "", ("s3:ListBucket",), "404 for missing objects; the reconciler walks media/")
+_LIST = Grant("bucket", "", ("s3:ListBucket",), "404 for missing objects; the reconciler walks the prefixes")
 _INGEST_TABLES = (
     Grant("table", "accounts", ("dynamodb:GetItem", "dynamodb:UpdateItem"), "id counter, plan counters"),
     Grant("table", "media", ("dynamodb:GetItem", "dynamodb:PutItem"), "record the file (transaction)"),
@@ -87,12 +88,14 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
             "upload sessions, complete",
         ),
-        # Presigning signs PutObject (+ the pending tag) with this role's credentials.
-        _INGEST_OBJECTS,
+        # Presigned forms are signed with this role's credentials: PutObject on the staging area only.
+        Grant("objects", STAGING_PREFIX, ("s3:PutObject",), "sign presigned upload forms"),
+        _STAGED,
+        _PUBLIC,
         _LIST,
         Grant("parameter", "", ("ssm:GetParameter",), "the cursor-signing secret (SecureString, aws/ssm key)"),
     ),
-    "ingest": (*_INGEST_TABLES, _INGEST_OBJECTS, _LIST),
+    "ingest": (*_INGEST_TABLES, _STAGED, _PUBLIC, _LIST),
     "reconcile": (
         Grant("table", "accounts", ("dynamodb:GetItem", "dynamodb:UpdateItem"), "id counter, plan counters"),
         Grant(
@@ -102,7 +105,8 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             "records without objects, ingest lost events",
         ),
         Grant("table", "uploads", ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Scan"), "expire sessions"),
-        _INGEST_OBJECTS,
+        _STAGED,
+        _PUBLIC,
         _LIST,
     ),
 }
@@ -152,7 +156,7 @@ def static_policy(stage: str, function: str, env: dict[str, str]) -> dict[str, A
             table, index = grant.name.split("/")
             return f"arn:aws:dynamodb:*:*:table/{prefix}-{table}/index/{index}"
         if grant.kind == "objects":
-            return f"arn:aws:s3:::{bucket}/{MEDIA_PREFIX}*"
+            return f"arn:aws:s3:::{bucket}/{grant.name}*"
         if grant.kind == "bucket":
             return f"arn:aws:s3:::{bucket}"
         return f"arn:aws:ssm:*:*:parameter{env['MEDIA_CURSOR_SECRET_PARAMETER']}"
@@ -182,7 +186,7 @@ def cloudformation_policy(stage: str, function: str, env: dict[str, str], tables
             table, index = grant.name.split("/")
             return {"Fn::Sub": f"${{{tables[table]}.Arn}}/index/{index}"}
         if grant.kind == "objects":
-            return {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{bucket}/{MEDIA_PREFIX}*"}
+            return {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{bucket}/{grant.name}*"}
         if grant.kind == "bucket":
             return {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{bucket}"}
         parameter = env["MEDIA_CURSOR_SECRET_PARAMETER"]
@@ -201,23 +205,20 @@ def cloudformation_policy(stage: str, function: str, env: dict[str, str], tables
 
 
 def public_read_policy(bucket: str, partition: str = "aws") -> dict[str, Any]:
-    """Anyone may GET media/* except objects still tagged pending (not yet validated).
+    """Anyone may GET the files and their thumbnails; nothing else is public.
 
-    Nothing else is public: ACLs are disabled and listing the bucket is not granted.
+    Staged uploads (not yet checked) are never readable: ACLs are disabled,
+    listing the bucket is not granted, and uploads/ is not in the grant.
     """
-    from chalicelib.storage import PENDING_TAG
-
-    objects = f"arn:{partition}:s3:::{bucket}/{MEDIA_PREFIX}*"
     return {
         "Version": "2012-10-17",
         "Statement": [
             {
-                "Sid": "PublicReadValidatedMedia",
+                "Sid": "PublicReadMedia",
                 "Effect": "Allow",
                 "Principal": "*",
                 "Action": "s3:GetObject",
-                "Resource": objects,
-                "Condition": {"StringNotEquals": {f"s3:ExistingObjectTag/{PENDING_TAG[0]}": PENDING_TAG[1]}},
+                "Resource": [f"arn:{partition}:s3:::{bucket}/{prefix}*" for prefix in PUBLIC_PREFIXES],
             },
         ],
     }

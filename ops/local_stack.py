@@ -18,7 +18,9 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from chalicelib import state
 from ops.events import EventHandler, S3EventPump
+from ops.iam import public_read_policy
 from ops.moto_server import EmbeddedMotoServer
 from ops.snapshot import Snapshot, Snapshotter, local_session, write_atomic
 
@@ -59,9 +61,10 @@ def cursor_secret(data: Path) -> str:
     return _private_value(data / "secret", lambda: secrets.token_urlsafe(32))
 
 
-def environment(moto_url: str, data: Path) -> dict[str, str]:
-    """The environment of a process that talks to the local stack."""
-    return {
+def environment(moto_url: str, data: Path, api_url: str | None = None) -> dict[str, str]:
+    """The environment of a process that talks to the local stack (``api_url``: the
+    API's own address, for the links it builds)."""
+    env = {
         # moto accepts any credentials; fixed fake ones keep real ones unused.
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
@@ -85,6 +88,9 @@ def environment(moto_url: str, data: Path) -> dict[str, str]:
         "NO_PROXY": _no_proxy("NO_PROXY"),
         "no_proxy": _no_proxy("no_proxy"),
     }
+    if api_url:
+        env["MEDIA_PUBLIC_API_URL"] = api_url
+    return env
 
 
 def _no_proxy(name: str) -> str:
@@ -92,23 +98,12 @@ def _no_proxy(name: str) -> str:
     return ",".join(hosts + [h for h in ("127.0.0.1", "localhost") if h not in hosts])
 
 
-def reset_process_state() -> None:
-    """Forget every lazily built client, binding and cache (new environment)."""
-    from chalicelib import auth, config, models, parameters, storage
-
-    config.reset_settings()
-    storage.reset()
-    models.unbind()
-    auth.clear_cache()
-    parameters.reset()
-
-
 def apply_environment(env: dict[str, str]) -> None:
     """Switch this process to ``env`` (and drop credentials that would mix in)."""
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
         os.environ.pop(name, None)
     os.environ.update(env)
-    reset_process_state()
+    state.reset()
 
 
 def _pid_alive(pid: int) -> bool:
@@ -195,14 +190,14 @@ class LocalStack:
     def moto_url(self) -> str:
         return self.moto.url
 
-    def start(self) -> str:
-        """Bring everything up; returns the moto URL."""
+    def start(self, api_url: str | None = None) -> str:
+        """Bring everything up; returns the moto URL (``api_url``: where the API answers)."""
         from chalicelib import models
 
         self.data.mkdir(parents=True, exist_ok=True)
         url = self.moto.start()
         try:
-            apply_environment(environment(url, self.data))
+            apply_environment(environment(url, self.data, api_url))
             self._create_bucket()
             models.create_tables()
             session = local_session()
@@ -226,20 +221,9 @@ class LocalStack:
         storage.configure_bucket()  # bucket, CORS for browser uploads, lifecycle rules
         s3 = storage.client()
         # moto refuses anonymous GETs without a public-read policy (verified):
-        # the policy is what makes a file's `url` fetchable.
-        policy = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "PublicRead",
-                    "Effect": "Allow",
-                    "Principal": "*",
-                    "Action": "s3:GetObject",
-                    "Resource": f"arn:aws:s3:::{BUCKET}/*",
-                }
-            ],
-        }
-        s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps(policy))
+        # the policy is what makes a file's `url` fetchable. It is the deployed
+        # stage's (public media and thumbnails), though moto enforces none of it.
+        s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps(public_read_policy(BUCKET)))
 
     def write_stack_file(self, api_url: str | None) -> None:
         """Tell manage.py in other terminals where this stack answers."""

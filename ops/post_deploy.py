@@ -7,8 +7,8 @@ after every deploy, not just the first:
 - gateway responses in our error shape (deploy/gateway_responses.json):
   unknown routes 404 ``not_found`` instead of API Gateway's 403, throttling
   429 ``too_many_requests``, 413 ``payload_too_large``, default 4XX/5XX;
-- stage throttling (deploy/stages.json);
-- the bucket's ObjectCreated events on ``media/`` to the ingest function,
+- stage throttling (the stage's `deploy` section of .chalice/config.json);
+- the bucket's ObjectCreated events on ``uploads/`` to the ingest function,
   with the permission that lets S3 invoke it (skipped when the stage sets
   MEDIA_BUCKET_EVENTS=false: Wasabi and Spaces have no such events).
 
@@ -88,6 +88,7 @@ def apply_gateway_responses(client: Any, api_id: str, api_stage: str, settings: 
 
 def wire_bucket_events(stage: str, region: str) -> list[Step]:
     from chalicelib import storage
+    from chalicelib.media import STAGING_PREFIX
 
     settings = get_settings()
     lambdas = boto3.client("lambda", region_name=region)
@@ -113,7 +114,7 @@ def wire_bucket_events(stage: str, region: str) -> list[Step]:
             SourceAccount=account,
         )
     steps.append(Step(f"function {name} permission", "unchanged" if granted else "created", "s3.amazonaws.com"))
-    rules = [{"Name": "prefix", "Value": iam.MEDIA_PREFIX}]
+    rules = [{"Name": "prefix", "Value": STAGING_PREFIX}]
     wanted = [
         {"Id": "media-ingest", "LambdaFunctionArn": function_arn, "Events": list(storage.INGEST_EVENTS),
          "Filter": {"Key": {"FilterRules": rules}}}
@@ -133,14 +134,13 @@ def wire_bucket_events(stage: str, region: str) -> list[Step]:
 
 
 def post_deploy(stage: str, root: Path = ROOT) -> list[Step]:
-    from chalicelib import parameters
+    from chalicelib import state
     from ops.bootstrap import use_profile_region
-    from ops.local_stack import reset_process_state
 
     use_profile_region()
-    reset_process_state()
+    state.reset()
     settings = get_settings()
-    region = parameters.region(settings.region)
+    region = settings.function_region
     config = json.loads((root / ".chalice" / "config.json").read_text())
     api_stage = config["stages"][stage].get("api_gateway_stage", "api")
     client = boto3.client("apigateway", region_name=region)

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from chalicelib import state
 from ops import local_stack
 
 
@@ -37,7 +38,7 @@ def use_stage(stage: str) -> None:
     """Act on a deployed stage: its configured variables plus the usual AWS
     credentials/region from the environment or profile."""
     os.environ.update(stage_environment(stage))
-    local_stack.reset_process_state()
+    state.reset()
 
 
 def use_local_stack(data: Path | None = None) -> dict[str, Any]:

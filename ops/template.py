@@ -9,7 +9,7 @@ its own (functions, roles, API): the DynamoDB tables (from the PynamoDB
 models), the bucket (CORS and lifecycle from chalicelib.storage, events wired
 to the ingest function), the IAM policies (ops.iam), gateway responses in our
 error shape (deploy/gateway_responses.json), stage throttling and log groups
-(deploy/stages.json, .chalice/config.json). ``manage.py bootstrap`` creates
+(.chalice/config.json, each stage's ``deploy`` section). ``manage.py bootstrap`` creates
 the same tables and bucket through the API for the `chalice deploy` path.
 """
 
@@ -37,12 +37,24 @@ def load_json(name: str) -> Any:
     return json.loads((DEPLOY / name).read_text())
 
 
+def chalice_config() -> dict[str, Any]:
+    return dict(json.loads((ROOT / ".chalice" / "config.json").read_text()))
+
+
+def stage_names() -> list[str]:
+    return sorted(chalice_config().get("stages") or {})
+
+
 def stage_settings(stage: str) -> dict[str, Any]:
-    """Per-stage deploy settings chalice has no key for (throttling, deletion protection)."""
-    stages = load_json("stages.json")
-    if stage not in stages:
-        raise SystemExit(f"deploy/stages.json has no stage {stage!r} (known: {', '.join(sorted(stages))}).")
-    return dict(stages[stage])
+    """A stage's ``deploy`` section of .chalice/config.json: what chalice has no key for
+    (throttling, deletion protection). Chalice ignores keys it does not know, so every
+    setting of a stage lives in that one file."""
+    stages = chalice_config().get("stages") or {}
+    if stage not in stages or "deploy" not in stages[stage]:
+        raise SystemExit(
+            f".chalice/config.json has no stage {stage!r} with a deploy section (known: {', '.join(sorted(stages))})."
+        )
+    return dict(stages[stage]["deploy"])
 
 
 def _hash_first(keys: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -133,11 +145,12 @@ def _tables(prefix: str, protect: bool) -> dict[str, Any]:
 
 
 def _bucket(env: dict[str, str]) -> dict[str, Any]:
+    from chalicelib.media import STAGING_PREFIX
     from chalicelib.storage import INGEST_EVENTS, bucket_cors_rules, bucket_lifecycle_rules
 
     bucket = env["MEDIA_BUCKET"]
     origins = tuple(o.strip() for o in env.get("MEDIA_CORS_ORIGINS", "*").split(",") if o.strip())
-    prefix_filter = {"S3Key": {"Rules": [{"Name": "prefix", "Value": iam.MEDIA_PREFIX}]}}
+    prefix_filter = {"S3Key": {"Rules": [{"Name": "prefix", "Value": STAGING_PREFIX}]}}
     return {
         "MediaBucket": {
             "Type": "AWS::S3::Bucket",
@@ -243,7 +256,7 @@ def policy_path(stage: str, function: str) -> Path:
 def policy_files() -> dict[Path, str]:
     """The static policy files of every stage, as they should read."""
     files = {}
-    for stage in load_json("stages.json"):
+    for stage in stage_names():
         env = stage_environment(stage, ROOT)
         for function in iam.FUNCTIONS:
             text = json.dumps(iam.static_policy(stage, function, env), indent=2) + "\n"

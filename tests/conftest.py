@@ -19,7 +19,7 @@ from chalice.test import Client
 from moto import mock_aws
 from urllib3 import encode_multipart_formdata
 
-from ops.local_stack import reset_process_state
+from chalicelib import state
 
 FIXTURES = Path(__file__).parent / "fixtures"
 #: The fields of the MediaFile object, DESIGN §3.1 (exactly these).
@@ -76,9 +76,9 @@ def test_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         monkeypatch.delenv(name)
     for name, value in TEST_ENV.items():
         monkeypatch.setenv(name, value)
-    reset_process_state()
+    state.reset()
     yield
-    reset_process_state()
+    state.reset()
 
 
 @pytest.fixture
@@ -188,7 +188,7 @@ def moto_server_env() -> Iterator[dict[str, str]]:
         moto.stop()
         os.environ.clear()
         os.environ.update(saved)
-        reset_process_state()
+        state.reset()
 
 
 @contextmanager

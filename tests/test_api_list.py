@@ -3,12 +3,15 @@ Laravel's page and cursor paginator envelopes, and 422 for bad query values."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import pytest
 from chalice.local import LambdaContext
 from chalice.test import Client
 
+from chalicelib import state
 from tests.conftest import Tenant, fixture_bytes
 from tests.test_api_errors import (
     API,
@@ -21,8 +24,16 @@ from tests.test_api_errors import (
     uploaded,
 )
 
-HOST = {"Host": "media.example.com", "X-Forwarded-Proto": "https"}
+# Links come from the trusted base (DESIGN §3.10); these requests also claim
+# another host, which must change nothing.
+HOST = {"Host": "evil.example", "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "http"}
 PATH = "https://media.example.com/api/v1/media"
+
+
+@pytest.fixture(autouse=True)
+def public_api_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEDIA_PUBLIC_API_URL", "https://media.example.com/")
+    state.reset()
 
 
 def listing(client: Client, tenant: Tenant, query: str = "", ok: bool = True) -> Reply:
@@ -217,16 +228,40 @@ def test_page_past_the_end_is_empty_with_null_from_and_to(client: Client, tenant
         assert body["links"]["next"] is None, query
 
 
-def test_links_are_built_from_the_request_host(client: Client, tenant: Tenant) -> None:
-    reply = call(client, "GET", f"{API}/media", tenant, headers={"Host": "api.other.example"})
-    assert reply.body["meta"]["path"].endswith("://api.other.example/api/v1/media")
+def test_links_never_come_from_the_clients_host_headers(client: Client, tenant: Tenant) -> None:
+    reply = call(client, "GET", f"{API}/media", tenant, headers=HOST)
+    assert reply.body["meta"]["path"] == PATH
     base, _ = link(reply.body["links"]["first"])  # type: ignore[misc]
-    assert base.endswith("://api.other.example/api/v1/media")
+    assert base == PATH
+    assert "evil" not in json.dumps(reply.body)
 
 
-def test_links_include_the_api_gateway_stage(client: Client, tenant: Tenant) -> None:
-    """Deployed, API Gateway puts the stage in front of the path (requestContext.path)."""
+def test_without_a_configured_base_links_name_the_local_address(
+    client: Client, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MEDIA_PUBLIC_API_URL")
+    state.reset()
+    reply = call(client, "GET", f"{API}/media", tenant, headers=HOST)
+    assert reply.body["meta"]["path"] == "http://localhost/api/v1/media"
+
+
+@pytest.mark.parametrize(
+    ("context_path", "base"),
+    [
+        ("/prod/api/v1/media", "/prod/api/v1/media"),  # execute-api domain: the stage first
+        ("/v2/api/v1/media", "/v2/api/v1/media"),  # a custom domain's base path mapping
+        ("/api/v1/media", "/api/v1/media"),  # a custom domain mapped at its root
+    ],
+)
+def test_links_are_built_from_api_gateways_own_domain_and_stage(
+    client: Client, tenant: Tenant, monkeypatch: pytest.MonkeyPatch, context_path: str, base: str
+) -> None:
+    """Deployed, API Gateway names its domain and the stage or base path (requestContext),
+    which the client cannot forge; the Host header is the client's and is ignored."""
     from app import app
+
+    monkeypatch.delenv("MEDIA_PUBLIC_API_URL")
+    state.reset()
 
     seed(client, tenant, 3)
     host = "abc123.execute-api.us-east-1.amazonaws.com"
@@ -234,15 +269,16 @@ def test_links_include_the_api_gateway_stage(client: Client, tenant: Tenant) -> 
         "resource": "/api/v1/media",
         "path": "/api/v1/media",
         "httpMethod": "GET",
-        "headers": {"host": host, "x-forwarded-proto": "https", "x-api-key": tenant.api_key},
+        "headers": {"host": "evil.example", "x-forwarded-host": "evil.example", "x-api-key": tenant.api_key},
         "multiValueQueryStringParameters": {"per_page": ["1"], "type": ["image"]},
         "pathParameters": None,
         "stageVariables": None,
         "requestContext": {
             "httpMethod": "GET",
             "resourcePath": "/api/v1/media",
-            "path": "/prod/api/v1/media",
+            "path": context_path,
             "stage": "prod",
+            "domainName": host,
             "identity": {"sourceIp": "203.0.113.9"},
         },
         "body": None,
@@ -251,7 +287,7 @@ def test_links_include_the_api_gateway_stage(client: Client, tenant: Tenant) -> 
     response = app(event, LambdaContext("api_handler", 256))
     assert response["statusCode"] == 200, response
     body = check_body(200, response["body"].encode())
-    base = f"https://{host}/prod/api/v1/media"
+    base = f"https://{host}{base}"
     assert body["meta"]["path"] == base
     assert link(body["links"]["next"]) == (base, {"per_page": "1", "type": "image", "page": "2"})
 

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-from tests.conftest import MEDIA_FIELDS, TEST_ENV, Tenant, fixture_bytes, make_tenant, png_bytes, reset_process_state
+from chalicelib import state
+from tests.conftest import MEDIA_FIELDS, TEST_ENV, Tenant, fixture_bytes, make_tenant, png_bytes
 from tests.test_api_errors import (
     API,
     Reply,
@@ -258,7 +259,7 @@ def test_missing_file_field_is_422_and_nothing_is_stored(client: Client, tenant:
 
 def _set_direct_limit(monkeypatch: pytest.MonkeyPatch, limit: int) -> None:
     monkeypatch.setenv("MEDIA_DIRECT_UPLOAD_MAX_BYTES", str(limit))
-    reset_process_state()
+    state.reset()
 
 
 def test_body_over_the_direct_limit_is_413_naming_the_upload_session_flow(

@@ -14,6 +14,7 @@ import pytest
 from chalice.test import Client
 from click.testing import CliRunner, Result
 
+from chalicelib import state
 from manage import cli
 from ops import local_stack, targets
 from tests.conftest import FIXTURES, png_bytes
@@ -36,7 +37,7 @@ def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[local_sta
         # start() switched os.environ to the stack; give the next test its own.
         os.environ.clear()
         os.environ.update(saved)
-        local_stack.reset_process_state()
+        state.reset()
 
 
 @pytest.fixture
@@ -220,7 +221,7 @@ def test_local_stack_keeps_the_demo_key_and_data_across_restarts(tmp_path: Path)
     finally:
         os.environ.clear()
         os.environ.update(saved)
-        local_stack.reset_process_state()
+        state.reset()
 
 
 def test_stage_environment_merges_the_stage_over_the_top_level(tmp_path: Path) -> None:

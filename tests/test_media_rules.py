@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from chalicelib import media
+from chalicelib import media, state
 
 # -- formatted_size (§3.1: 1024-based, B/KB/MB/GB, at most 2 decimals, zeros dropped) --------
 
@@ -146,13 +146,13 @@ KEY = re.compile(
 
 
 @pytest.mark.parametrize(("family", "folder", "extension"), [("image", "images", "png"), ("video", "videos", "mp4")])
-def test_storage_key_layout(family: str, folder: str, extension: str) -> None:
-    upload_id = media.new_upload_id()
-    key = media.storage_key("acc123", family, upload_id, extension)
+def test_public_key_layout_is_random_per_promotion(family: str, folder: str, extension: str) -> None:
+    key = media.media_key("acc123", family, extension)
     match = KEY.match(key)
     assert match, key
-    assert (match["account"], match["dir"], match["random"], match["ext"]) == ("acc123", folder, upload_id, extension)
-    assert media.parse_key(key) == ("acc123", upload_id, extension)
+    assert (match["account"], match["dir"], match["ext"]) == ("acc123", folder, extension)
+    assert re.fullmatch(r"[a-f0-9]{32}", match["random"])
+    assert media.media_key("acc123", family, extension) != key
 
 
 def test_upload_ids_are_random_and_unguessable() -> None:
@@ -161,21 +161,42 @@ def test_upload_ids_are_random_and_unguessable() -> None:
     assert all(re.fullmatch(r"[a-f0-9]{32}", i) for i in ids)
 
 
+def test_staged_key_is_private_and_names_its_session() -> None:
+    upload_id = media.new_upload_id()
+    key = media.staged_key("acc123", upload_id)
+    assert key == f"uploads/acc123/{upload_id}"
+    assert media.parse_staged_key(key) == ("acc123", upload_id)
+
+
 @pytest.mark.parametrize(
     "key",
     [
-        "media/acc1/videos/1700000000_" + "a" * 32 + ".png",  # folder does not match the family
-        "media/acc1/images/1700000000_" + "a" * 32 + ".svg",  # extension not allowed
-        "media/acc1/images/1700000000_" + "a" * 31 + ".png",  # not one of our upload ids
-        "media/../images/1700000000_" + "a" * 32 + ".png",
-        "other/acc1/images/1700000000_" + "a" * 32 + ".png",
-        "media/acc1/images/1700000000_" + "a" * 32 + ".png/extra",
-        "media/acc1/images/" + "a" * 32 + ".png",
+        "media/acc1/images/1700000000_" + "a" * 32 + ".png",  # a public key, not a staged one
+        "uploads/acc1/" + "a" * 31,  # not one of our upload ids
+        "uploads/acc1/" + "A" * 32,
+        "uploads/../" + "a" * 32,
+        "uploads/acc1/" + "a" * 32 + "/extra",
+        "uploads/acc1/" + "a" * 32 + ".png",
+        "uploads/" + "a" * 32,
         "",
     ],
 )
-def test_parse_key_refuses_keys_we_did_not_generate(key: str) -> None:
-    assert media.parse_key(key) is None
+def test_parse_staged_key_refuses_keys_we_did_not_issue(key: str) -> None:
+    assert media.parse_staged_key(key) is None
+
+
+@pytest.mark.parametrize(
+    ("mime", "declared", "stored"),
+    [
+        ("image/jpeg", "jpeg", "jpeg"),  # the name fits the content: kept
+        ("image/jpeg", "jpg", "jpg"),
+        ("image/png", "jpg", "png"),  # PNG bytes named photo.jpg
+        ("video/mp4", "avi", "mp4"),
+        ("video/quicktime", "mp4", "mov"),
+    ],
+)
+def test_the_content_decides_the_stored_extension(mime: str, declared: str, stored: str) -> None:
+    assert media.extension_for(mime, declared) == stored
 
 
 # -- timestamps and the MediaFile object (§3.1) ------------------------------------------------
@@ -207,8 +228,14 @@ def _record(**overrides: object) -> SimpleNamespace:
     return SimpleNamespace(**fields)
 
 
-def test_to_json_is_the_contracts_example() -> None:
-    assert media.to_json(_record(), "https://cdn.example.com") == {
+@pytest.fixture
+def cdn(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEDIA_PUBLIC_BASE_URL", "https://cdn.example.com")
+    state.reset()
+
+
+def test_media_json_is_the_contracts_example(cdn: None) -> None:
+    assert media.media_json(_record()) == {
         "id": 15,
         "name": "Product Hero Image",
         "original_name": "hero-product-v2.jpg",
@@ -226,13 +253,11 @@ def test_to_json_is_the_contracts_example() -> None:
     }
 
 
-def test_to_json_gives_integers_and_null_metadata_when_nothing_was_read() -> None:
+def test_media_json_gives_integers_and_null_metadata_when_nothing_was_read(cdn: None) -> None:
     from decimal import Decimal
 
-    out = media.to_json(
-        _record(media_id=Decimal(3), file_size=Decimal(1536000), metadata=None), "https://cdn.example.com"
-    )
+    out = media.media_json(_record(media_id=Decimal(3), file_size=Decimal(1536000), metadata=None))
     assert type(out["id"]) is int and out["id"] == 3
     assert type(out["file_size"]) is int and out["formatted_size"] == "1.46 MB"
     assert out["metadata"] is None
-    assert media.to_json(_record(metadata={}), "https://cdn.example.com")["metadata"] is None
+    assert media.media_json(_record(metadata={}))["metadata"] is None

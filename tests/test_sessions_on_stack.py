@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import requests
 
+from chalicelib import state
 from ops import local_stack
 from tests.media_samples import big_mp4
 
@@ -73,7 +74,7 @@ def stack_factory(tmp_path: Path) -> Iterator[Callable[[bool], Running]]:
         stack.stop()
     os.environ.clear()
     os.environ.update(saved)
-    local_stack.reset_process_state()
+    state.reset()
 
 
 def _count_storage_reads(counter: list[int]) -> Callable[..., None]:
@@ -167,7 +168,57 @@ def test_bucket_allows_browser_uploads_and_expires_abandoned_ones(stack_factory)
     assert {"POST", "PUT"} <= set(cors["AllowedMethods"])
     assert cors["ExposeHeaders"] == ["ETag"]
     rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]}
-    abandoned = rules["expire-abandoned-uploads"]
-    assert abandoned["Filter"]["And"]["Tags"] == [{"Key": "media-upload", "Value": "pending"}]
-    assert abandoned["Expiration"]["Days"] >= 1
+    staged = rules["expire-staged-uploads"]
+    assert staged["Filter"] == {"Prefix": "uploads/"}  # the staging area only, never media/
+    assert staged["Expiration"]["Days"] == 1
     assert rules["abort-incomplete-multipart-uploads"]["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] == 1
+
+
+def test_a_form_sent_again_never_changes_a_checked_file_nor_recreates_a_deleted_one(stack_factory):
+    """S3 takes a POST policy any number of times until it expires (DESIGN §3.4, §8)."""
+    from chalicelib import storage
+
+    running = stack_factory(True)
+    png = (Path(__file__).parent / "fixtures" / "sample.png").read_bytes()
+    session = running.start_upload("logo.png", png)
+    running.send(session, "logo.png", png)
+    media = running.user.post(f"{running.api}/media/uploads/{session['id']}/complete", timeout=30).json()
+    staged = session["upload"]["fields"]["key"]
+
+    # The same form again, with other bytes: an HTML page, then random data.
+    for other in (b"<html><script>alert(1)</script></html>", os.urandom(1000)):
+        running.send(session, "logo.png", other)
+        wait_for(lambda: storage.head_object(staged) is None)  # its event removed it
+        served = requests.get(media["url"], timeout=30)
+        assert (served.status_code, served.content) == (200, png)
+        again = running.user.get(f"{running.api}/media/{media['id']}", timeout=30).json()
+        assert again == media
+
+    account = running.user.get(f"{running.api}/media", timeout=30).json()
+    assert [m["id"] for m in account["data"]] == [media["id"]]
+    deleted = running.user.delete(f"{running.api}/media/{media['id']}", timeout=30)
+    assert deleted.status_code == 204
+    running.send(session, "logo.png", png)
+    wait_for(lambda: storage.head_object(staged) is None)
+    assert requests.get(media["url"], timeout=30).status_code == 404
+    public = [key for key, _ in storage.list_objects("media/")]
+    assert public == []
+    assert running.user.get(f"{running.api}/media", timeout=30).json()["data"] == []
+
+
+def test_a_form_takes_no_more_than_the_declared_size(stack_factory):
+    running = stack_factory(True)
+    png = (Path(__file__).parent / "fixtures" / "sample.png").read_bytes()
+    session = running.start_upload("logo.png", png[:100])  # declared 100 bytes
+    assert session["max_size"] == 100
+    running.send(session, "logo.png", png)  # moto does not enforce the policy; ingest does
+    status = running.wait_until_settled(session["id"])
+    assert status["status"] == "rejected", status
+    assert status["error"]["code"] == "file_too_large"
+
+
+def wait_for(condition: Callable[[], bool], limit_s: float = 30) -> None:
+    deadline = time.monotonic() + limit_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.1)

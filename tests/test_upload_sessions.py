@@ -12,10 +12,10 @@ from urllib.parse import parse_qs, quote_plus, urlparse
 import boto3
 import pytest
 
-from chalicelib import records
+from chalicelib import records, state
 from chalicelib.media import TIMESTAMP_FORMAT
 from chalicelib.models import UploadSession
-from tests.conftest import TEST_ENV, Tenant, fixture_bytes, make_tenant, png_bytes, reset_process_state
+from tests.conftest import TEST_ENV, Tenant, fixture_bytes, make_tenant, png_bytes
 
 EVENT = json.loads((Path(__file__).parent / "events" / "s3_object_created.json").read_text())
 BUCKET = TEST_ENV["MEDIA_BUCKET"]
@@ -62,15 +62,19 @@ def object_exists(key: str) -> bool:
     return s3().list_objects_v2(Bucket=BUCKET, Prefix=key).get("KeyCount", 0) > 0
 
 
+def public_key(media: dict) -> str:
+    return media["url"].removeprefix(TEST_ENV["MEDIA_PUBLIC_BASE_URL"] + "/")
+
+
 def test_start_returns_a_pending_session_with_a_presigned_post(client, tenant):
     body = started(client, tenant, filename="Hero Shot.PNG", file_size=2048, name="Hero")
     assert body["status"] == "pending"
-    assert body["max_size"] == 52_428_800
+    assert body["max_size"] == 2048  # the form takes no more than was declared
     assert len(body["id"]) == 32
     form = body["upload"]
     assert form["method"] == "POST"
-    key = form["fields"]["key"]
-    assert key.startswith(f"media/{tenant.account_id}/images/") and key.endswith(f"_{body['id']}.png")
+    # A private staging key: never the public one the file will have (DESIGN §3.4).
+    assert form["fields"]["key"] == f"uploads/{tenant.account_id}/{body['id']}"
     expires = datetime.strptime(body["expires_at"], TIMESTAMP_FORMAT).replace(tzinfo=UTC)
     assert timedelta(0) < expires - datetime.now(UTC) <= timedelta(minutes=15)
 
@@ -84,7 +88,8 @@ def test_post_policy_pins_key_size_range_type_and_short_expiry(client, tenant):
     assert {"key": fields["key"]} in conditions
     assert {"bucket": BUCKET} in conditions
     assert {"Content-Type": "video/mp4"} in conditions
-    assert ["content-length-range", 1, 52_428_800] in conditions
+    assert ["content-length-range", 1, 10_000_000] in conditions  # bounded by the declared size
+    assert not any("tagging" in c for c in conditions if isinstance(c, dict))
     assert not any(isinstance(c, list) and c[0] == "starts-with" for c in conditions)
     expiration = datetime.strptime(policy["expiration"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     assert expiration - datetime.now(UTC) <= timedelta(minutes=15)
@@ -93,7 +98,7 @@ def test_post_policy_pins_key_size_range_type_and_short_expiry(client, tenant):
 def test_put_presigning_signs_type_and_length(client, tenant, monkeypatch):
     monkeypatch.setenv("MEDIA_PRESIGN_METHOD", "put")
     monkeypatch.setenv("MEDIA_UPLOAD_EXPIRES_SECONDS", "300")
-    reset_process_state()
+    state.reset()
     body = started(client, tenant, filename="clip.webm", file_size=12345)
     form = body["upload"]
     assert form["method"] == "PUT"
@@ -103,7 +108,7 @@ def test_put_presigning_signs_type_and_length(client, tenant, monkeypatch):
     signed = query["X-Amz-SignedHeaders"][0].split(";")
     assert {"content-type", "content-length", "host"} <= set(signed)
     assert query["X-Amz-Expires"] == ["300"]
-    assert urlparse(form["url"]).path.endswith(f"_{body['id']}.webm")
+    assert urlparse(form["url"]).path.endswith(f"/uploads/{tenant.account_id}/{body['id']}")
 
 
 @pytest.mark.parametrize(
@@ -153,7 +158,10 @@ def test_complete_records_the_file_201_then_200_with_the_same_file(client, tenan
     media = first.json_body
     assert (media["name"], media["original_name"], media["mime_type"]) == ("Hero", "hero.png", "image/png")
     assert media["metadata"] == {"width": 64, "height": 48}
-    assert media["url"].endswith(key)
+    assert media["url"].startswith(f"https://cdn.example.test/media/{tenant.account_id}/images/")
+    assert media["url"].endswith(".png")
+    assert not object_exists(key)  # promoted, then removed from the staging area
+    assert s3().get_object(Bucket=BUCKET, Key=public_key(media))["Body"].read() == png_bytes(64, 48)
     again = complete(client, tenant, body["id"])
     assert again.status_code == 200
     assert again.json_body == media
@@ -206,9 +214,10 @@ def test_duplicate_events_record_once(client, tenant):
 @pytest.mark.parametrize(
     "key",
     [
+        "uploads/unknown/0123456789abcdef0123456789abcdef",
         "media/unknown/images/1700000000_0123456789abcdef0123456789abcdef.png",
         "elsewhere/file.png",
-        "media/acc/images/../../etc/passwd",
+        "uploads/acc/../../etc/passwd",
     ],
 )
 def test_events_for_unknown_keys_are_ignored_and_change_nothing(client, tenant, key):
@@ -220,7 +229,7 @@ def test_events_for_unknown_keys_are_ignored_and_change_nothing(client, tenant, 
 def test_event_for_a_key_under_another_account_is_ignored(client, tenant, other_tenant):
     body = started(client, tenant)
     key = send(body, png_bytes())
-    forged = key.replace(f"media/{tenant.account_id}/", f"media/{other_tenant.account_id}/")
+    forged = key.replace(f"uploads/{tenant.account_id}/", f"uploads/{other_tenant.account_id}/")
     s3().copy_object(Bucket=BUCKET, Key=forged, CopySource={"Bucket": BUCKET, "Key": key})
     assert client.lambda_.invoke("ingest", event_for(forged)).payload == {"results": ["ignored"]}
     assert records.get_account(other_tenant.account_id).media_count == 0

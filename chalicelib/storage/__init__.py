@@ -1,46 +1,43 @@
-"""S3-compatible storage: the only place that talks to the bucket.
+"""S3-compatible storage: the only package that talks to the bucket.
 
 One backend configured by endpoint/region/bucket (AWS S3, Wasabi and
 DigitalOcean Spaces are configurations of it). botocore errors never leave
-this package: a missing object is ``None``, anything else ServiceUnavailable.
+it: a missing object is ``None``, a failed ``If-Match`` ObjectChanged,
+anything else ServiceUnavailable.
 """
 
 from chalicelib.storage.bucket import (
     INGEST_EVENTS,
+    STAGED_RETENTION_DAYS,
     bucket_cors_rules,
     bucket_lifecycle_rules,
     configure_bucket,
 )
-from chalicelib.storage.forms import PresignedUpload, presign_upload
+from chalicelib.storage.client import bucket, client, public_url, reset
 from chalicelib.storage.objects import (
-    PENDING_TAG,
     ObjectInfo,
     RangedReader,
-    bucket,
-    clear_pending_tag,
-    client,
+    copy_object,
     delete_object,
     head_object,
     list_objects,
-    public_url,
     put_object,
     read_range,
-    reset,
-    set_content_type,
 )
+from chalicelib.storage.presign import PresignedUpload, presign_upload
 
 __all__ = [
     "INGEST_EVENTS",
-    "PENDING_TAG",
+    "STAGED_RETENTION_DAYS",
     "ObjectInfo",
     "PresignedUpload",
     "RangedReader",
     "bucket",
     "bucket_cors_rules",
     "bucket_lifecycle_rules",
-    "clear_pending_tag",
     "client",
     "configure_bucket",
+    "copy_object",
     "delete_object",
     "head_object",
     "list_objects",
@@ -49,5 +46,4 @@ __all__ = [
     "put_object",
     "read_range",
     "reset",
-    "set_content_type",
 ]

@@ -1,4 +1,8 @@
-"""Bucket configuration: CORS for browser uploads, lifecycle rules, ingest events."""
+"""Bucket configuration: CORS for browser uploads, lifecycle rules, ingest events.
+
+Prefixes (DESIGN §5): ``media/`` public files, ``thumbs/`` their thumbnails,
+``uploads/`` the private staging area presigned forms write to.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,18 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.config import get_settings
-from chalicelib.storage.objects import PENDING_TAG, _is_missing, _unavailable, bucket, client
+from chalicelib.media import STAGING_PREFIX
+from chalicelib.storage.client import bucket, client, is_missing, unavailable
 
-#: Bucket events that start ingest. Not ObjectCreated:Copy: ingest itself
-#: copies an object in place to correct its Content-Type.
+#: Bucket events that start ingest, on STAGING_PREFIX only: promoted copies
+#: and direct uploads land under media/ and never trigger it.
 INGEST_EVENTS = (
     "s3:ObjectCreated:Put",
     "s3:ObjectCreated:Post",
     "s3:ObjectCreated:CompleteMultipartUpload",
 )
+#: Staged objects ingest did not remove (abandoned uploads, re-sent forms) go after a day.
+STAGED_RETENTION_DAYS = 1
 
 
 def bucket_cors_rules(origins: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -31,14 +38,14 @@ def bucket_cors_rules(origins: tuple[str, ...]) -> list[dict[str, Any]]:
     ]
 
 
-def bucket_lifecycle_rules(abandoned_after_days: int = 2) -> list[dict[str, Any]]:
-    """Expire objects still tagged pending (abandoned uploads) and stale multipart parts."""
+def bucket_lifecycle_rules() -> list[dict[str, Any]]:
+    """Expire leftovers of the staging area, and stale multipart parts anywhere."""
     return [
         {
-            "ID": "expire-abandoned-uploads",
+            "ID": "expire-staged-uploads",
             "Status": "Enabled",
-            "Filter": {"And": {"Prefix": "media/", "Tags": [{"Key": PENDING_TAG[0], "Value": PENDING_TAG[1]}]}},
-            "Expiration": {"Days": abandoned_after_days},
+            "Filter": {"Prefix": STAGING_PREFIX},
+            "Expiration": {"Days": STAGED_RETENTION_DAYS},
         },
         {
             "ID": "abort-incomplete-multipart-uploads",
@@ -57,7 +64,7 @@ def configure_bucket() -> None:
         try:
             s3.head_bucket(Bucket=bucket())
         except ClientError as exc:
-            if not _is_missing(exc):
+            if not is_missing(exc):
                 raise
             create: dict[str, Any] = {"Bucket": bucket()}
             if settings.s3_region != "us-east-1":
@@ -68,4 +75,4 @@ def configure_bucket() -> None:
             Bucket=bucket(), LifecycleConfiguration={"Rules": bucket_lifecycle_rules()}
         )
     except (ClientError, BotoCoreError) as exc:
-        raise _unavailable(exc) from exc
+        raise unavailable(exc) from exc

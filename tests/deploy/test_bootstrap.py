@@ -17,8 +17,8 @@ from chalice.test import Client
 from click.testing import CliRunner
 from moto import mock_aws
 
+from chalicelib import state
 from manage import cli
-from ops.local_stack import reset_process_state
 from ops.moto_server import EmbeddedMotoServer
 from tests.conftest import multipart, png_bytes
 
@@ -32,13 +32,13 @@ def deployed_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     saved = dict(os.environ)
     monkeypatch.delenv("MEDIA_CURSOR_SECRET")  # a deployed stage reads it from SSM
-    reset_process_state()
+    state.reset()
     try:
         yield
     finally:
         os.environ.clear()
         os.environ.update(saved)
-        reset_process_state()
+        state.reset()
         parameters.reset()
 
 
@@ -101,11 +101,12 @@ def test_bootstrap_creates_the_stage_once(aws_endpoint: str) -> None:
     bucket = "media-api-prod-media"
     assert s3.get_bucket_cors(Bucket=bucket)["CORSRules"][0]["AllowedOrigins"] == ["https://app.example.com"]
     rules = {r["ID"] for r in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]}
-    assert rules == {"expire-abandoned-uploads", "abort-incomplete-multipart-uploads"}
+    assert rules == {"expire-staged-uploads", "abort-incomplete-multipart-uploads"}
     policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
     public = policy["Statement"][0]
-    assert public["Resource"] == f"arn:aws:s3:::{bucket}/media/*"
-    assert public["Condition"] == {"StringNotEquals": {"s3:ExistingObjectTag/media-upload": "pending"}}
+    # Files and thumbnails are public; the staging area (unchecked bytes) never is.
+    assert public["Resource"] == [f"arn:aws:s3:::{bucket}/media/*", f"arn:aws:s3:::{bucket}/thumbs/*"]
+    assert "Condition" not in public
     encryption = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
     assert encryption["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
 
@@ -115,7 +116,7 @@ def test_tables_bootstrap_creates_match_the_ones_pynamodb_creates(aws_in_process
 
     run("bootstrap", "--stage", "dev")
     os.environ["MEDIA_TABLE_PREFIX"] = "media-pynamodb"
-    reset_process_state()
+    state.reset()
     models.create_tables()
     dynamodb = boto3.client("dynamodb", region_name="us-east-1")
 

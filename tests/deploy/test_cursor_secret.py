@@ -8,7 +8,7 @@ import boto3
 import pytest
 from chalice.test import Client
 
-from ops.local_stack import reset_process_state
+from chalicelib import state
 from tests.conftest import Tenant, upload
 
 PARAMETER = "/media-api/test/cursor-secret"
@@ -20,7 +20,7 @@ def from_ssm(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     monkeypatch.delenv("MEDIA_CURSOR_SECRET")
     monkeypatch.setenv("MEDIA_CURSOR_SECRET_PARAMETER", PARAMETER)
-    reset_process_state()
+    state.reset()
     parameters.reset()
     yield
     parameters.reset()
@@ -67,5 +67,5 @@ def test_the_variable_wins_over_the_parameter(aws: None, monkeypatch: pytest.Mon
     from chalicelib.config import get_settings
 
     monkeypatch.setenv("MEDIA_CURSOR_SECRET_PARAMETER", PARAMETER)  # never read: nothing stored there
-    reset_process_state()
+    state.reset()
     assert get_settings().cursor_secret == b"test-cursor-secret-0123456789"

@@ -21,8 +21,8 @@ import botocore.client
 import pytest
 from chalice.test import Client
 
+from chalicelib import state
 from ops import iam
-from ops.local_stack import reset_process_state
 from tests.conftest import TEST_ENV, Tenant, png_bytes, upload
 
 PARAMETER = "/media-api/test/cursor-secret"
@@ -124,23 +124,22 @@ def stage(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MEDIA_CURSOR_SECRET")
     monkeypatch.setenv("MEDIA_CURSOR_SECRET_PARAMETER", PARAMETER)
     boto3.client("ssm", region_name=REGION).put_parameter(Name=PARAMETER, Value="p" * 40, Type="SecureString")
-    reset_process_state()
+    state.reset()
     from chalicelib import parameters
 
     parameters.reset()
 
 
 def presigned(client: Client, tenant: Tenant, filename: str, data: bytes) -> dict[str, Any]:
-    """Start a session and store the bytes as the client would (pending tag, wrong Content-Type)."""
+    """Start a session and store the bytes as the client would (under the staging key, wrong Content-Type)."""
     body = json.dumps({"filename": filename, "file_size": len(data)})
     headers = {**tenant.headers, "Content-Type": "application/json"}
     started = client.http.post("/api/v1/media/uploads", headers=headers, body=body)
     assert started.status_code == 201, started.body
     key = started.json_body["upload"]["fields"]["key"]
     boto3.client("s3", region_name=REGION).put_object(
-        Bucket=TEST_ENV["MEDIA_BUCKET"], Key=key, Body=data, ContentType="application/octet-stream",
-        Tagging="media-upload=pending",
-    )  # fmt: skip
+        Bucket=TEST_ENV["MEDIA_BUCKET"], Key=key, Body=data, ContentType="application/octet-stream"
+    )
     return {"id": started.json_body["id"], "key": key}
 
 
@@ -167,7 +166,6 @@ def test_api_function_policy_covers_its_calls(stage: None, client: Client, tenan
         assert client.http.delete("/api/v1/media/1", headers=tenant.headers).status_code == 204
     assert {op for _, op, _ in calls} >= {
         "CopyObject",
-        "DeleteObjectTagging",
         "DeleteObject",
         "TransactWriteItems",
         "GetParameter",
@@ -187,7 +185,7 @@ def test_ingest_and_reconcile_policies_cover_their_calls(
     with recorder() as calls:
         for key in (good["key"], bad["key"], good["key"]):
             ingest_objects(event_for(key), None)
-    assert {op for _, op, _ in calls} >= {"CopyObject", "DeleteObjectTagging", "DeleteObject", "TransactWriteItems"}
+    assert {op for _, op, _ in calls} >= {"CopyObject", "DeleteObject", "TransactWriteItems"}
     assert_allowed("ingest", calls)
 
     orphan = presigned(client, tenant, "orphan.png", png_bytes())

@@ -12,7 +12,7 @@ import pytest
 import requests
 from chalice.test import Client
 
-from ops.local_stack import reset_process_state
+from chalicelib import state
 from ops.moto_server import EmbeddedMotoServer
 from tests.conftest import make_tenant, png_bytes
 
@@ -33,12 +33,12 @@ def provider(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         monkeypatch.setenv("MEDIA_BUCKET", "media-provider")
         monkeypatch.setenv("MEDIA_PUBLIC_BASE_URL", PUBLIC_BASE)
         monkeypatch.setenv("MEDIA_BUCKET_EVENTS", "false")
-        reset_process_state()
+        state.reset()
         storage.configure_bucket()
         yield server.url
     finally:
         server.stop()
-        reset_process_state()
+        state.reset()
 
 
 @pytest.mark.parametrize("method", ["post", "put"])
@@ -48,7 +48,7 @@ def test_presigned_upload_and_complete_on_another_endpoint(
     from app import app
 
     monkeypatch.setenv("MEDIA_PRESIGN_METHOD", method)  # Wasabi: post; Spaces: put
-    reset_process_state()
+    state.reset()
     tenant = make_tenant("Acme")
     data = png_bytes(64, 48)
     with Client(app, stage_name="test", project_dir=str(tmp_path)) as client:

@@ -8,8 +8,8 @@ import boto3
 import pytest
 from chalice.test import Client
 
+from chalicelib import state
 from ops import iam
-from ops.local_stack import reset_process_state
 from tests.conftest import Tenant, upload
 
 PARAMETER = "/media-api/test/storage-keys"
@@ -21,7 +21,7 @@ def provider_keys(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     monkeypatch.setenv("MEDIA_S3_CREDENTIALS_PARAMETER", PARAMETER)
     monkeypatch.setenv("MEDIA_S3_REGION", "eu-central-1")
-    reset_process_state()
+    state.reset()
     yield
     parameters.reset()
 
@@ -53,10 +53,10 @@ def test_keys_from_the_environment_win_and_must_come_in_pairs(
 
     monkeypatch.setenv("MEDIA_S3_ACCESS_KEY_ID", "LOCALKEY")
     monkeypatch.setenv("MEDIA_S3_SECRET_ACCESS_KEY", "local-secret")
-    reset_process_state()
+    state.reset()
     assert signing_keys()[:2] == ("LOCALKEY", "local-secret")
     monkeypatch.delenv("MEDIA_S3_SECRET_ACCESS_KEY")
-    reset_process_state()
+    state.reset()
     with pytest.raises(ConfigurationError):
         get_settings()
 

@@ -81,7 +81,7 @@ def test_tables_come_from_the_models(packaged: dict[str, dict[str, Any]]) -> Non
         assert ttl == {"AttributeName": "expires_ttl", "Enabled": True}
 
 
-def test_bucket_sends_ingest_events_for_media_only(packaged: dict[str, dict[str, Any]]) -> None:
+def test_bucket_sends_ingest_events_for_the_staging_area_only(packaged: dict[str, dict[str, Any]]) -> None:
     from chalicelib.storage import INGEST_EVENTS
 
     bucket = packaged["dev"]["Resources"]["MediaBucket"]["Properties"]
@@ -89,9 +89,12 @@ def test_bucket_sends_ingest_events_for_media_only(packaged: dict[str, dict[str,
     assert [c["Event"] for c in configs] == list(INGEST_EVENTS)
     for config in configs:
         assert config["Function"] == {"Fn::GetAtt": ["Ingest", "Arn"]}
-        assert config["Filter"] == {"S3Key": {"Rules": [{"Name": "prefix", "Value": "media/"}]}}
+        assert config["Filter"] == {"S3Key": {"Rules": [{"Name": "prefix", "Value": "uploads/"}]}}
     rules = {r["Id"]: r for r in bucket["LifecycleConfiguration"]["Rules"]}
-    assert rules["expire-abandoned-uploads"]["TagFilters"] == [{"Key": "media-upload", "Value": "pending"}]
+    assert (rules["expire-staged-uploads"]["Prefix"], rules["expire-staged-uploads"]["ExpirationInDays"]) == (
+        "uploads/",
+        1,
+    )
     assert rules["abort-incomplete-multipart-uploads"]["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
     assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
 

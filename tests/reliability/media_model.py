@@ -19,6 +19,15 @@ IMAGE_FORMATS = {
     "GIF": ("image/gif", ["gif"]),
     "JPEG": ("image/jpeg", ["jpg", "jpeg"]),
 }
+# DESIGN §3.1: the content decides the stored extension; the name's is kept when it fits.
+CONTENT_EXTENSIONS = {
+    "image/png": "png",
+    "image/gif": "gif",
+    "image/jpeg": "jpg",
+    "video/mp4": "mp4",
+    "video/webm": "webm",
+}
+NAME_FITS = {"png": "image/png", "gif": "image/gif", "jpg": "image/jpeg", "jpeg": "image/jpeg", "mp4": "video/mp4"}
 VIDEOS = [("clip.mp4", "sample.mp4", "video/mp4", 64, 48, 2.0), ("clip.webm", "sample.webm", "video/webm", 80, 60, 1.2)]
 INVALID = [("notes.txt", "png"), ("page.png", "html"), ("empty.png", "empty"), ("still.mp4", "png"), ("README", "png")]
 # Client filenames and what the service must keep of them (path dropped, bidi/control removed, NFC).
@@ -57,6 +66,12 @@ def files(draw: Any) -> tuple[str, bytes, str, str | None, Any]:
     filename = draw(st.sampled_from(sorted(CLEANED))) if kind == "cleaned" else None
     filename = filename or f"{draw(st.sampled_from(BASES))}.{draw(st.sampled_from(extensions))}"
     return filename, image_bytes(fmt, width, height), "image", mime, {"width": width, "height": height}
+
+
+def stored_extension(original: str, mime: str | None) -> str:
+    declared = original.rsplit(".", 1)[1].lower()
+    assert mime is not None
+    return declared if NAME_FITS.get(declared) == mime else CONTENT_EXTENSIONS[mime]
 
 
 def human_size(size: float) -> str:
@@ -129,7 +144,7 @@ class Library:
             "original_name": original,
             "file_type": kind,
             "mime_type": mime,
-            "extension": original.rsplit(".", 1)[1].lower(),
+            "extension": stored_extension(original, mime),
             "file_size": len(data),
             "formatted_size": human_size(len(data)),
             "metadata": metadata,

@@ -74,7 +74,12 @@ def _send_everything(s3: Any, rng: random.Random) -> list[Sent]:
             sent.append(Sent(account_id, key, len(data), upload_id, "invalid", reason))
     owner = sent[0].account_id
     for n in range(UNISSUED):
-        key = f"media/{owner}/images/{1700000000 + n}_{rng.randbytes(16).hex()}.png"
+        # Half look like staged uploads of sessions nobody opened, half like public keys.
+        key = (
+            f"uploads/{owner}/{rng.randbytes(16).hex()}"
+            if n % 2
+            else f"media/{owner}/images/{1700000000 + n}_{rng.randbytes(16).hex()}.png"
+        )
         s3.put_object(Bucket=TEST_ENV["MEDIA_BUCKET"], Key=key, Body=image_bytes("PNG", 9, 9))
         sent.append(Sent(owner, key, 0, None, "unissued"))
     rng.shuffle(sent)
@@ -118,7 +123,9 @@ def test_thousand_duplicated_shuffled_concurrent_events_record_each_valid_object
     print(f"event replay: {redelivered} redeliveries after a failed invocation")
 
     accounts = {s.account_id for s in sent}
-    recorded = {m.storage_key: m for a in accounts for m in records.query_media(a)}
+    # By the staged key each record came from (the public key is new at promotion).
+    staged_of = {s.upload_id: s.key for s in sent if s.upload_id}
+    recorded = {staged_of[m.upload_id]: m for a in accounts for m in records.query_media(a)}
     limited_in = [s for s in sent if s.expect == "limited" and s.key in recorded]
     # 0 duplicates: one record per object and exactly one "recorded" outcome each.
     assert outcomes["recorded"] == len(recorded) == kinds["valid"] + LIMIT
@@ -140,10 +147,12 @@ def test_thousand_duplicated_shuffled_concurrent_events_record_each_valid_object
         else:
             assert set(per_key[s.key]) == {"ignored"}, per_key[s.key]  # a key nobody issued
 
-    # Nothing but the records' objects remains, except keys nobody issued: ingest never
-    # touches those; the reconciler removes them.
+    # Nothing but the records' objects remains (nothing staged either), except keys
+    # nobody issued: ingest never touches those; the reconciler removes them.
     unissued = sorted(s.key for s in sent if s.expect == "unissued")
-    assert sorted(k for k, _ in storage.list_objects("media/")) == sorted([*recorded, *unissued])
+    public = [m.storage_key for m in recorded.values()]
+    remaining = [k for prefix in ("media/", "uploads/") for k, _ in storage.list_objects(prefix)]
+    assert sorted(remaining) == sorted([*public, *unissued])
     report = reconcile(min_age=timedelta(0))
     assert sorted(report.removed_objects) == unissued
     assert (report.ingested, report.rejected, report.removed_records, report.errors) == ([], [], [], [])

@@ -21,11 +21,12 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-from chalicelib import auth, records
+from chalicelib import auth, records, state
 from chalicelib.config import MAX_KEY_CACHE_SECONDS, get_settings
 from chalicelib.errors import ConfigurationError, Unauthenticated
 from chalicelib.media import now_iso
-from tests.conftest import Tenant, make_tenant, reset_process_state
+from ops.template import stage_settings
+from tests.conftest import Tenant, make_tenant
 from tests.test_api_errors import API, aws_client, bucket, call, s3, table_name, uploaded
 
 DEPLOY = Path(__file__).parents[2] / "deploy"
@@ -94,7 +95,7 @@ def test_no_table_object_or_log_line_holds_a_key_or_more_than_its_display_prefix
 def cache_seconds(monkeypatch: pytest.MonkeyPatch) -> int:
     """The deployed default: a warm instance caches a key for 30 s."""
     monkeypatch.setenv("MEDIA_KEY_CACHE_SECONDS", "30")
-    reset_process_state()
+    state.reset()
     return get_settings().key_cache_seconds
 
 
@@ -145,7 +146,7 @@ def test_the_revocation_delay_cannot_be_configured_past_its_ceiling(
     monkeypatch: pytest.MonkeyPatch, seconds: str
 ) -> None:
     monkeypatch.setenv("MEDIA_KEY_CACHE_SECONDS", seconds)
-    reset_process_state()
+    state.reset()
     with pytest.raises(ConfigurationError):
         get_settings()
 
@@ -158,12 +159,10 @@ def test_a_flood_from_one_key_is_not_throttled_locally(client: Client, tenant: T
 
 
 def test_the_deployed_stages_throttle_and_answer_429_with_our_json_body() -> None:
-    stages_file, responses_file = DEPLOY / "stages.json", DEPLOY / "gateway_responses.json"
-    if not (stages_file.exists() and responses_file.exists()):
-        pytest.skip("the deploy template is not in this checkout yet")
-    stages = json.loads(stages_file.read_text())
+    responses_file = DEPLOY / "gateway_responses.json"
     for name in ("dev", "prod"):
-        rate, burst = stages[name]["throttle_rate_limit"], stages[name]["throttle_burst_limit"]
+        settings = stage_settings(name)
+        rate, burst = settings["throttle_rate_limit"], settings["throttle_burst_limit"]
         assert 0 < rate <= burst, (name, rate, burst)
     throttled = json.loads(responses_file.read_text())["THROTTLED"]
     assert throttled["status"] == 429

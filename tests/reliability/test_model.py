@@ -22,7 +22,6 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from chalicelib import accounts, auth, records, uploads
 from chalicelib.errors import MediaLimitReached
-from chalicelib.ingest import media_json
 from chalicelib.models import Account
 from tests.conftest import multipart
 from tests.reliability.conftest import assert_consistent, image_bytes
@@ -169,9 +168,9 @@ class MediaLibraryMachine(RuleBasedStateMachine):
         except MediaLimitReached:
             assert lib.full
             return
-        assert not lib.full and int(media.media_id) > lib.last_id
-        lib.last_id = int(media.media_id)
-        lib.media[lib.last_id] = media_json(media)
+        assert not lib.full and media["id"] > lib.last_id
+        lib.last_id = media["id"]
+        lib.media[lib.last_id] = media
         expected = {"name": "Brand", "original_name": "brand.png", "uploaded_by": "admin", "file_size": len(data)}
         assert {k: lib.media[lib.last_id][k] for k in expected} == expected
 

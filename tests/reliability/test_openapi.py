@@ -14,6 +14,7 @@ import pytest
 from chalice.test import Client
 from openapi_spec_validator import validate as validate_openapi
 
+from chalicelib import state
 from tests.conftest import MEDIA_FIELDS, Tenant, fixture_bytes
 from tests.test_api_errors import call, upload_file
 
@@ -109,10 +110,14 @@ def test_the_list_answers_either_paginator_envelope() -> None:
     assert params == {"type", "search", "per_page", "page", "cursor"}
 
 
-def test_the_document_is_served_without_a_key_naming_the_deployment_as_server(client: Client) -> None:
-    reply = call(client, "GET", "/api/v1/openapi.json", headers={"Host": "media.example.test"})
+def test_the_document_is_served_without_a_key_naming_the_deployment_as_server(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MEDIA_PUBLIC_API_URL", "https://media.example.test")
+    state.reset()
+    reply = call(client, "GET", "/api/v1/openapi.json", headers={"Host": "evil.example"})
     assert reply.status == 200
-    assert reply.body == {**document(), "servers": [{"url": "http://media.example.test"}]}
+    assert reply.body == {**document(), "servers": [{"url": "https://media.example.test"}]}
 
 
 @pytest.mark.parametrize("name", ["sample.png", "sample.jpg", "sample.mp4"])

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 from PIL import Image
 
-from ops.local_stack import reset_process_state
+from chalicelib import state
 from tests.conftest import api_over_http, fixture_bytes, make_tenant, moto_server_env, png_bytes
 
 OPENAPI = Path(__file__).parents[2] / "chalicelib" / "openapi.json"
@@ -80,8 +80,9 @@ class Stack:
 
 def _seed(stack: Stack) -> None:
     """Client files (ids 1-3), an admin file (id 4) and a pending session whose bytes arrived."""
-    from chalicelib import records, storage, uploads
-    from chalicelib.media import storage_key
+    from chalicelib import records, sessions, storage, uploads
+    from chalicelib.media import staged_key
+    from chalicelib.states import UploadFlow
 
     tenant = make_tenant("Schemathesis")
     stack.api_key = tenant.api_key
@@ -89,21 +90,18 @@ def _seed(stack: Stack) -> None:
         data = fixture_bytes("sample.mp4") if name.endswith("mp4") else png_bytes(8 + index, 8)
         uploads.upload_direct(tenant.account_id, name, data)
     uploads.upload_direct(tenant.account_id, "logo.png", png_bytes(), uploaded_by="admin")
-    session = uploads.new_session(
+    session = sessions.open_session(
         tenant.account_id,
-        original="later.png",
-        name="Later",
-        extension="png",
-        family="image",
-        declared_size=len(png_bytes()),
+        sessions.Declared("later.png", "Later", "png", "image"),
+        size=len(png_bytes()),
         content_type="image/png",
         uploaded_by="client",
-        flow="presigned",
+        flow=UploadFlow.PRESIGNED,
     )
+    session.delete()  # stored under a random id: store it again under the one the tests name
     session.upload_id = SEEDED_UPLOAD_ID
-    session.storage_key = storage_key(tenant.account_id, "image", SEEDED_UPLOAD_ID, "png")
     records.put_session(session)
-    storage.put_object(session.storage_key, png_bytes(), "image/png")
+    storage.put_object(staged_key(tenant.account_id, SEEDED_UPLOAD_ID), png_bytes(), "image/png")
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +117,7 @@ def stack_environment(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
     """conftest resets the environment for every test; point this process back at the stack."""
     for name, value in stack.env.items():
         monkeypatch.setenv(name, value)
-    reset_process_state()
+    state.reset()
 
 
 @schema.parametrize()
@@ -192,7 +190,9 @@ def test_completing_an_upload_whose_file_was_deleted_is_404_not_a_rejection(stac
     from chalicelib import storage
 
     api, headers = f"{stack.url}/api/v1/media", {**stack.headers, "Content-Type": "application/json"}
-    started = requests.post(f"{api}/uploads", json={"filename": "a.png", "file_size": 9}, headers=headers, timeout=10)
+    started = requests.post(
+        f"{api}/uploads", json={"filename": "a.png", "file_size": len(png_bytes())}, headers=headers, timeout=10
+    )
     storage.put_object(started.json()["upload"]["fields"]["key"], png_bytes(), "image/png")
     complete = f"{api}/uploads/{started.json()['id']}/complete"
     media = requests.post(complete, headers=stack.headers, timeout=10).json()

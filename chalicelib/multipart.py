@@ -1,0 +1,147 @@
+"""multipart/form-data bodies: python-multipart's streaming parser (the one
+Starlette uses) splits the parts; the stdlib's ``email`` package reads each
+part's Content-Disposition, RFC 2231 included.
+
+File names arrive three ways, all accepted: raw UTF-8 (what browsers send),
+percent-encoded (RFC 7578 §4.2; browsers also encode ``"`` and newlines so),
+and ``filename*=UTF-8''...`` (RFC 5987/6266), which wins when both are sent.
+python-multipart's own form parser drops ``filename*``, hence the parts are
+read here.
+"""
+
+from __future__ import annotations
+
+import email.message
+import email.utils
+import re
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+from python_multipart.multipart import MultipartParser, parse_options_header
+
+from chalicelib.errors import MalformedRequest, UnsupportedMediaType
+
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+#: Part headers beyond this are not a file upload (and not worth keeping).
+MAX_HEADER_BYTES = 16 * 1024
+
+
+@dataclass
+class UploadedFile:
+    filename: str
+    data: bytes
+
+
+@dataclass
+class Form:
+    fields: dict[str, str] = field(default_factory=dict)
+    files: dict[str, UploadedFile] = field(default_factory=dict)
+
+
+@dataclass
+class _Part:
+    headers: list[tuple[bytearray, bytearray]] = field(default_factory=list)
+    data: bytearray = field(default_factory=bytearray)
+
+    def header(self, name: bytes) -> str:
+        for key, value in self.headers:
+            if bytes(key).strip().lower() == name:
+                raw = bytes(value).strip()
+                try:
+                    return raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    return raw.decode("latin-1")
+        return ""
+
+
+def _filename(disposition: email.message.Message) -> str | None:
+    """The part's file name: ``filename*`` first, else ``filename`` percent-decoded."""
+    plain: str | None = None
+    for key, value in disposition.get_params(header="content-disposition") or []:
+        if key.lower() != "filename":
+            continue
+        if isinstance(value, tuple):  # filename*=charset'lang'value
+            try:
+                return email.utils.collapse_rfc2231_value(value, errors="strict")
+            except (LookupError, UnicodeError):
+                raise MalformedRequest("The file name's encoding (filename*) is not valid.") from None
+        plain = value
+    if plain is not None and _PERCENT.search(plain):
+        try:
+            plain = unquote(plain, errors="strict")
+        except UnicodeDecodeError:
+            pass  # not percent-encoded UTF-8 after all: keep the name as sent
+    return plain
+
+
+def _collect(form: Form, part: _Part) -> None:
+    disposition = email.message.Message()
+    disposition["content-disposition"] = part.header(b"content-disposition")
+    name = disposition.get_param("name", header="content-disposition")
+    if not isinstance(name, str):
+        return  # not a form field
+    filename = _filename(disposition)
+    if filename is None:
+        form.fields.setdefault(name, bytes(part.data).decode("utf-8", "replace"))
+    else:
+        form.files.setdefault(name, UploadedFile(filename, bytes(part.data)))
+
+
+def parse_form(body: bytes, content_type: str) -> Form:
+    """Fields and files of a multipart body (the whole body is already in memory)."""
+    mime, params = parse_options_header(content_type)
+    if mime != b"multipart/form-data":
+        raise UnsupportedMediaType("Send the file as multipart/form-data.")
+    boundary = params.get(b"boundary")
+    if not boundary:
+        raise MalformedRequest("The multipart body has no boundary in its Content-Type.")
+    form, parts = Form(), [_Part()]
+    header_bytes = 0
+
+    def on_part_begin() -> None:
+        nonlocal header_bytes
+        parts.append(_Part())
+        header_bytes = 0
+
+    def on_header_begin() -> None:
+        parts[-1].headers.append((bytearray(), bytearray()))
+
+    def on_header_field(data: bytes, start: int, end: int) -> None:
+        _grow(end - start)
+        parts[-1].headers[-1][0].extend(data[start:end])
+
+    def on_header_value(data: bytes, start: int, end: int) -> None:
+        _grow(end - start)
+        parts[-1].headers[-1][1].extend(data[start:end])
+
+    def _grow(n: int) -> None:
+        nonlocal header_bytes
+        header_bytes += n
+        if header_bytes > MAX_HEADER_BYTES:
+            raise MalformedRequest("A part's headers are too large.")
+
+    def on_part_data(data: bytes, start: int, end: int) -> None:
+        parts[-1].data.extend(data[start:end])
+
+    def on_part_end() -> None:
+        _collect(form, parts[-1])
+
+    parser = MultipartParser(
+        boundary,
+        callbacks={
+            "on_part_begin": on_part_begin,
+            "on_header_begin": on_header_begin,
+            "on_header_field": on_header_field,
+            "on_header_value": on_header_value,
+            "on_part_data": on_part_data,
+            "on_part_end": on_part_end,
+        },
+    )
+    try:
+        parser.write(body)
+        parser.finalize()
+    except MalformedRequest:
+        raise
+    except Exception as exc:  # python-multipart raises several types on bad bodies
+        raise MalformedRequest("The multipart body could not be parsed.") from exc
+    return form

@@ -1,0 +1,170 @@
+"""MediaFile records and the account counters that move with them.
+
+Tenant isolation: every media read takes the account id as its partition key.
+Every change of a record moves the counters in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+
+from chalicelib.errors import AccountNotFound, MediaLimitReached, ServiceUnavailable
+from chalicelib.models import Account, MediaFile, UploadSession
+from chalicelib.records.base import Write, transact, translated, update_if
+from chalicelib.states import SessionStatus
+
+
+@translated
+def get_media(account_id: str, media_id: int, *, consistent: bool = False) -> MediaFile | None:
+    try:
+        return MediaFile.get(account_id, media_id, consistent_read=consistent)
+    except DoesNotExist:
+        return None
+
+
+@translated
+def rename_media(account_id: str, media_id: int, name: str, now: str) -> MediaFile | None:
+    """Set the display name in one conditional UpdateItem; None when there is no such record."""
+    record = MediaFile(account_id, media_id)
+    actions = [MediaFile.name.set(name), MediaFile.name_lower.set(name.lower()), MediaFile.updated_at.set(now)]
+    return record if update_if(record, actions, MediaFile.media_id.exists()) else None
+
+
+@translated
+def allocate_media_id(account_id: str) -> int:
+    """Next integer id of the account (atomic counter; ids increase, gaps allowed)."""
+    account = Account(account_id)
+    if not update_if(account, [Account.next_media_id.add(1)], Account.account_id.exists()):
+        raise AccountNotFound()
+    return int(account.next_media_id)
+
+
+def _counter_actions(file_type: str, size: int, sign: int) -> list[Action]:
+    typed = Account.image_count if file_type == "image" else Account.video_count
+    return [Account.media_count.add(sign), typed.add(sign), Account.bytes_used.add(sign * size)]
+
+
+@translated
+def record_media(media: MediaFile, session: UploadSession) -> bool:
+    """Create the media record, bump the counters and close the session, atomically.
+
+    Returns False when the session was no longer pending (a duplicate event or
+    a concurrent ``complete`` recorded it first). Raises MediaLimitReached
+    when the plan is full; nothing is written then.
+    """
+    under_limit = Account.media_limit.does_not_exist() | (Account.media_count < Account.media_limit)
+    failed = transact(
+        Write("media", "save", media, MediaFile.media_id.does_not_exist()),
+        Write(
+            "account",
+            "update",
+            Account(media.account_id),
+            Account.account_id.exists() & under_limit,
+            _counter_actions(media.file_type, int(media.file_size), 1),
+            return_old=True,
+        ),
+        Write(
+            "session",
+            "update",
+            UploadSession(session.upload_id),
+            UploadSession.status == SessionStatus.PENDING,
+            [
+                UploadSession.status.set(SessionStatus.COMPLETED),
+                UploadSession.media_id.set(media.media_id),
+                UploadSession.storage_key.set(media.storage_key),
+            ],
+        ),
+    )
+    if "session" in failed:
+        return False
+    if "account" in failed:
+        old = failed["account"]
+        if old is None:
+            raise AccountNotFound()
+        account = Account.from_raw_data(old)
+        raise MediaLimitReached(int(account.media_limit or 0), int(account.media_count or 0))
+    if failed:  # ids are allocated atomically: a taken id means something else is wrong
+        raise ServiceUnavailable("The file could not be recorded. Retry the request.")
+    return True
+
+
+@translated
+def delete_media_record(record: MediaFile, condition: Condition | None = None) -> bool:
+    """Delete the record and free its plan slot atomically; False when already gone."""
+    exists = MediaFile.media_id.exists()
+    failed = transact(
+        Write(
+            "media",
+            "delete",
+            MediaFile(record.account_id, record.media_id),
+            exists if condition is None else exists & condition,
+        ),
+        Write(
+            "account",
+            "update",
+            Account(record.account_id),
+            None,
+            _counter_actions(record.file_type, int(record.file_size), -1),
+        ),
+    )
+    if "media" in failed:
+        return False
+    if failed:  # the counters have no condition: nothing else can fail
+        raise ServiceUnavailable("The file could not be deleted. Retry the request.")
+    return True
+
+
+@translated
+def query_media(
+    account_id: str,
+    file_type: str | None = None,
+    *,
+    before_id: int | None = None,
+    after_id: int | None = None,
+    newest_first: bool = True,
+    limit: int | None = None,
+    search: str | None = None,
+    ids_only: bool = False,
+) -> list[MediaFile]:
+    """One account's media, by id order, optionally one type and a name search.
+
+    ``before_id``/``after_id`` bound the sort key (the cursor), so the read
+    starts exactly where the last page ended. With ``ids_only`` only the key
+    attributes come back (the page walk of DESIGN §3.3).
+    """
+    range_condition = None
+    if before_id is not None:
+        range_condition = MediaFile.media_id < before_id
+    elif after_id is not None:
+        range_condition = MediaFile.media_id > after_id
+    kwargs: dict[str, Any] = {
+        "range_key_condition": range_condition,
+        "filter_condition": (
+            MediaFile.name_lower.contains(search) | MediaFile.original_lower.contains(search) if search else None
+        ),
+        "scan_index_forward": not newest_first,
+        "limit": limit,
+        "page_size": limit,
+    }
+    if ids_only:
+        kwargs["attributes_to_get"] = ["media_id"]
+    if file_type is None:
+        return list(MediaFile.query(account_id, **kwargs))
+    return list(MediaFile.by_type.query(f"{account_id}#{file_type}", **kwargs))
+
+
+@translated
+def get_media_batch(account_id: str, media_ids: list[int]) -> dict[int, MediaFile]:
+    if not media_ids:
+        return {}
+    return {int(m.media_id): m for m in MediaFile.batch_get([(account_id, i) for i in media_ids])}
+
+
+@translated
+def scan_media() -> Iterator[MediaFile]:
+    yield from MediaFile.scan()

@@ -1,0 +1,36 @@
+"""The named states of the domain: what a session, a flow and an uploader can be.
+
+``StrEnum`` members are their values, so they store in DynamoDB and print in
+JSON as the plain strings the contract names.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class SessionStatus(StrEnum):
+    """An upload session's life: pending until ingest closes it, once."""
+
+    PENDING = "pending"
+    COMPLETED = "completed"
+    REJECTED = "rejected"
+
+
+class UploadFlow(StrEnum):
+    """How the bytes arrive: in the request (direct) or through a presigned form (staged)."""
+
+    DIRECT = "direct"
+    PRESIGNED = "presigned"
+
+
+class Uploader(StrEnum):
+    """``uploaded_by`` of a MediaFile: admin files cannot be deleted through the API."""
+
+    CLIENT = "client"
+    ADMIN = "admin"
+
+
+class FileType(StrEnum):
+    IMAGE = "image"
+    VIDEO = "video"
