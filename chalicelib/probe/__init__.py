@@ -14,7 +14,8 @@ The modules, by job:
 * ``images`` -> ``jpeg`` (segment walk, EXIF orientation, motion photos via
   ``motion``), ``png`` (chunk walk), ``gif`` (block walk); ``pillow`` reads
   sizes and applies the pixel-bomb limit.
-* ``videos`` -> ``containers`` (hachoir).
+* ``videos`` -> ``isobmff`` + ``fragments`` (MP4/MOV), ``containers``
+  (WebM, AVI, WMV, FLV through hachoir).
 * ``refusals``: every reason and message.
 
 Importing the package defines things only: no I/O, no global settings.

@@ -40,3 +40,8 @@ def corrupt_image() -> ContentRejected:
 def trailing_data() -> ContentRejected:
     """A complete image with something else after its end (a polyglot, an undeclared payload)."""
     return ContentRejected("trailing_data", "The image has data after its end marker.")
+
+
+def no_video_stream() -> ContentRejected:
+    """A video container holding audio (or nothing) only."""
+    return ContentRejected("no_video_stream", "The file contains no video stream.")
