@@ -164,6 +164,12 @@ def test_fragmented_mp4_without_an_index_walks_its_fragment_headers() -> None:
     assert source.bytes_read <= 6 * 8 * KIB
 
 
+def test_fragmented_mp4_with_a_broken_index_walks_its_fragment_headers_instead() -> None:
+    data = spread_fragments(fixture_bytes("fragmented.mp4"), 2 * MIB)
+    broken = data[:-4] + struct.pack(">I", 100)  # mfro: the index's size, now pointing into the last mdat
+    assert run(broken, "video")[0].metadata == VIDEOS["fragmented.mp4"][1]
+
+
 def test_fragment_walk_is_capped_and_then_the_duration_is_unknown() -> None:
     parts = box_list(spread_fragments(fixture_bytes("fragmented.mp4"), 512 * KIB, index=False))
     fragments = [body for kind, body in parts if kind in (b"moof", b"mdat")]

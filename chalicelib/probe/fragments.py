@@ -55,14 +55,21 @@ def _last_indexed_moof(reader: BudgetedReader, after: int) -> int | None:
     if len(mfro) < _MFRO_BYTES or mfro[4:8] != b"mfro":
         return None
     mfra_start = reader.size - struct.unpack(">I", mfro[12:])[0]
-    if mfra_start < after:
+    if mfra_start < after or not _is_box(reader, mfra_start, b"mfra"):
         return None
     offsets = [0]
-    for kind, body, end in boxes(reader, mfra_start + 8, reader.size):
-        if kind == b"tfra":
-            offsets += _tfra_offsets(reader.read_at(body, end - body))
+    try:
+        for kind, body, end in boxes(reader, mfra_start + 8, reader.size):
+            if kind == b"tfra":
+                offsets += _tfra_offsets(reader.read_at(body, end - body))
+    except Malformed:  # a broken index: walk the fragments instead
+        return None
     last = max(offsets)
-    return last if after <= last < mfra_start else None
+    return last if after <= last < mfra_start and _is_box(reader, last, b"moof") else None
+
+
+def _is_box(reader: BudgetedReader, pos: int, kind: bytes) -> bool:
+    return reader.read_at(pos, 8)[4:] == kind  # from the box's start: the window then holds it whole
 
 
 def _tfra_offsets(data: bytes) -> list[int]:
