@@ -1,0 +1,47 @@
+"""Every way the probe refuses a file: one reason code and one message each.
+
+The reasons are stable codes recorded on upload sessions; the messages are
+what the uploader reads.
+"""
+
+from __future__ import annotations
+
+from chalicelib.errors import ContentRejected
+from chalicelib.media import ALLOWED_LIST
+
+_A = {"image": "an image", "video": "a video"}
+
+
+def empty_file() -> ContentRejected:
+    return ContentRejected("empty_file", "The file is empty.")
+
+
+def unsupported_content() -> ContentRejected:
+    return ContentRejected(
+        "unsupported_content", f"The file content is not a supported image or video ({ALLOWED_LIST})."
+    )
+
+
+def type_mismatch(expected: str, found: str, mime: str) -> ContentRejected:
+    return ContentRejected(
+        "type_mismatch", f"The file name indicates {_A[expected]}, but its content is {_A[found]} ({mime})."
+    )
+
+
+def image_too_large(max_pixels: int) -> ContentRejected:
+    return ContentRejected("image_too_large", f"The image has more than {max_pixels:,} pixels.")
+
+
+def corrupt_image() -> ContentRejected:
+    """Cut short, or headers that do not parse."""
+    return ContentRejected("corrupt_file", "The image file is truncated or corrupt.")
+
+
+def trailing_data() -> ContentRejected:
+    """A complete image with something else after its end (a polyglot, an undeclared payload)."""
+    return ContentRejected("trailing_data", "The image has data after its end marker.")
+
+
+def no_video_stream() -> ContentRejected:
+    """A video container holding audio (or nothing) only."""
+    return ContentRejected("no_video_stream", "The file contains no video stream.")
