@@ -53,6 +53,7 @@ ROWS = (
     Row("calls_delete", "AWS calls: DELETE /media/{id}", 4),
     Row("calls_start_upload", "AWS calls: POST /media/uploads", 2),
     Row("ingest_bytes_read_jpeg_5mb", "ingest bytes read: 5 MB JPEG", 262_144),
+    Row("ingest_bytes_read_jpeg_600k_xmp", "ingest bytes read: 5 MB JPEG + 600 KB XMP", 262_144),
     Row("ingest_bytes_read_mp4_50mb", "ingest bytes read: 50 MB MP4, moov at end", 2 * 1024 * 1024),
     Row("ingest_peak_rss_mb_mp4_50mb", "ingest peak memory growth, 50 MB MP4 (MB)", 100, digits=1),
     Row("list_p50_ms", "list page of 25 of 10,000, p50 ms", kind="report", digits=1),
@@ -94,7 +95,7 @@ def notes(figures: dict[str, Any]) -> str:
     calls = figures["_detail"]
     out = ["", "calls per request (warm key cache):"]
     out += [f"  {name:<13} {', '.join(f'{op} x{n}' for op, n in ops.items())}" for name, ops in calls.items()]
-    for label, name in (("jpeg_5mb", "JPEG"), ("mp4_50mb", "MP4")):
+    for label, name in (("jpeg_5mb", "JPEG"), ("jpeg_600k_xmp", "JPEG + XMP"), ("mp4_50mb", "MP4")):
         out.append(
             f"ingest {name} of {figures[f'_file_bytes_{label}']:,} bytes: "
             f"{figures[f'_ranged_gets_{label}']} ranged GETs, metadata {figures[f'_metadata_{label}']}"

@@ -63,6 +63,14 @@ def noise_jpeg(target: int) -> bytes:
     return data
 
 
+def xmp_jpeg(base: bytes, xmp_bytes: int = 600 * 1024) -> bytes:
+    """``base`` with ``xmp_bytes`` of XMP (a standard packet + ExtendedXMP segments, as
+    Lightroom writes them) right after its SOI, so all of it precedes the frame header."""
+    from tests.media_samples import with_segments, xmp_segments
+
+    return with_segments(base, *xmp_segments(xmp_bytes))
+
+
 def big_mp4(size: int) -> bytes:
     from tests.media_samples import big_mp4 as build  # moov at the end, as cameras write it
 
@@ -92,8 +100,10 @@ def bytes_read() -> dict[str, Any]:
         account_id, _ = new_account()
         counter = AwsCalls().attach()
         figures: dict[str, Any] = {}
+        photo = noise_jpeg(JPEG_BYTES)
         for label, filename, data, mime in (
-            ("jpeg_5mb", "photo.jpg", noise_jpeg(JPEG_BYTES), "image/jpeg"),
+            ("jpeg_5mb", "photo.jpg", photo, "image/jpeg"),
+            ("jpeg_600k_xmp", "edited.jpg", xmp_jpeg(photo), "image/jpeg"),
             ("mp4_50mb", "clip.mp4", big_mp4(MP4_BYTES), "video/mp4"),
         ):
             key = stored_upload(account_id, filename, data, mime)

@@ -94,7 +94,8 @@ class ContentRejected(InvalidInput):
 
     ``reason`` is a stable code recorded on the upload session
     (``empty_file``, ``file_too_large``, ``unsupported_content``,
-    ``type_mismatch``, ``image_too_large``, ``corrupt_file``).
+    ``type_mismatch``, ``image_too_large``, ``corrupt_file``, ``trailing_data``,
+    ``no_video_stream``).
     """
 
     def __init__(self, reason: str, message: str, field: str = "file") -> None:

@@ -19,54 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from chalice.config import Config
-from chalice.local import (
-    ChaliceRequestHandler,
-    ForbiddenError,
-    LambdaContext,
-    LocalChalice,
-    LocalDevServer,
-    ThreadedHTTPServer,
-)
+from chalice.local import LambdaContext, LocalChalice, LocalDevServer
 
 from ops import local_stack
+from ops.local_http import ApiHTTPServer, ApiRequestHandler
 
 HOST = "127.0.0.1"
 APP_NAME = "media-api"
-
-
-class ApiRequestHandler(ChaliceRequestHandler):
-    """chalice's handler, answering unmatched routes with our 404 JSON.
-
-    The local gateway raises ForbiddenError "Missing Authentication Token" when
-    no route matches (mirroring API Gateway); the app has no chalice
-    authorizers, so a ForbiddenError here always means "no such route".
-    """
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        sys.stderr.write(f"{self.address_string()} - {format % args}\n")
-
-    def _send_error_response(self, error: Any) -> None:
-        if isinstance(error, ForbiddenError):
-            path = self.path.split("?", 1)[0]
-            body = {"message": f"No route matches {self.command} {path}.", "code": "not_found"}
-            headers = dict(error.headers)
-            headers.pop("x-amzn-ErrorType", None)
-            headers["Content-Type"] = "application/json"
-            self._send_http_response(404, headers, json.dumps(body))
-            return
-        super()._send_error_response(error)
-
-    # http.server answers methods it has no do_* handler for with its own HTML 501
-    # page. API Gateway never passes them to the app; here they reach the app like
-    # any other method, so the answer is the contract's JSON (405 with Allow, or 404).
-    do_TRACE = do_QUERY = do_CONNECT = ChaliceRequestHandler._generic_handle
-
-
-class ApiHTTPServer(ThreadedHTTPServer):
-    """chalice's threaded server with a real listen backlog: socketserver's
-    default of 5 resets connections when a client opens more at once."""
-
-    request_queue_size = 128
 
 
 def _use_threaded_requests(app: Any) -> None:

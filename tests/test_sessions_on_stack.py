@@ -159,7 +159,7 @@ def test_rejected_upload_is_deleted_from_storage_and_reported(stack_factory):
     assert complete.status_code == 422 and "file" in complete.json()["errors"]
 
 
-def test_bucket_allows_browser_uploads_and_expires_abandoned_ones(stack_factory):
+def test_bucket_allows_browser_uploads_and_expires_staged_ones(stack_factory):
     from chalicelib import storage
 
     stack_factory(False)

@@ -307,3 +307,97 @@ def test_sessions_are_private_to_their_account(client, tenant, other_tenant):
 def test_unknown_or_malformed_session_id_is_404(client, tenant):
     for upload_id in ("0" * 32, "nope", "A" * 32):
         assert client.http.get(f"/api/v1/media/uploads/{upload_id}", headers=tenant.headers).status_code == 404
+
+
+# -- bytes that change while ingest checks them (DESIGN §3.4) ----------------------------
+
+
+def _on(operation: str, action):
+    """Run ``action(params)`` before each ``operation`` the service's S3 client makes."""
+    from chalicelib import storage
+
+    def hook(params, **_):
+        action(params)
+
+    storage.client().meta.events.register(f"before-parameter-build.s3.{operation}", hook)
+    return hook
+
+
+def _off(operation: str, hook) -> None:
+    from chalicelib import storage
+
+    storage.client().meta.events.unregister(f"before-parameter-build.s3.{operation}", hook)
+
+
+def test_every_read_and_the_promotion_are_conditional_on_the_checked_etag(client, tenant):
+    body = started(client, tenant, filename="hero.png", file_size=len(png_bytes(30, 20)))
+    key = send(body, png_bytes(30, 20))
+    etag = s3().head_object(Bucket=BUCKET, Key=key)["ETag"]
+    seen: list[tuple[str, str | None]] = []
+    reads = _on("GetObject", lambda p: seen.append(("read", p.get("IfMatch"))))
+    copies = _on("CopyObject", lambda p: seen.append(("copy", p.get("CopySourceIfMatch"))))
+    try:
+        assert complete(client, tenant, body["id"]).status_code == 201
+    finally:
+        _off("GetObject", reads)
+        _off("CopyObject", copies)
+    assert seen and seen[-1] == ("copy", etag)
+    assert {condition for _, condition in seen} == {etag}
+
+
+def test_bytes_replaced_while_they_are_checked_are_checked_again_and_recorded_as_sent_last(client, tenant):
+    first, second = png_bytes(30, 20), png_bytes(90, 70, "blue")
+    body = started(client, tenant, filename="hero.png", file_size=max(len(first), len(second)))
+    key = send(body, first)
+    replaced: list[bool] = []
+
+    def resend(params) -> None:  # the form, sent again while the first bytes are read
+        if not replaced:
+            replaced.append(True)
+            s3().put_object(Bucket=BUCKET, Key=key, Body=second, ContentType="image/png")
+
+    hook = _on("GetObject", resend)
+    try:
+        response = complete(client, tenant, body["id"])
+    finally:
+        _off("GetObject", hook)
+    assert response.status_code == 201, response.json_body
+    media = response.json_body
+    assert (media["file_size"], media["metadata"]) == (len(second), {"width": 90, "height": 70})
+    assert s3().get_object(Bucket=BUCKET, Key=public_key(media))["Body"].read() == second
+
+
+def test_a_copy_that_ignored_its_condition_is_withdrawn_and_the_new_bytes_checked(client, tenant):
+    """moto ignores CopySourceIfMatch (DESIGN §8): the copy's ETag tells, and unchecked
+    bytes are never published."""
+    page = b"<html><script>alert(1)</script></html>"
+    body = started(client, tenant, filename="hero.png", file_size=1000)
+    key = send(body, png_bytes(30, 20))
+    swapped: list[bool] = []
+
+    def swap(params) -> None:
+        if not swapped:
+            swapped.append(True)
+            s3().put_object(Bucket=BUCKET, Key=key, Body=page, ContentType="image/png")
+
+    hook = _on("CopyObject", swap)
+    try:
+        response = complete(client, tenant, body["id"])
+    finally:
+        _off("CopyObject", hook)
+    assert response.status_code == 422, response.json_body
+    assert response.json_body["errors"]["file"][0].startswith("The file content is not a supported")
+    assert s3().list_objects_v2(Bucket=BUCKET, Prefix="media/").get("KeyCount") == 0
+    assert not object_exists(key)
+    assert records.get_account(tenant.account_id).media_count == 0
+
+
+def test_a_re_sent_form_after_completion_changes_nothing_and_leaves_nothing(client, tenant):
+    body = started(client, tenant, filename="hero.png", file_size=5000)
+    key = send(body, png_bytes(30, 20))
+    media = complete(client, tenant, body["id"]).json_body
+    send(body, b"<html>other bytes</html>")
+    assert client.lambda_.invoke("ingest", event_for(key)).payload == {"results": ["existing"]}
+    assert not object_exists(key)  # the staged leftover is gone
+    assert s3().get_object(Bucket=BUCKET, Key=public_key(media))["Body"].read() == png_bytes(30, 20)
+    assert client.http.get(f"/api/v1/media/{media['id']}", headers=tenant.headers).json_body == media

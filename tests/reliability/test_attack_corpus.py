@@ -66,6 +66,7 @@ class Hostile:
     filename: str
     data: Callable[[], bytes]
     refused: str | None  # the session's rejection reason; "extension": refused before any byte; None: stored
+    stored_as: str = ""  # when stored: the extension the content gives it (DESIGN §3.1)
 
 
 HTML = b"<!DOCTYPE html><html><script>alert(document.cookie)</script></html>"
@@ -81,16 +82,30 @@ CONTENT = [
     Hostile("png named php.png.php", "shell.png.php", png_bytes, "extension"),
     Hostile("png named mp4", "clip.mp4", png_bytes, "type_mismatch"),
     Hostile("mp4 named png", "photo.png", lambda: fixture_bytes("sample.mp4"), "type_mismatch"),
-    Hostile("png + zip polyglot", "photo.png", lambda: png_bytes() + zip_bytes(), "corrupt_file"),
-    Hostile("jpeg + html polyglot", "photo.jpg", lambda: jpeg() + HTML, "corrupt_file"),
+    Hostile("png + zip polyglot", "photo.png", lambda: png_bytes() + zip_bytes(), "trailing_data"),
+    Hostile("jpeg + html polyglot", "photo.jpg", lambda: jpeg() + HTML, "trailing_data"),
     Hostile("decompression bomb", "bomb.png", decompression_bomb, "image_too_large"),
     Hostile("truncated png", "half.png", lambda: png_bytes(64, 64)[:-40], "corrupt_file"),
     Hostile("truncated jpeg", "half.jpg", lambda: jpeg()[:-2], "corrupt_file"),
     Hostile("zero bytes", "empty.png", lambda: b"", "empty_file"),
     # A valid image carrying HTML in a comment segment is an image: it is stored and
     # served as image/jpeg (sniffed), never as HTML.
-    Hostile("html inside a jpeg comment", "photo.jpg", lambda: jpeg(HTML), None),
-    Hostile("png named php.png", "shell.php.png", png_bytes, None),
+    Hostile("html inside a jpeg comment", "photo.jpg", lambda: jpeg(HTML), None, "jpg"),
+    Hostile("png named php.png", "shell.php.png", png_bytes, None, "png"),
+    # Structure is checked to the real end, whatever the last byte is.
+    Hostile("gif + html ending in ;", "anim.gif", lambda: fixture_bytes("sample.gif") + HTML + b";", "trailing_data"),
+    Hostile("png + data after iend", "logo.png", lambda: png_bytes() + HTML, "trailing_data"),
+    Hostile(
+        "png + html + a fake iend", "logo.png", lambda: png_bytes() + HTML + _png_chunk(b"IEND", b""), "trailing_data"
+    ),
+    # An allowed container with no picture in it is not a video.
+    Hostile("audio-only mp4", "song.mp4", lambda: fixture_bytes("audio-only.mp4"), "no_video_stream"),
+    Hostile("wma audio named wmv", "song.wmv", lambda: fixture_bytes("audio-only.wmv"), "no_video_stream"),
+    # The content decides the stored type: a wrong name within the family is corrected,
+    # never served under a type its bytes are not.
+    Hostile("png named jpg", "photo.jpg", png_bytes, None, "png"),
+    Hostile("mp4 named avi", "clip.avi", lambda: fixture_bytes("sample.mp4"), None, "mp4"),
+    Hostile("motion photo (jpeg + declared mp4)", "PXL.jpg", lambda: fixture_bytes("motion-photo-v2.jpg"), None, "jpg"),
 ]
 KEY = re.compile(
     r"^media/(?P<account>[^/]+)/(images|videos)/\d+_[0-9a-f]{32}\.(jpe?g|png|gif|mp4|avi|mov|wmv|flv|webm)$"
@@ -177,7 +192,8 @@ def test_hostile_content_is_refused_and_leaves_nothing_or_is_stored_as_what_it_i
     reply = SEND[route](client, tenant, case.filename, case.data())
     if case.refused is None:
         media = assert_stored(reply, tenant, case.filename)
-        assert media["file_type"] == "image" and media["original_name"] == case.filename
+        assert media["original_name"] == case.filename
+        assert media["extension"] == case.stored_as and key_of(media).endswith(f".{case.stored_as}")
         return
     assert reply.status == 422, reply.body
     field = "filename" if route == "session" and case.refused == "extension" else "file"
