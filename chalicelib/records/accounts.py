@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pynamodb.exceptions import DoesNotExist
-
 from chalicelib.models import Account, ApiKey
-from chalicelib.records.base import translated, update_if
+from chalicelib.records.base import get_or_none, translated, update_if
 
 
 @translated
 def get_account(account_id: str) -> Account | None:
-    try:
-        return Account.get(account_id)
-    except DoesNotExist:
-        return None
+    return get_or_none(Account, account_id)
 
 
 @translated
@@ -43,10 +38,7 @@ def put_api_key(key: ApiKey) -> None:
 
 @translated
 def get_api_key(key_hash: str) -> ApiKey | None:
-    try:
-        return ApiKey.get(key_hash)
-    except DoesNotExist:
-        return None
+    return get_or_none(ApiKey, key_hash)
 
 
 @translated

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-from pynamodb.exceptions import PynamoDBException, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
@@ -23,6 +23,7 @@ from chalicelib.errors import ServiceUnavailable
 from chalicelib.models import bind, transaction
 
 F = TypeVar("F", bound=Callable[..., Any])
+M = TypeVar("M", bound=Model)
 CONDITION_FAILED = "ConditionalCheckFailed"
 _TX_ATTEMPTS = 4
 
@@ -39,6 +40,14 @@ def translated(func: F) -> F:
             raise ServiceUnavailable("The database is temporarily unavailable. Retry the request.") from exc
 
     return wrapper  # type: ignore[return-value]
+
+
+def get_or_none(model: type[M], hash_key: Any, range_key: Any = None, *, consistent: bool = False) -> M | None:
+    """One GetItem; None when there is no such item."""
+    try:
+        return model.get(hash_key, range_key, consistent_read=consistent)
+    except DoesNotExist:
+        return None
 
 
 def update_if(item: Model, actions: Sequence[Action], condition: Condition) -> bool:

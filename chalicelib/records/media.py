@@ -9,22 +9,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from chalicelib.errors import AccountNotFound, MediaLimitReached, ServiceUnavailable
 from chalicelib.models import Account, MediaFile, UploadSession
-from chalicelib.records.base import Write, transact, translated, update_if
+from chalicelib.records.base import Write, get_or_none, transact, translated, update_if
 from chalicelib.states import SessionStatus
 
 
 @translated
 def get_media(account_id: str, media_id: int, *, consistent: bool = False) -> MediaFile | None:
-    try:
-        return MediaFile.get(account_id, media_id, consistent_read=consistent)
-    except DoesNotExist:
-        return None
+    return get_or_none(MediaFile, account_id, media_id, consistent=consistent)
 
 
 @translated

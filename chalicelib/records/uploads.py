@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pynamodb.exceptions import DoesNotExist
-
 from chalicelib.media import now_iso
 from chalicelib.models import UploadSession
-from chalicelib.records.base import translated, update_if
+from chalicelib.records.base import get_or_none, translated, update_if
 from chalicelib.states import SessionStatus
 
 
@@ -20,10 +18,7 @@ def put_session(session: UploadSession) -> None:
 @translated
 def get_session(upload_id: str, *, consistent: bool = False) -> UploadSession | None:
     """``consistent`` reads what the last write left (a default read may be stale for ~1 s)."""
-    try:
-        return UploadSession.get(upload_id, consistent_read=consistent)
-    except DoesNotExist:
-        return None
+    return get_or_none(UploadSession, upload_id, consistent=consistent)
 
 
 @translated
