@@ -13,11 +13,13 @@ from typing import Any
 from chalice import Chalice, Rate, Response
 from chalice.app import Request
 
-from chalicelib import auth, ingest, library, reconcile, uploads
+from chalicelib import accounts, auth, cors, idempotency, ingest, library, listing, reconcile, uploads
 from chalicelib.config import get_settings
 from chalicelib.errors import (
     AdminFileProtected,
     ConfigurationError,
+    IdempotencyInProgress,
+    IdempotencyKeyReused,
     InvalidInput,
     MalformedRequest,
     MediaError,
@@ -25,6 +27,7 @@ from chalicelib.errors import (
     NotFound,
     ObjectChanged,
     PayloadTooLarge,
+    PreconditionFailed,
     ServiceUnavailable,
     Unauthenticated,
     UnsupportedMediaType,
@@ -50,10 +53,13 @@ STATUS: dict[type[MediaError], int] = {
     NotFound: 404,
     UploadNotReceived: 409,
     ObjectChanged: 409,
+    IdempotencyInProgress: 409,
     UploadExpired: 410,
+    PreconditionFailed: 412,
     PayloadTooLarge: 413,
     UnsupportedMediaType: 415,
     InvalidInput: 422,
+    IdempotencyKeyReused: 422,
     ConfigurationError: 500,
     ServiceUnavailable: 503,
 }
@@ -76,7 +82,8 @@ def error_response(error: MediaError) -> Response:
     body = error_body(error.code, error.message, **error.extra)
     if error.errors is not None:
         body["errors"] = error.errors
-    headers: dict[str, str | list[str]] = {"Retry-After": "1"} if status == 503 else {}
+    retry = status == 503 or isinstance(error, IdempotencyInProgress)
+    headers: dict[str, str | list[str]] = {"Retry-After": "1"} if retry else {}
     return Response(body=body, status_code=status, headers=headers)
 
 
@@ -107,15 +114,45 @@ def _normalize(response: Response, path: str) -> Response:
 @app.middleware("http")
 def api_guard(event: Request, get_response: Callable[[Request], Response]) -> Response:
     """Authenticate every API request (Chalice's authorizer ignores X-Api-Key locally,
-    aws/chalice#1675) and keep Chalice's own error bodies from reaching clients."""
-    if event.method != "OPTIONS" and event.path.startswith(API) and event.path not in PUBLIC_PATHS:
-        try:
+    aws/chalice#1675), run POSTs with an Idempotency-Key once, keep Chalice's own
+    error bodies from reaching clients, and add CORS headers for allowed origins."""
+    try:
+        if event.method != "OPTIONS" and event.path.startswith(API) and event.path not in PUBLIC_PATHS:
             event.context["account_id"] = auth.authenticate(event.headers.get("x-api-key"))
-        except MediaError as exc:
-            return error_response(exc)
-        except Exception:
-            return internal_error()
-    return _normalize(get_response(event), event.path)
+        key = event.headers.get("idempotency-key") if event.method == "POST" else None
+        response = get_response(event) if key is None else idempotent(event, key, get_response)
+    except MediaError as exc:
+        response = error_response(exc)
+    except Exception:
+        response = internal_error()
+    response = _normalize(response, event.path)
+    response.headers = {**(response.headers or {}), **cors.response_headers(event.headers.get("origin"))}
+    return response
+
+
+def idempotent(event: Request, raw_key: str, get_response: Callable[[Request], Response]) -> Response:
+    """The view's answer, or the kept answer of the first attempt (DESIGN §3.9)."""
+    account, key = str(event.context["account_id"]), idempotency.parse_key(raw_key)
+    raw = event.raw_body if isinstance(event.raw_body, bytes) else (event.raw_body or "").encode()
+    params = dict(event.uri_params or {})
+    print_ = idempotency.fingerprint(event.method, event.path, params, event.headers.get("content-type", ""), raw)
+    kept = idempotency.begin(account, key, print_)
+    if kept is not None:
+        headers: dict[str, str | list[str]] = {
+            **kept.headers,
+            "Content-Type": "application/json",
+            "Idempotent-Replayed": "true",
+        }
+        return Response(body=kept.body, status_code=kept.status, headers=headers)
+    try:
+        response = get_response(event)
+    except BaseException:
+        idempotency.release(account, key, print_)
+        raise
+    body = response.body if isinstance(response.body, str) else json.dumps(response.body, separators=(",", ":"))
+    kept_headers = idempotency.kept_headers(dict(response.headers or {}))
+    idempotency.finish(account, key, print_, idempotency.Answer(response.status_code, body, kept_headers))
+    return response
 
 
 def view(path: str, methods: list[str], content_types: list[str] | None = None) -> Callable[..., Any]:
@@ -191,33 +228,43 @@ def list_url() -> str:
 PUBLIC_PATHS: set[str] = {f"{API}/openapi.json"}
 
 
+def created(media: dict[str, Any], status: int = 201) -> Response:
+    """A MediaFile answer that names where the file lives from now on."""
+    return Response(body=media, status_code=status, headers={"Location": f"{api_base()}{API}/media/{media['id']}"})
+
+
+def tagged(found: library.Tagged) -> Response:
+    if found.body is None:
+        return Response(body="", status_code=304, headers={"ETag": found.etag})
+    return Response(body=found.body, status_code=200, headers={"ETag": found.etag})
+
+
 @view(f"{API}/media", ["GET"])
 def list_media() -> dict[str, Any]:
-    query = library.parse_list_query(dict(request().query_params or {}))
-    return library.list_media(account_id(), query, list_url())
+    query = listing.parse_list_query(dict(request().query_params or {}))
+    return listing.list_media(account_id(), query, list_url())
 
 
 @view(f"{API}/media", ["POST"], content_types=["multipart/form-data"])
 def upload_media() -> Response:
     req = request()
     body = req.raw_body if isinstance(req.raw_body, bytes) else req.raw_body.encode()
-    media = uploads.upload_multipart(account_id(), body, req.headers.get("content-type", ""))
-    return Response(body=media, status_code=201)
+    return created(uploads.upload_multipart(account_id(), body, req.headers.get("content-type", "")))
 
 
 @view(f"{API}/media/{{media_id}}", ["GET"])
-def get_media(media_id: str) -> dict[str, Any]:
-    return library.get_media(account_id(), media_id)
+def get_media(media_id: str) -> Response:
+    return tagged(library.get_media(account_id(), media_id, request().headers.get("if-none-match")))
 
 
 @view(f"{API}/media/{{media_id}}", ["PUT"], content_types=JSON_TYPES)
-def rename_media(media_id: str) -> dict[str, Any]:
-    return library.rename_media(account_id(), media_id, json_body())
+def rename_media(media_id: str) -> Response:
+    return tagged(library.rename_media(account_id(), media_id, json_body(), request().headers.get("if-match")))
 
 
 @view(f"{API}/media/{{media_id}}", ["DELETE"])
 def delete_media(media_id: str) -> Response:
-    library.delete_media(account_id(), media_id)
+    library.delete_media(account_id(), media_id, request().headers.get("if-match"))
     return Response(body="", status_code=204)
 
 
@@ -234,7 +281,13 @@ def get_upload(upload_id: str) -> dict[str, Any]:
 @view(f"{API}/media/uploads/{{upload_id}}/complete", ["POST"])
 def complete_upload(upload_id: str) -> Response:
     media, first = uploads.complete_upload(account_id(), upload_id)
-    return Response(body=media, status_code=201 if first else 200)
+    return created(media, 201 if first else 200)
+
+
+@view(f"{API}/account", ["GET"])
+def get_account() -> dict[str, Any]:
+    """The caller's account: plan, usage and the limits to respect before uploading."""
+    return accounts.describe_account(account_id())
 
 
 @functools.lru_cache(maxsize=1)
@@ -254,7 +307,16 @@ def ingest_objects(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """S3 ObjectCreated notifications on the staging prefix (wired by the deploy template:
     `chalice package` refuses @app.on_s3_event, DESIGN §8)."""
     results = ingest.ingest_event(event)
-    return {"results": [r.outcome for r in results]}
+    return {"results": [str(r.outcome) for r in results]}
+
+
+@app.lambda_function(name="thumbnail")
+def make_thumbnails(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """S3 ObjectCreated notifications on the media prefix (promotions, direct uploads):
+    thumbnails off the request path (wired by the deploy template, like ingest)."""
+    from chalicelib import thumbnails
+
+    return {"results": [str(o) for o in thumbnails.make_for_event(event)]}
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS), name="reconcile")
@@ -266,11 +328,22 @@ def reconcile_storage(event: Any) -> dict[str, Any]:
 ALLOWED: dict[str, str] = {}
 
 
-def _register_method_not_allowed() -> None:
-    """Answer 405 (not API Gateway's 403) for every method a path does not serve."""
+def _register_method_not_allowed_and_preflight() -> None:
+    """Answer 405 (not API Gateway's 403) for every method a path does not serve,
+    and CORS preflights (OPTIONS) on every path, locally and on API Gateway alike."""
     for path, entries in list(app.routes.items()):
         allowed = ALLOWED[path] = ", ".join(sorted(entries))
         missing = [m for m in METHODS if m not in entries]
+        name = "".join(c if c.isalnum() else "_" for c in path)
+
+        def preflight(allowed: str = allowed, **_: Any) -> Response:
+            origin = request().headers.get("origin")
+            return Response(
+                body="", status_code=204, headers={"Allow": allowed, **cors.preflight_headers(origin, allowed)}
+            )
+
+        preflight.__name__ = f"preflight_{name}"
+        app.route(path, methods=["OPTIONS"], content_types=ANY_TYPE)(preflight)
         if not missing:
             continue
 
@@ -278,8 +351,8 @@ def _register_method_not_allowed() -> None:
             code, message = CHALICE_CODES[405]
             return Response(body=error_body(code, message), status_code=405, headers={"Allow": allowed})
 
-        not_allowed.__name__ = "method_not_allowed_" + "".join(c if c.isalnum() else "_" for c in path)
+        not_allowed.__name__ = f"method_not_allowed_{name}"
         app.route(path, methods=missing, content_types=ANY_TYPE)(not_allowed)
 
 
-_register_method_not_allowed()
+_register_method_not_allowed_and_preflight()

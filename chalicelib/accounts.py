@@ -1,4 +1,5 @@
-"""Account and key administration (the ops CLI's use cases)."""
+"""Accounts: what a client may know of its own (GET /api/v1/account), and the
+administration of accounts and keys (the ops CLI's use cases)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import secrets
 from typing import Any
 
 from chalicelib import auth, records
+from chalicelib.config import get_settings
 from chalicelib.errors import AccountNotFound, InvalidInput
-from chalicelib.media import now_iso
+from chalicelib.media import EXTENSIONS, FILE_TYPES, formatted_size, now_iso
 from chalicelib.models import Account
 
 
@@ -69,4 +71,36 @@ def account_json(account: Account) -> dict[str, Any]:
         "image_count": int(account.image_count or 0),
         "video_count": int(account.video_count or 0),
         "bytes_used": int(account.bytes_used or 0),
+    }
+
+
+def usage_json(account: Account) -> dict[str, Any]:
+    """The account's counters as DESIGN §3.8's ``usage`` (never negative)."""
+    size = max(0, int(account.bytes_used or 0))
+    return {
+        "files": max(0, int(account.media_count or 0)),
+        "images": max(0, int(account.image_count or 0)),
+        "videos": max(0, int(account.video_count or 0)),
+        "bytes": size,
+        "formatted_bytes": formatted_size(size),
+    }
+
+
+def describe_account(account_id: str) -> dict[str, Any]:
+    """GET /api/v1/account: name, plan, usage and the limits a client must respect (one read)."""
+    account = require_account(account_id)
+    settings = get_settings()
+    usage = usage_json(account)
+    limit = None if account.media_limit is None else int(account.media_limit)
+    return {
+        "name": account.name,
+        "media_limit": limit,
+        "remaining": None if limit is None else max(0, limit - usage["files"]),
+        "usage": usage,
+        "limits": {
+            "max_file_size": settings.max_file_size,
+            "direct_upload_max_bytes": settings.direct_upload_max_bytes,
+            "upload_expires_seconds": settings.upload_expires_seconds,
+            "extensions": {family: [e for e, f in EXTENSIONS.items() if f == family] for family in FILE_TYPES},
+        },
     }

@@ -128,6 +128,29 @@ class UploadExpired(MediaError):
     default_message = "This upload session has expired; start a new one."
 
 
+class IdempotencyKeyReused(MediaError):
+    """The Idempotency-Key was first used with another request (DESIGN §3.9)."""
+
+    code = "idempotency_key_reused"
+    default_message = (
+        "This Idempotency-Key was already used with a different request. "
+        "Use a new key for a new request, or send exactly the same request to get its answer."
+    )
+
+    def __init__(self) -> None:
+        super().__init__(errors={"Idempotency-Key": [self.default_message]})
+
+
+class IdempotencyInProgress(MediaError):
+    code = "idempotency_in_progress"
+    default_message = "A request with this Idempotency-Key is still being processed. Retry it shortly."
+
+
+class PreconditionFailed(MediaError):
+    code = "precondition_failed"
+    default_message = "The file has changed since the ETag in If-Match was read. Get it again, then retry."
+
+
 class ObjectChanged(MediaError):
     """A stored object's bytes changed while it was read or copied (its ETag moved on).
 

@@ -84,6 +84,11 @@ def new_record(session: UploadSession, probed: Any, size: int, key: str) -> Medi
     )
 
 
+def tags_of(media: MediaFile) -> dict[str, str]:
+    """The object metadata a stored file carries: its record's id, for the thumbnail maker."""
+    return {"media-id": str(int(media.media_id))}
+
+
 def record(media: MediaFile, session: UploadSession) -> IngestResult:
     """Write the record, its counters and the session's close at once (safe to repeat)."""
     try:
@@ -129,7 +134,7 @@ def _promote(session: UploadSession, staged: str, info: storage.ObjectInfo) -> I
     probed = inspect_content(reader, info.size, session.file_type)  # type: ignore[arg-type]
     key = media_key(session.account_id, probed.family, extension_for(probed.mime_type, session.extension))
     media = new_record(session, probed, info.size, key)  # before the copy: a failure here leaves nothing
-    copied = storage.copy_object(staged, key, probed.mime_type, if_match=info.etag or "*")
+    copied = storage.copy_object(staged, key, probed.mime_type, if_match=info.etag or "*", metadata=tags_of(media))
     if info.etag and copied and copied != info.etag:
         # A backend that ignored CopySourceIfMatch copied other bytes (a single-part
         # copy keeps its ETag): never publish what was not checked.

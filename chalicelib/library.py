@@ -1,168 +1,39 @@
-"""The media use cases: list, get, rename, delete.
+"""The media use cases on one file: get, rename, delete, with conditional requests.
 
 Plain functions taking plain values; every one takes the account id from the
 authenticated key and uses it as the partition key of every read and write.
-Uploads live in ``uploads.py``, the session lifecycle in ``sessions.py``.
+Listing lives in ``listing.py``, uploads in ``uploads.py``.
+
+ETags name a record's version (media.etag); ``If-Match`` becomes a condition
+of the write itself (DESIGN §3.10), never a read before it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from chalicelib import records, storage
-from chalicelib.errors import AdminFileProtected, InvalidInput, MediaNotFound
-from chalicelib.media import FILE_TYPES, media_json, name_errors, now_iso
-from chalicelib.models import MediaFile
-from chalicelib.pagination import (
-    Cursor,
-    cursor_envelope,
-    decode_cursor,
-    encode_cursor,
-    page_envelope,
+from chalicelib.errors import AdminFileProtected, InvalidInput, MediaNotFound, PreconditionFailed
+from chalicelib.media import (
+    etag,
+    media_json,
+    name_errors,
+    now_iso,
+    parse_entity_tags,
+    thumbnail_key,
+    version_in_tag,
 )
+from chalicelib.models import MediaFile
 from chalicelib.states import Uploader
-
-PER_PAGE_DEFAULT = 25
-PER_PAGE_MAX = 100
-SEARCH_MAX = 255
 
 
 @dataclass(frozen=True)
-class ListQuery:
-    file_type: str | None
-    search: str | None
-    per_page: int
-    page: int
-    cursor: str | None  # None: page mode; "" or a token: cursor mode
-    echo: dict[str, str]  # the caller's filters, kept in every link
+class Tagged:
+    """A MediaFile and its ETag; ``body`` None: the caller's copy is current (304)."""
 
-
-def _positive_int(raw: str, field: str, high: int | None = None) -> tuple[int | None, str | None]:
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        return None, f"The {field} field must be an integer."
-    if value < 1:
-        return None, f"The {field} field must be at least 1."
-    if high is not None and value > high:
-        return None, f"The {field} field must not be greater than {high}."
-    return value, None
-
-
-def parse_list_query(params: Mapping[str, str]) -> ListQuery:
-    """Validate the list query string; InvalidInput (422) names every bad field."""
-    errors: dict[str, list[str]] = {}
-    echo: dict[str, str] = {}
-    file_type = params.get("type") or None
-    if file_type is not None:
-        if file_type not in FILE_TYPES:
-            errors["type"] = ["The selected type is invalid. Use image or video."]
-        echo["type"] = file_type
-    search = (params.get("search") or "").strip() or None
-    if search is not None:
-        if len(search) > SEARCH_MAX:
-            errors["search"] = [f"The search field must not be greater than {SEARCH_MAX} characters."]
-        echo["search"] = search
-    per_page, page = PER_PAGE_DEFAULT, 1
-    if "per_page" in params:
-        value, error = _positive_int(params["per_page"], "per_page", PER_PAGE_MAX)
-        if error:
-            errors["per_page"] = [error]
-        else:
-            per_page = value or PER_PAGE_DEFAULT
-            echo["per_page"] = str(per_page)
-    cursor = params.get("cursor")
-    if "page" in params:
-        value, error = _positive_int(params["page"], "page")
-        if error:
-            errors["page"] = [error]
-        else:
-            page = value or 1
-        if cursor is not None:
-            errors.setdefault("cursor", []).append("Use either page or cursor, not both.")
-    if errors:
-        raise InvalidInput(errors)
-    return ListQuery(file_type, search.lower() if search else None, per_page, page, cursor, echo)
-
-
-def _total(account_id: str, file_type: str | None) -> int:
-    account = records.get_account(account_id)
-    if account is None:
-        return 0
-    counter = {None: account.media_count, "image": account.image_count, "video": account.video_count}
-    return max(0, int(counter[file_type] or 0))
-
-
-def _page_items(account_id: str, query: ListQuery) -> tuple[list[MediaFile], int]:
-    skip = (query.page - 1) * query.per_page
-    if query.search:
-        # Counting matches needs one read of the account's items (keys only come back).
-        ids = [
-            int(m.media_id)
-            for m in records.query_media(account_id, query.file_type, search=query.search, ids_only=True)
-        ]
-        wanted = ids[skip : skip + query.per_page]
-        found = records.get_media_batch(account_id, wanted)
-        return [found[i] for i in wanted if i in found], len(ids)
-    total = _total(account_id, query.file_type)
-    if skip >= total:
-        return [], total
-    before_id = None
-    if skip:
-        # DynamoDB has no offset: walk the keys of the pages before this one.
-        walked = records.query_media(account_id, query.file_type, ids_only=True, limit=skip)
-        if len(walked) < skip:
-            return [], total
-        before_id = int(walked[-1].media_id)
-    items = records.query_media(account_id, query.file_type, before_id=before_id, limit=query.per_page)
-    return items, total
-
-
-def _cursor_items(account_id: str, query: ListQuery) -> tuple[list[MediaFile], str | None, str | None]:
-    size = query.per_page
-    position = decode_cursor(account_id, query.cursor) if query.cursor else None
-    common: dict[str, Any] = {"search": query.search, "limit": size + 1}
-    if position is None or position.forward:
-        before = position.media_id if position else None
-        items = records.query_media(account_id, query.file_type, before_id=before, **common)
-        more, items = len(items) > size, items[:size]
-        next_id = int(items[-1].media_id) if more else None
-        prev_id = int(items[0].media_id) if position and items else None
-    else:
-        items = records.query_media(
-            account_id, query.file_type, after_id=position.media_id, newest_first=False, **common
-        )
-        more, items = len(items) > size, list(reversed(items[:size]))
-        prev_id = int(items[0].media_id) if more else None
-        next_id = int(items[-1].media_id) if items else None
-    next_cursor = encode_cursor(account_id, Cursor(next_id, True)) if next_id is not None else None
-    prev_cursor = encode_cursor(account_id, Cursor(prev_id, False)) if prev_id is not None else None
-    return items, next_cursor, prev_cursor
-
-
-def list_media(account_id: str, query: ListQuery, path_url: str) -> dict[str, Any]:
-    """One page of the account's library, newest first, as Laravel's paginator JSON."""
-    if query.cursor is not None:
-        items, next_cursor, prev_cursor = _cursor_items(account_id, query)
-        return cursor_envelope(
-            [media_json(m) for m in items],
-            path_url=path_url,
-            query=query.echo,
-            per_page=query.per_page,
-            next_cursor=next_cursor,
-            prev_cursor=prev_cursor,
-        )
-    items, total = _page_items(account_id, query)
-    return page_envelope(
-        [media_json(m) for m in items],
-        path_url=path_url,
-        query=query.echo,
-        page=query.page,
-        per_page=query.per_page,
-        total=total,
-    )
+    body: dict[str, Any] | None
+    etag: str
 
 
 def parse_media_id(raw: str) -> int:
@@ -180,11 +51,45 @@ def _get_record(account_id: str, raw_id: str) -> MediaFile:
     return record
 
 
-def get_media(account_id: str, raw_id: str) -> dict[str, Any]:
-    return media_json(_get_record(account_id, raw_id))
+def _tagged(record: MediaFile, account_id: str) -> Tagged:
+    return Tagged(media_json(record), etag(account_id, int(record.media_id), int(record.version or 1)))
 
 
-def rename_media(account_id: str, raw_id: str, body: Any) -> dict[str, Any]:
+def get_media(account_id: str, raw_id: str, if_none_match: str | None = None) -> Tagged:
+    """The file; with If-None-Match naming its current ETag (or ``*``), no body (304)."""
+    found = _tagged(_get_record(account_id, raw_id), account_id)
+    tags = parse_entity_tags(if_none_match) if if_none_match else None
+    if tags and ("*" in tags or found.etag in {t.removeprefix("W/") for t in tags}):
+        return Tagged(None, found.etag)
+    return found
+
+
+def _expected_versions(account_id: str, media_id: int, if_match: str | None) -> list[int] | None:
+    """The versions If-Match allows (None: any); PreconditionFailed when none can match.
+
+    Strong comparison (RFC 9110 §13.1.1): weak tags and tags that are not this
+    file's never match; a malformed header cannot match either.
+    """
+    if if_match is None:
+        return None
+    tags = parse_entity_tags(if_match)
+    if tags is None:
+        raise PreconditionFailed("The If-Match header is not a list of entity-tags.")
+    if "*" in tags:
+        return None
+    versions = {v for t in tags if (v := version_in_tag(t, account_id, media_id)) is not None}
+    if not versions:
+        raise PreconditionFailed()
+    return sorted(versions)
+
+
+def _stale_or_gone(account_id: str, media_id: int) -> PreconditionFailed | MediaNotFound:
+    """Why a conditional write failed: read once the write has decided."""
+    exists = records.get_media(account_id, media_id, consistent=True) is not None
+    return PreconditionFailed() if exists else MediaNotFound()
+
+
+def rename_media(account_id: str, raw_id: str, body: Any, if_match: str | None = None) -> Tagged:
     """Change only the display name; every other field of the body is ignored."""
     media_id = parse_media_id(raw_id)
     if not isinstance(body, dict):
@@ -194,22 +99,30 @@ def rename_media(account_id: str, raw_id: str, body: Any) -> dict[str, Any]:
     errors = name_errors(body["name"])
     if errors:
         raise InvalidInput({"name": errors})
-    updated = records.rename_media(account_id, media_id, body["name"].strip(), now_iso())
+    versions = _expected_versions(account_id, media_id, if_match)
+    updated = records.rename_media(account_id, media_id, body["name"].strip(), now_iso(), versions=versions)
     if updated is None:
-        raise MediaNotFound()
-    return media_json(updated)
+        raise _stale_or_gone(account_id, media_id) if versions else MediaNotFound()
+    return _tagged(updated, account_id)
 
 
-def delete_media(account_id: str, raw_id: str) -> None:
+def delete_media(account_id: str, raw_id: str, if_match: str | None = None) -> None:
     """Delete the stored object, then the record and its plan slot.
 
     Object first: if the record delete fails, a retry (the record is still
     there) or the reconciler finishes the job; deleting a missing object
-    succeeds, so every retry converges to "no record, no object".
+    succeeds, so every retry converges to "no record, no object". With
+    If-Match, a conditional write that changes nothing decides first.
     """
     record = _get_record(account_id, raw_id)
     if record.uploaded_by == Uploader.ADMIN:
         raise AdminFileProtected()
+    versions = _expected_versions(account_id, int(record.media_id), if_match)
+    if versions and not records.confirm_version(account_id, int(record.media_id), versions):
+        raise _stale_or_gone(account_id, int(record.media_id))
     storage.delete_object(record.storage_key)
+    thumb = thumbnail_key(record.storage_key)
+    if thumb is not None and record.file_type == "image":  # made, or maybe being made right now
+        storage.delete_object(thumb)
     if not records.delete_media_record(record, MediaFile.uploaded_by != Uploader.ADMIN):
         raise MediaNotFound()

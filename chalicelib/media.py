@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 import time
@@ -63,6 +64,9 @@ _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E
 MEDIA_PREFIX = "media/"
 THUMBNAIL_PREFIX = "thumbs/"
 STAGING_PREFIX = "uploads/"
+_MEDIA_RE = re.compile(
+    r"^media/(?P<account>[A-Za-z0-9_-]{1,64})/(?P<dir>images|videos)/(?P<stem>\d{1,12}_[a-f0-9]{32})\.[a-z0-9]{1,5}$"
+)
 _STAGED_RE = re.compile(r"^uploads/(?P<account>[A-Za-z0-9_-]{1,64})/(?P<upload>[a-f0-9]{32})$")
 
 
@@ -82,6 +86,13 @@ class MediaRecord(Protocol):
     is_active: bool
     created_at: str
     updated_at: str
+
+    @property
+    def thumbnail_key(self) -> str | None: ...
+
+
+#: An entity-tag of an If-Match / If-None-Match list: "opaque", W/"opaque", or *.
+_ENTITY_TAG = re.compile(r'\s*(?:(W/)?"([^"]*)"|(\*))\s*(?:,|$)')
 
 
 def now_iso() -> str:
@@ -163,6 +174,19 @@ def media_key(account_id: str, file_type: str, extension: str) -> str:
     return f"{MEDIA_PREFIX}{account_id}/{file_type}s/{int(time.time())}_{secrets.token_hex(16)}.{extension}"
 
 
+def thumbnail_key(media_key: str) -> str | None:
+    """Where the thumbnail of the file at ``media_key`` lives: ``thumbs/{account}/{name}.webp``
+    (None when the key is not a public media key)."""
+    match = _MEDIA_RE.match(media_key)
+    return f"{THUMBNAIL_PREFIX}{match['account']}/{match['stem']}.webp" if match else None
+
+
+def parse_media_key(key: str) -> tuple[str, str] | None:
+    """(account_id, file type) of a public media key we generate, else None."""
+    match = _MEDIA_RE.match(key)
+    return (match["account"], match["dir"][:-1]) if match else None
+
+
 def staged_key(account_id: str, upload_id: str) -> str:
     """The private key a session's presigned form writes to."""
     return f"{STAGING_PREFIX}{account_id}/{upload_id}"
@@ -192,4 +216,34 @@ def media_json(record: MediaRecord) -> dict[str, Any]:
         "is_active": bool(record.is_active),
         "created_at": record.created_at,
         "updated_at": record.updated_at,
+        "thumbnail_url": f"{public_base_url}/{record.thumbnail_key}" if record.thumbnail_key else None,
     }
+
+
+def etag(account_id: str, media_id: int, version: int) -> str:
+    """A strong ETag of a MediaFile's representation: its record's version (bumped by
+    every change), with a digest that ties it to this file and this deployment."""
+    digest = hashlib.sha256(f"{account_id}/{media_id}/{version}/{get_settings().public_base_url}".encode())
+    return f'"{version}-{digest.hexdigest()[:16]}"'
+
+
+def parse_entity_tags(header: str) -> list[str] | None:
+    """The strong tags of an If-Match / If-None-Match value (quotes kept; ``*`` as itself),
+    weak ones prefixed ``W/``; None when the header is not a list of entity-tags."""
+    tags, pos = [], 0
+    while pos < len(header):
+        match = _ENTITY_TAG.match(header, pos)
+        if match is None or match.end() == pos:
+            return None
+        tags.append("*" if match[3] else f'{match[1] or ""}"{match[2]}"')
+        pos = match.end()
+    return tags or None
+
+
+def version_in_tag(tag: str, account_id: str, media_id: int) -> int | None:
+    """The record version a strong tag of ours names (None: not one of this file's tags)."""
+    head = tag.strip('"').split("-", 1)[0]
+    if not (head.isascii() and head.isdigit()) or len(head) > 12:
+        return None
+    version = int(head)
+    return version if etag(account_id, media_id, version) == tag else None

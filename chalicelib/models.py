@@ -109,6 +109,12 @@ class MediaFile(Model):
     is_active = BooleanAttribute(default=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    # thumbs/{account}/{name}.webp once made (DESIGN §3.10); attempts that failed so far.
+    thumbnail_key = UnicodeAttribute(null=True)
+    thumbnail_attempts = NumberAttribute(null=True)
+    # Bumped by every change of the representation (rename, thumbnail): the ETag's
+    # base, so If-Match is decided inside the conditional write (DESIGN §3.10).
+    version = NumberAttribute(default=1)
     by_type = MediaByType()
 
 
@@ -151,7 +157,25 @@ class UploadSession(Model):
     by_account = SessionsByAccount()
 
 
-MODELS: tuple[type[Model], ...] = (Account, ApiKey, MediaFile, UploadSession)
+class IdempotencyRecord(Model):
+    """The first answer to a POST with an Idempotency-Key, kept 24 h (DESIGN §3.9)."""
+
+    class Meta(_Meta):
+        table_suffix = "idempotency"
+
+    account_id = UnicodeAttribute(hash_key=True)
+    idempotency_key = UnicodeAttribute(range_key=True)
+    fingerprint = UnicodeAttribute()  # SHA-256 of method, route and body
+    status = UnicodeAttribute()  # in_progress | done
+    locked_until = NumberAttribute()  # epoch seconds: an in-progress record older than this was abandoned
+    response_status = NumberAttribute(null=True)
+    response_body = UnicodeAttribute(null=True)
+    response_headers = JSONAttribute(null=True)
+    created_at = UnicodeAttribute()
+    expires_ttl = TTLAttribute()
+
+
+MODELS: tuple[type[Model], ...] = (Account, ApiKey, MediaFile, UploadSession, IdempotencyRecord)
 
 _lock = threading.Lock()
 _bound: Settings | None = None

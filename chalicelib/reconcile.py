@@ -9,6 +9,9 @@ It finds and fixes, in one pass:
   a promotion whose record was never written, a direct upload that failed);
 * records without an object: deleted with their plan slot (a delete that
   removed the bytes and then failed);
+* images without a thumbnail (an event lost, a render that failed fewer than
+  thumbnails.MAX_ATTEMPTS times): made now; thumbnails no record names
+  (a file deleted while its thumbnail was being made): deleted;
 * pending sessions past their window with nothing staged: marked rejected.
 
 Anything younger than ``min_age`` is left alone: an upload or delete may be
@@ -22,10 +25,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib import ingest, records, sessions, storage
+from chalicelib import ingest, records, sessions, storage, thumbnails
 from chalicelib.errors import MediaError
-from chalicelib.media import MEDIA_PREFIX, STAGING_PREFIX, TIMESTAMP_FORMAT, parse_staged_key
-from chalicelib.models import UploadSession
+from chalicelib.media import MEDIA_PREFIX, STAGING_PREFIX, THUMBNAIL_PREFIX, TIMESTAMP_FORMAT, parse_staged_key
+from chalicelib.models import MediaFile, UploadSession
 from chalicelib.sessions import IngestOutcome
 from chalicelib.states import SessionStatus
 
@@ -43,13 +46,21 @@ class Report:
     removed_objects: list[str] = field(default_factory=list)
     removed_records: list[str] = field(default_factory=list)
     expired_sessions: list[str] = field(default_factory=list)
+    thumbnails: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     @property
     def fixed(self) -> int:
         return sum(
             len(x)
-            for x in (self.ingested, self.rejected, self.removed_objects, self.removed_records, self.expired_sessions)
+            for x in (
+                self.ingested,
+                self.rejected,
+                self.removed_objects,
+                self.removed_records,
+                self.expired_sessions,
+                self.thumbnails,
+            )
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -121,5 +132,31 @@ def reconcile(min_age: timedelta = DEFAULT_MIN_AGE, now: datetime | None = None)
             report.expired_sessions.append(session.upload_id)
         except MediaError as exc:
             report.errors.append(f"{session.upload_id}: {exc.message}")
+    _thumbnails(by_key, objects, cutoff, report)
     log.info("reconcile: %s", report.to_json())
     return report
+
+
+def _thumbnails(
+    by_key: dict[str, MediaFile], objects: dict[str, storage.ObjectInfo], cutoff: datetime, report: Report
+) -> None:
+    named = {m.thumbnail_key for m in by_key.values() if m.thumbnail_key}
+    for key, record in by_key.items():
+        if key not in objects or _created(record.created_at) > cutoff or not thumbnails.needs_thumbnail(record):
+            continue
+        try:
+            outcome = thumbnails.make(key, int(record.media_id))
+        except MediaError as exc:
+            report.errors.append(f"{key}: thumbnail: {exc.message}")
+            continue
+        if outcome == thumbnails.ThumbnailOutcome.MADE:
+            report.thumbnails.append(key)
+            named.add(str(thumbnails.thumbnail_key(key)))
+    for key, info in storage.list_objects(THUMBNAIL_PREFIX):
+        if key in named or (info.last_modified is not None and info.last_modified > cutoff):
+            continue
+        try:
+            storage.delete_object(key)
+            report.removed_objects.append(key)
+        except MediaError as exc:
+            report.errors.append(f"{key}: {exc.message}")

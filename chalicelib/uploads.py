@@ -144,7 +144,7 @@ def upload_direct(
         storage_key=key,
     )
     media = ingest.new_record(session, probed, len(data), key)
-    storage.put_object(key, data, probed.mime_type)
+    storage.put_object(key, data, probed.mime_type, ingest.tags_of(media))
     try:
         result = ingest.record(media, session)
     except ServiceUnavailable as exc:

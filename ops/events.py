@@ -5,7 +5,9 @@ without Docker, but it does deliver real S3 event bodies to SQS (DESIGN §8),
 so the bucket notifies a local queue and a thread hands each event body to
 the ingest handler (the app's ``ingest`` Lambda function under ``serve``).
 A presigned upload is thus recorded without ``complete``, as in production.
-As on AWS, only objects created under the staging prefix are events.
+As on AWS, objects created under the staging prefix go to ingest, and files
+created under the media prefix (promotions, direct uploads) to the thumbnail
+maker: each prefix has its handler.
 A failing event is delivered again, like Lambda's async retries, then dropped
 (the reconciler converges what is left).
 """
@@ -17,12 +19,12 @@ import logging
 import threading
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote_plus
 
 import boto3
 from botocore.config import Config
 
 from chalicelib import storage
-from chalicelib.media import STAGING_PREFIX
 from ops.snapshot import local_session
 
 log = logging.getLogger("ops.events")
@@ -32,17 +34,19 @@ EVENT_DELAY_SECONDS = 1
 RETRY_AFTER_SECONDS = 5
 MAX_ATTEMPTS = 3
 EventHandler = Callable[[dict[str, Any]], Any]
+#: The events each prefix's handler gets, as the deploy template wires them.
+PREFIX_EVENTS = {prefix: list(events) for prefix, events, _ in storage.EVENT_ROUTES}
 
 
 class S3EventPump:
-    """Delivers the bucket's ObjectCreated event bodies to ``handle(event)``."""
+    """Delivers the bucket's ObjectCreated event bodies to the handler of their key's prefix."""
 
     def __init__(
         self,
         endpoint_url: str,
         bucket: str,
         queue_name: str,
-        handle: EventHandler,
+        handlers: dict[str, EventHandler],
         session: boto3.session.Session | None = None,
     ) -> None:
         session = session or local_session()
@@ -50,7 +54,7 @@ class S3EventPump:
         self._s3 = session.client("s3", endpoint_url=endpoint_url, config=Config(s3={"addressing_style": "path"}))
         self._bucket = bucket
         self._queue_name = queue_name
-        self._handle = handle
+        self._handlers = handlers
         self._queue_url: str | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -73,9 +77,10 @@ class S3EventPump:
                 "QueueConfigurations": [
                     {
                         "QueueArn": arn,
-                        "Events": list(storage.INGEST_EVENTS),
-                        "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": STAGING_PREFIX}]}},
+                        "Events": PREFIX_EVENTS[prefix],
+                        "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": prefix}]}},
                     }
+                    for prefix in self._handlers
                 ]
             },
         )
@@ -107,9 +112,10 @@ class S3EventPump:
         for message in response.get("Messages", []):
             event = _event_of(message["Body"])
             attempt = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
-            if event is not None:
+            handle = self._handler_of(event) if event is not None else None
+            if event is not None and handle is not None:
                 try:
-                    self._handle(event)
+                    handle(event)
                     handled += 1
                 except Exception:
                     if attempt < MAX_ATTEMPTS:
@@ -118,6 +124,10 @@ class S3EventPump:
                     log.exception("S3 event failed %d times; dropped", attempt)
             self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
         return handled
+
+    def _handler_of(self, event: dict[str, Any]) -> EventHandler | None:
+        key = unquote_plus(((event["Records"][0].get("s3") or {}).get("object") or {}).get("key", ""))
+        return next((h for prefix, h in self._handlers.items() if key.startswith(prefix)), None)
 
 
 def _event_of(body: str) -> dict[str, Any] | None:

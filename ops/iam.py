@@ -22,8 +22,8 @@ from typing import Any
 from chalicelib.media import MEDIA_PREFIX, STAGING_PREFIX, THUMBNAIL_PREFIX
 
 APP_NAME = "media-api"
-FUNCTIONS = ("api_handler", "ingest", "reconcile")
-TABLES = ("accounts", "api-keys", "media", "uploads")
+FUNCTIONS = ("api_handler", "ingest", "thumbnail", "reconcile")
+TABLES = ("accounts", "api-keys", "media", "uploads", "idempotency")
 #: What anyone may read: the files and their thumbnails (never the staging area).
 PUBLIC_PREFIXES = (MEDIA_PREFIX, THUMBNAIL_PREFIX)
 
@@ -58,6 +58,10 @@ _PUBLIC = Grant(
 # storage would report "unavailable" where it means "not uploaded yet".
 # Unconditioned: a prefix condition does not apply to HeadObject's check.
 _LIST = Grant("bucket", "", ("s3:ListBucket",), "404 for missing objects; the reconciler walks the prefixes")
+_READ_PUBLIC = Grant("objects", MEDIA_PREFIX, ("s3:GetObject",), "read a file once to render its thumbnail")
+_THUMBS = Grant(
+    "objects", THUMBNAIL_PREFIX, ("s3:PutObject", "s3:DeleteObject"), "write thumbnails, remove the ones nobody names"
+)
 _INGEST_TABLES = (
     Grant("table", "accounts", ("dynamodb:GetItem", "dynamodb:UpdateItem"), "id counter, plan counters"),
     Grant("table", "media", ("dynamodb:GetItem", "dynamodb:PutItem"), "record the file (transaction)"),
@@ -92,21 +96,36 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         Grant("objects", STAGING_PREFIX, ("s3:PutObject",), "sign presigned upload forms"),
         _STAGED,
         _PUBLIC,
+        Grant("objects", THUMBNAIL_PREFIX, ("s3:DeleteObject",), "a file's thumbnail goes with it"),
         _LIST,
+        Grant(
+            "table",
+            "idempotency",
+            ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
+            "Idempotency-Key: claim, keep the answer, give the key back after a 5xx",
+        ),
         Grant("parameter", "", ("ssm:GetParameter",), "the cursor-signing secret (SecureString, aws/ssm key)"),
     ),
     "ingest": (*_INGEST_TABLES, _STAGED, _PUBLIC, _LIST),
+    "thumbnail": (
+        Grant("table", "media", ("dynamodb:GetItem", "dynamodb:UpdateItem"), "name the thumbnail on its record"),
+        _READ_PUBLIC,
+        _THUMBS,
+        _LIST,
+    ),
     "reconcile": (
         Grant("table", "accounts", ("dynamodb:GetItem", "dynamodb:UpdateItem"), "id counter, plan counters"),
         Grant(
             "table",
             "media",
-            ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Scan"),
-            "records without objects, ingest lost events",
+            ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan"),
+            "records without objects, ingest lost events, missing thumbnails",
         ),
         Grant("table", "uploads", ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Scan"), "expire sessions"),
         _STAGED,
         _PUBLIC,
+        _READ_PUBLIC,
+        _THUMBS,
         _LIST,
     ),
 }

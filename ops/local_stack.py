@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib import state
+from chalicelib.media import MEDIA_PREFIX, STAGING_PREFIX
 from ops.events import EventHandler, S3EventPump
 from ops.iam import public_read_policy
 from ops.moto_server import EmbeddedMotoServer
@@ -174,12 +175,13 @@ class LocalStack:
         *,
         moto_port: int = 0,
         events: bool = True,
-        event_handler: EventHandler | None = None,
+        event_handlers: dict[str, EventHandler] | None = None,
     ) -> None:
         self.data = data or data_dir()
         self.moto = EmbeddedMotoServer(port=moto_port)
         self.events = events
-        self.event_handler = event_handler or _ingest_event
+        # By key prefix, as the deploy template wires the bucket's events.
+        self.event_handlers = event_handlers or {STAGING_PREFIX: _ingest_event, MEDIA_PREFIX: _thumbnail_event}
         self.demo_key = ""
         self.restored: dict[str, int] = {}
         self._snapshotter: Snapshotter | None = None
@@ -208,7 +210,7 @@ class LocalStack:
             self._snapshotter.flush(force=True)  # the demo account and key are on disk at once
             self._snapshotter.start()
             if self.events:
-                self._pump = S3EventPump(url, BUCKET, EVENT_QUEUE, self.event_handler, session)
+                self._pump = S3EventPump(url, BUCKET, EVENT_QUEUE, self.event_handlers, session)
                 self._pump.start()
         except BaseException:
             self.moto.stop()
@@ -249,7 +251,14 @@ class LocalStack:
 
 
 def _ingest_event(event: dict[str, Any]) -> None:
-    """Without the app (tests), events go straight to the library's ingest."""
+    """Without the app (tests), events go straight to the library's ingest..."""
     from chalicelib import ingest
 
     ingest.ingest_event(event)
+
+
+def _thumbnail_event(event: dict[str, Any]) -> None:
+    """... and to its thumbnail maker."""
+    from chalicelib import thumbnails
+
+    thumbnails.make_for_event(event)

@@ -51,9 +51,9 @@ def target_runtime() -> Runtime:
 
 #: Distributions the Lambda Python runtime ships (boto3 and its closure).
 RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3"})
-#: Pillow extension modules the service never imports: AVIF, WebP (not accepted
-#: types), fonts, Tk, colour management.
-UNUSED_NATIVE = ("PIL/_avif.", "PIL/_webp.", "PIL/_imagingft.", "PIL/_imagingtk.", "PIL/_imagingcms.")
+#: Pillow extension modules the service never imports: AVIF (not an accepted type),
+#: fonts, Tk, colour management. WebP stays: thumbnails are written as WebP.
+UNUSED_NATIVE = ("PIL/_avif.", "PIL/_imagingft.", "PIL/_imagingtk.", "PIL/_imagingcms.")
 #: Libraries every Lambda OS image has: glibc's own, the GCC runtime, zlib.
 SYSTEM_LIBRARIES = frozenset(
     {

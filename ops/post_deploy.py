@@ -86,18 +86,13 @@ def apply_gateway_responses(client: Any, api_id: str, api_stage: str, settings: 
     ]
 
 
-def wire_bucket_events(stage: str, region: str) -> list[Step]:
-    from chalicelib import storage
-    from chalicelib.media import STAGING_PREFIX
-
-    settings = get_settings()
-    lambdas = boto3.client("lambda", region_name=region)
-    name = iam.function_name(stage, "ingest")
+def _grant_bucket(lambdas: Any, region: str, stage: str, function: str, bucket: str) -> tuple[str, Step]:
+    """The function's ARN, after letting the bucket invoke it (once)."""
+    name = iam.function_name(stage, function)
     try:
         function_arn = lambdas.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
     except lambdas.exceptions.ResourceNotFoundException:
         raise BootstrapError(f"No function {name}: run `chalice deploy --stage {stage}` first.") from None
-    steps = []
     try:
         policy = json.loads(lambdas.get_policy(FunctionName=name)["Policy"])
         granted = any(s.get("Sid") == PERMISSION_ID for s in policy.get("Statement", []))
@@ -110,26 +105,38 @@ def wire_bucket_events(stage: str, region: str) -> list[Step]:
             StatementId=PERMISSION_ID,
             Action="lambda:InvokeFunction",
             Principal="s3.amazonaws.com",
-            SourceArn=f"arn:aws:s3:::{settings.bucket}",
+            SourceArn=f"arn:aws:s3:::{bucket}",
             SourceAccount=account,
         )
-    steps.append(Step(f"function {name} permission", "unchanged" if granted else "created", "s3.amazonaws.com"))
-    rules = [{"Name": "prefix", "Value": STAGING_PREFIX}]
-    wanted = [
-        {"Id": "media-ingest", "LambdaFunctionArn": function_arn, "Events": list(storage.INGEST_EVENTS),
-         "Filter": {"Key": {"FilterRules": rules}}}
-    ]  # fmt: skip
+    return function_arn, Step(f"function {name} permission", "unchanged" if granted else "created", "s3.amazonaws.com")
+
+
+def wire_bucket_events(stage: str, region: str) -> list[Step]:
+    """The bucket's event routes (chalicelib.storage.EVENT_ROUTES): staged uploads to
+    ingest, new files to the thumbnail maker."""
+    from chalicelib import storage
+
+    settings = get_settings()
+    lambdas = boto3.client("lambda", region_name=region)
+    steps, wanted = [], []
+    for prefix, events, function in storage.EVENT_ROUTES:
+        arn, step = _grant_bucket(lambdas, region, stage, function, settings.bucket)
+        steps.append(step)
+        rules = [{"Name": "prefix", "Value": prefix}]
+        wanted.append(
+            {"Id": f"media-{function}", "LambdaFunctionArn": arn, "Events": list(events),
+             "Filter": {"Key": {"FilterRules": rules}}}
+        )  # fmt: skip
     s3 = storage.client()
     current = s3.get_bucket_notification_configuration(Bucket=settings.bucket).get("LambdaFunctionConfigurations", [])
+    routes = ", ".join(f"{prefix} -> {function}" for prefix, _, function in storage.EVENT_ROUTES)
     if current == wanted:
-        steps.append(Step(f"bucket {settings.bucket} events", "unchanged", f"-> {name}"))
+        steps.append(Step(f"bucket {settings.bucket} events", "unchanged", routes))
     else:
         s3.put_bucket_notification_configuration(
             Bucket=settings.bucket, NotificationConfiguration={"LambdaFunctionConfigurations": wanted}
         )
-        steps.append(
-            Step(f"bucket {settings.bucket} events", "updated", f"{', '.join(storage.INGEST_EVENTS)} -> {name}")
-        )
+        steps.append(Step(f"bucket {settings.bucket} events", "updated", routes))
     return steps
 
 

@@ -27,9 +27,15 @@ from ops.targets import stage_environment
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 #: logical ids chalice gives each function (and "<id>Role", "<id>LogGroup")
-LOGICAL_IDS = {"api_handler": "APIHandler", "ingest": "Ingest", "reconcile": "Reconcile"}
-_ROLE_IDS = {"api_handler": "ApiHandler", "ingest": "Ingest", "reconcile": "Reconcile"}
-TABLE_IDS = {"accounts": "AccountsTable", "api-keys": "ApiKeysTable", "media": "MediaTable", "uploads": "UploadsTable"}
+LOGICAL_IDS = {"api_handler": "APIHandler", "ingest": "Ingest", "thumbnail": "Thumbnail", "reconcile": "Reconcile"}
+_ROLE_IDS = {"api_handler": "ApiHandler", "ingest": "Ingest", "thumbnail": "Thumbnail", "reconcile": "Reconcile"}
+TABLE_IDS = {
+    "accounts": "AccountsTable",
+    "api-keys": "ApiKeysTable",
+    "media": "MediaTable",
+    "uploads": "UploadsTable",
+    "idempotency": "IdempotencyTable",
+}
 _VTL_MESSAGE = "$context.error.messageString"  # already a quoted JSON string
 
 
@@ -145,19 +151,40 @@ def _tables(prefix: str, protect: bool) -> dict[str, Any]:
 
 
 def _bucket(env: dict[str, str]) -> dict[str, Any]:
-    from chalicelib.media import STAGING_PREFIX
-    from chalicelib.storage import INGEST_EVENTS, bucket_cors_rules, bucket_lifecycle_rules
+    from chalicelib.storage import EVENT_ROUTES, bucket_cors_rules, bucket_lifecycle_rules
 
     bucket = env["MEDIA_BUCKET"]
     origins = tuple(o.strip() for o in env.get("MEDIA_CORS_ORIGINS", "*").split(",") if o.strip())
-    prefix_filter = {"S3Key": {"Rules": [{"Name": "prefix", "Value": STAGING_PREFIX}]}}
+    notifications = [
+        {
+            "Event": event,
+            "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": prefix}]}},
+            "Function": {"Fn::GetAtt": [LOGICAL_IDS[function], "Arn"]},
+        }
+        for prefix, events, function in EVENT_ROUTES
+        for event in events
+    ]
+    # SourceArn is the bucket's name, not a reference: bucket -> permission -> function stays acyclic.
+    permissions = {
+        f"{LOGICAL_IDS[function]}BucketPermission": {
+            "Type": "AWS::Lambda::Permission",
+            "Properties": {
+                "FunctionName": {"Fn::GetAtt": [LOGICAL_IDS[function], "Arn"]},
+                "Action": "lambda:InvokeFunction",
+                "Principal": "s3.amazonaws.com",
+                "SourceArn": {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{bucket}"},
+                "SourceAccount": {"Ref": "AWS::AccountId"},
+            },
+        }
+        for _, _, function in EVENT_ROUTES
+    }
     return {
         "MediaBucket": {
             "Type": "AWS::S3::Bucket",
             "DeletionPolicy": "Retain",
             "UpdateReplacePolicy": "Retain",
-            # The notification is validated on creation: the permission must exist first.
-            "DependsOn": ["IngestBucketPermission"],
+            # The notification is validated on creation: the permissions must exist first.
+            "DependsOn": sorted(permissions),
             "Properties": {
                 "BucketName": bucket,
                 "BucketEncryption": {
@@ -173,29 +200,14 @@ def _bucket(env: dict[str, str]) -> dict[str, Any]:
                 },
                 "CorsConfiguration": {"CorsRules": _cors_rules(bucket_cors_rules(origins))},
                 "LifecycleConfiguration": {"Rules": _lifecycle_rules(bucket_lifecycle_rules())},
-                "NotificationConfiguration": {
-                    "LambdaConfigurations": [
-                        {"Event": event, "Filter": prefix_filter, "Function": {"Fn::GetAtt": ["Ingest", "Arn"]}}
-                        for event in INGEST_EVENTS
-                    ]
-                },
+                "NotificationConfiguration": {"LambdaConfigurations": notifications},
             },
         },
         "MediaBucketPolicy": {
             "Type": "AWS::S3::BucketPolicy",
             "Properties": {"Bucket": {"Ref": "MediaBucket"}, "PolicyDocument": iam.public_read_policy(bucket)},
         },
-        # SourceArn is the bucket's name, not a reference: bucket -> permission -> function stays acyclic.
-        "IngestBucketPermission": {
-            "Type": "AWS::Lambda::Permission",
-            "Properties": {
-                "FunctionName": {"Fn::GetAtt": ["Ingest", "Arn"]},
-                "Action": "lambda:InvokeFunction",
-                "Principal": "s3.amazonaws.com",
-                "SourceArn": {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{bucket}"},
-                "SourceAccount": {"Ref": "AWS::AccountId"},
-            },
-        },
+        **permissions,
     }
 
 

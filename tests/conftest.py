@@ -22,7 +22,8 @@ from urllib3 import encode_multipart_formdata
 from chalicelib import state
 
 FIXTURES = Path(__file__).parent / "fixtures"
-#: The fields of the MediaFile object, DESIGN §3.1 (exactly these).
+#: The fields of the MediaFile object, DESIGN §3.1 (exactly these), with the additive
+#: thumbnail_url of §3.10.
 MEDIA_FIELDS = frozenset(
     {
         "id",
@@ -39,6 +40,7 @@ MEDIA_FIELDS = frozenset(
         "is_active",
         "created_at",
         "updated_at",
+        "thumbnail_url",
     }
 )
 TEST_ENV = {

@@ -51,7 +51,7 @@ def _keys_anywhere(value: Any) -> set[str]:
 def check_body(status: int, raw: bytes) -> Any:
     """The body rules every response obeys; returns the parsed JSON (None for 204)."""
     assert b"Traceback" not in raw, raw
-    if status == 204:
+    if status in (204, 304):
         assert raw == b"", raw
         return None
     body = json.loads(raw)
@@ -62,7 +62,7 @@ def check_body(status: int, raw: bytes) -> Any:
         assert isinstance(body.get("message"), str) and body["message"].strip(), body
         assert isinstance(body.get("code"), str) and body["code"].strip(), body
         if status == 422:
-            assert body["code"] == "validation_failed", body
+            assert body["code"] in ("validation_failed", "idempotency_key_reused"), body
             errors = body.get("errors")
             assert isinstance(errors, dict) and errors, body
             for field, messages in errors.items():

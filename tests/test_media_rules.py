@@ -223,6 +223,7 @@ def _record(**overrides: object) -> SimpleNamespace:
         "is_active": True,
         "created_at": "2026-03-08T10:00:00.000000Z",
         "updated_at": "2026-03-08T10:00:00.000000Z",
+        "thumbnail_key": None,
     }
     fields.update(overrides)
     return SimpleNamespace(**fields)
@@ -250,7 +251,10 @@ def test_media_json_is_the_contracts_example(cdn: None) -> None:
         "is_active": True,
         "created_at": "2026-03-08T10:00:00.000000Z",
         "updated_at": "2026-03-08T10:00:00.000000Z",
+        "thumbnail_url": None,  # until it is made (DESIGN §3.10)
     }
+    thumbed = media.media_json(_record(thumbnail_key="thumbs/9/1741430012_abc123.webp"))
+    assert thumbed["thumbnail_url"] == "https://cdn.example.com/thumbs/9/1741430012_abc123.webp"
 
 
 def test_media_json_gives_integers_and_null_metadata_when_nothing_was_read(cdn: None) -> None:

@@ -11,7 +11,7 @@ from chalicelib.media import TIMESTAMP_FORMAT
 from chalicelib.models import UploadSession
 from chalicelib.reconcile import reconcile
 from tests.conftest import TEST_ENV, png_bytes, upload
-from tests.test_upload_sessions import object_exists, send, started
+from tests.test_upload_sessions import event_for, object_exists, send, started
 
 BUCKET = TEST_ENV["MEDIA_BUCKET"]
 NOW = timedelta(0)
@@ -26,6 +26,8 @@ def test_object_whose_event_was_dropped_is_ingested(client, tenant):
     assert listed["meta"]["total"] == 1
     assert listed["data"][0]["metadata"] == {"width": 40, "height": 30}
     assert records.get_session(body["id"]).status == "completed"
+    # The promotion's own event makes the thumbnail; with none here, the next pass does.
+    assert reconcile(min_age=NOW).thumbnails == [listed["data"][0]["url"].split("/", 3)[3]]
     assert reconcile(min_age=NOW).fixed == 0
 
 
@@ -80,10 +82,30 @@ def test_recent_objects_and_records_are_left_to_their_own_event(client, tenant):
 
 def test_consistent_library_needs_no_fix(client, tenant):
     for name in ("a.png", "b.png"):
-        assert upload(client, tenant, name).status_code == 201
+        media = upload(client, tenant, name).json_body
+        key = records.get_media(tenant.account_id, media["id"]).storage_key
+        assert client.lambda_.invoke("thumbnail", event_for(key)).payload == {"results": ["made"]}
     report = reconcile(min_age=NOW)
     assert (report.objects, report.records, report.fixed, report.errors) == (2, 2, 0, [])
     assert report.to_json()["fixed"] == 0
+
+
+def test_images_whose_thumbnail_event_was_lost_get_one(client, tenant):
+    media = upload(client, tenant, "lost.png", png_bytes(900, 600)).json_body
+    assert media["thumbnail_url"] is None
+    report = reconcile(min_age=NOW)
+    assert len(report.thumbnails) == 1
+    thumb = client.http.get(f"/api/v1/media/{media['id']}", headers=tenant.headers).json_body["thumbnail_url"]
+    assert thumb == f"{TEST_ENV['MEDIA_PUBLIC_BASE_URL']}/thumbs/{tenant.account_id}/" + media["url"].rsplit("/", 1)[
+        1
+    ].replace(".png", ".webp")
+
+
+def test_thumbnails_nobody_names_are_removed(client, tenant):
+    stray = f"thumbs/{tenant.account_id}/1700000000_{'ef' * 16}.webp"
+    boto3.client("s3", region_name="us-east-1").put_object(Bucket=BUCKET, Key=stray, Body=b"RIFF")
+    assert reconcile(min_age=NOW).removed_objects == [stray]
+    assert not object_exists(stray)
 
 
 def test_scheduled_handler_runs_the_reconciler(client, tenant):

@@ -56,9 +56,9 @@ def stack_factory(tmp_path: Path) -> Iterator[Callable[[bool], Running]]:
 
     def start(events: bool) -> Running:
         from app import app
-        from ops.dev_server import _lambda_handler, create_api_server
+        from ops.dev_server import create_api_server, event_handlers
 
-        stack = local_stack.LocalStack(tmp_path / "data", events=events, event_handler=_lambda_handler(app, "ingest"))
+        stack = local_stack.LocalStack(tmp_path / "data", events=events, event_handlers=event_handlers(app))
         stack.start()
         server = create_api_server(app, "127.0.0.1", 0)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -185,6 +185,12 @@ def test_a_form_sent_again_never_changes_a_checked_file_nor_recreates_a_deleted_
     media = running.user.post(f"{running.api}/media/uploads/{session['id']}/complete", timeout=30).json()
     staged = session["upload"]["fields"]["key"]
 
+    def current() -> dict[str, Any]:
+        return dict(running.user.get(f"{running.api}/media/{media['id']}", timeout=30).json())
+
+    wait_for(lambda: current()["thumbnail_url"] is not None)  # the promotion's event made it
+    media = current()
+
     # The same form again, with other bytes: an HTML page, then random data.
     for other in (b"<html><script>alert(1)</script></html>", os.urandom(1000)):
         running.send(session, "logo.png", other)
@@ -201,7 +207,7 @@ def test_a_form_sent_again_never_changes_a_checked_file_nor_recreates_a_deleted_
     running.send(session, "logo.png", png)
     wait_for(lambda: storage.head_object(staged) is None)
     assert requests.get(media["url"], timeout=30).status_code == 404
-    public = [key for key, _ in storage.list_objects("media/")]
+    public = [key for prefix in ("media/", "thumbs/") for key, _ in storage.list_objects(prefix)]
     assert public == []
     assert running.user.get(f"{running.api}/media", timeout=30).json()["data"] == []
 
@@ -222,3 +228,29 @@ def wait_for(condition: Callable[[], bool], limit_s: float = 30) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out waiting"
         time.sleep(0.1)
+
+
+def test_images_uploaded_either_way_get_an_upright_webp_thumbnail_within_seconds(stack_factory):
+    import io
+
+    from PIL import Image
+
+    running = stack_factory(True)
+    portrait = (Path(__file__).parent / "fixtures" / "orientation-6.jpg").read_bytes()  # stored 80x60, shown 60x80
+    out = io.BytesIO()
+    Image.new("RGB", (1600, 1200), "teal").save(out, "PNG")
+    big = out.getvalue()
+    direct = running.user.post(f"{running.api}/media", files={"file": ("portrait.jpg", portrait)}, timeout=30).json()
+    session = running.start_upload("big.png", big)
+    running.send(session, "big.png", big)
+    staged = running.wait_until_settled(session["id"])["media"]
+    for media, size in ((direct, (60, 80)), (staged, (480, 360))):
+
+        def thumbnail_url(media_id: int = media["id"]) -> str | None:
+            return running.user.get(f"{running.api}/media/{media_id}", timeout=30).json()["thumbnail_url"]
+
+        wait_for(lambda: thumbnail_url() is not None)
+        served = requests.get(str(thumbnail_url()), timeout=30)
+        assert served.status_code == 200 and served.headers["Content-Type"] == "image/webp"
+        thumb = Image.open(io.BytesIO(served.content))
+        assert (thumb.format, thumb.size) == ("WEBP", size)

@@ -18,13 +18,16 @@ from chalicelib.records.accounts import (
 )
 from chalicelib.records.media import (
     allocate_media_id,
+    confirm_version,
     delete_media_record,
     get_media,
     get_media_batch,
+    note_thumbnail_failure,
     query_media,
     record_media,
     rename_media,
     scan_media,
+    set_thumbnail,
 )
 from chalicelib.records.uploads import (
     acknowledge_session,
@@ -37,11 +40,13 @@ from chalicelib.records.uploads import (
 __all__ = [
     "acknowledge_session",
     "allocate_media_id",
+    "confirm_version",
     "delete_media_record",
     "get_account",
     "get_api_key",
     "get_media",
     "get_media_batch",
+    "note_thumbnail_failure",
     "get_session",
     "list_api_keys",
     "put_account",
@@ -57,4 +62,5 @@ __all__ = [
     "scan_media",
     "scan_sessions",
     "set_media_limit",
+    "set_thumbnail",
 ]

@@ -23,12 +23,53 @@ def get_media(account_id: str, media_id: int, *, consistent: bool = False) -> Me
     return get_or_none(MediaFile, account_id, media_id, consistent=consistent)
 
 
+def _at_versions(versions: list[int] | None) -> Condition:
+    """The record exists (and, given versions, is at one of them; records written
+    before versions existed count as version 1)."""
+    exists = MediaFile.media_id.exists()
+    if not versions:
+        return exists
+    at = MediaFile.version.is_in(*versions)
+    return exists & ((at | MediaFile.version.does_not_exist()) if 1 in versions else at)
+
+
 @translated
-def rename_media(account_id: str, media_id: int, name: str, now: str) -> MediaFile | None:
-    """Set the display name in one conditional UpdateItem; None when there is no such record."""
+def rename_media(
+    account_id: str, media_id: int, name: str, now: str, *, versions: list[int] | None = None
+) -> MediaFile | None:
+    """Set the display name in one conditional UpdateItem (at one of ``versions`` if given);
+    None when the condition failed: no such record, or another version."""
     record = MediaFile(account_id, media_id)
-    actions = [MediaFile.name.set(name), MediaFile.name_lower.set(name.lower()), MediaFile.updated_at.set(now)]
-    return record if update_if(record, actions, MediaFile.media_id.exists()) else None
+    actions = [
+        MediaFile.name.set(name),
+        MediaFile.name_lower.set(name.lower()),
+        MediaFile.updated_at.set(now),
+        MediaFile.version.set((MediaFile.version | 1) + 1),  # if_not_exists(version, 1) + 1
+    ]
+    return record if update_if(record, actions, _at_versions(versions)) else None
+
+
+@translated
+def confirm_version(account_id: str, media_id: int, versions: list[int]) -> bool:
+    """A conditional write that changes nothing: whether the record is at one of ``versions`` now."""
+    unchanged = [MediaFile.updated_at.set(MediaFile.updated_at)]
+    return update_if(MediaFile(account_id, media_id), unchanged, _at_versions(versions))
+
+
+@translated
+def set_thumbnail(account_id: str, media_id: int, storage_key: str, thumbnail_key: str) -> bool:
+    """Name the record's thumbnail (a new version of its representation); False when the
+    record is missing, holds another file, or has its thumbnail already."""
+    condition = (
+        MediaFile.media_id.exists() & (MediaFile.storage_key == storage_key) & MediaFile.thumbnail_key.does_not_exist()
+    )
+    actions = [MediaFile.thumbnail_key.set(thumbnail_key), MediaFile.version.set((MediaFile.version | 1) + 1)]
+    return update_if(MediaFile(account_id, media_id), actions, condition)
+
+
+@translated
+def note_thumbnail_failure(account_id: str, media_id: int) -> None:
+    update_if(MediaFile(account_id, media_id), [MediaFile.thumbnail_attempts.add(1)], MediaFile.media_id.exists())
 
 
 @translated

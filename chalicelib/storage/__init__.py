@@ -7,8 +7,10 @@ anything else ServiceUnavailable.
 """
 
 from chalicelib.storage.bucket import (
+    EVENT_ROUTES,
     INGEST_EVENTS,
     STAGED_RETENTION_DAYS,
+    THUMBNAIL_EVENTS,
     bucket_cors_rules,
     bucket_lifecycle_rules,
     configure_bucket,
@@ -22,13 +24,16 @@ from chalicelib.storage.objects import (
     head_object,
     list_objects,
     put_object,
+    read_object_into,
     read_range,
 )
 from chalicelib.storage.presign import PresignedUpload, presign_upload
 
 __all__ = [
+    "EVENT_ROUTES",
     "INGEST_EVENTS",
     "STAGED_RETENTION_DAYS",
+    "THUMBNAIL_EVENTS",
     "ObjectInfo",
     "PresignedUpload",
     "RangedReader",
@@ -44,6 +49,7 @@ __all__ = [
     "presign_upload",
     "public_url",
     "put_object",
+    "read_object_into",
     "read_range",
     "reset",
 ]

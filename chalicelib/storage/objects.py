@@ -6,7 +6,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -32,11 +32,29 @@ def _translated(exc: Exception) -> Exception:
     return unavailable(exc)
 
 
-def put_object(key: str, body: bytes, content_type: str) -> None:
+def put_object(key: str, body: bytes, content_type: str, metadata: dict[str, str] | None = None) -> None:
+    """Store a public object (immutable under its key); ``metadata`` as x-amz-meta-* headers."""
+    params: dict[str, Any] = {"ContentType": content_type, "CacheControl": IMMUTABLE, "Metadata": metadata or {}}
     try:
-        client().put_object(Bucket=bucket(), Key=key, Body=body, ContentType=content_type, CacheControl=IMMUTABLE)
+        client().put_object(Bucket=bucket(), Key=key, Body=body, **params)
     except (ClientError, BotoCoreError) as exc:
         raise unavailable(exc) from exc
+
+
+def read_object_into(key: str, sink: BinaryIO, chunk: int = 1024 * 1024) -> dict[str, str] | None:
+    """Stream the whole object into ``sink`` in one GET (never holding it all);
+    returns its user metadata, or None when there is no such object."""
+    try:
+        response = client().get_object(Bucket=bucket(), Key=key)
+        for part in response["Body"].iter_chunks(chunk):
+            sink.write(part)
+    except ClientError as exc:
+        if is_missing(exc):
+            return None
+        raise unavailable(exc) from exc
+    except BotoCoreError as exc:
+        raise unavailable(exc) from exc
+    return {str(k): str(v) for k, v in (response.get("Metadata") or {}).items()}
 
 
 def head_object(key: str) -> ObjectInfo | None:
@@ -77,7 +95,9 @@ def read_range(key: str, start: int, length: int, *, if_match: str | None = None
         raise unavailable(exc) from exc
 
 
-def copy_object(source: str, destination: str, content_type: str, *, if_match: str) -> str | None:
+def copy_object(
+    source: str, destination: str, content_type: str, *, if_match: str, metadata: dict[str, str] | None = None
+) -> str | None:
     """Server-side copy (no bytes through us) with a new Content-Type; returns the copy's ETag.
 
     The copy happens only while ``source`` still has the ETag ``if_match``
@@ -91,6 +111,7 @@ def copy_object(source: str, destination: str, content_type: str, *, if_match: s
             CopySourceIfMatch=if_match,
             ContentType=content_type,
             CacheControl=IMMUTABLE,
+            Metadata=metadata or {},
             MetadataDirective="REPLACE",
             TaggingDirective="REPLACE",  # no tags: nothing to read (s3:GetObjectTagging) or write
         )

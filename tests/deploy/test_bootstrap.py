@@ -73,6 +73,7 @@ def test_bootstrap_creates_the_stage_once(aws_endpoint: str) -> None:
         "table media-prod-api-keys": "created",
         "table media-prod-media": "created",
         "table media-prod-uploads": "created",
+        "table media-prod-idempotency": "created",
         "bucket media-api-prod-media": "created",
         "bucket media-api-prod-media access": "updated",
         "parameter /media-api/prod/cursor-secret": "created",
@@ -156,7 +157,7 @@ def test_bootstrapped_stage_serves_the_api_with_its_secret_from_ssm(aws_in_proce
 
 
 def _deployed_functions(region: str = "us-east-1") -> None:
-    """What `chalice deploy` leaves behind that post-deploy needs: the ingest function and the API."""
+    """What `chalice deploy` leaves behind that post-deploy needs: the functions the bucket invokes, the API."""
     trust = {
         "Version": "2012-10-17",
         "Statement": [
@@ -168,14 +169,15 @@ def _deployed_functions(region: str = "us-east-1") -> None:
     )
     code = io.BytesIO()
     with zipfile.ZipFile(code, "w") as archive:
-        archive.writestr("app.py", "def ingest_objects(event, context):\n    return {}\n")
-    boto3.client("lambda", region_name=region).create_function(
-        FunctionName="media-api-dev-ingest",
-        Runtime="python3.11",
-        Role=role["Role"]["Arn"],
-        Handler="app.ingest_objects",
-        Code={"ZipFile": code.getvalue()},
-    )
+        archive.writestr("app.py", "def handle(event, context):\n    return {}\n")
+    for function in ("ingest", "thumbnail"):
+        boto3.client("lambda", region_name=region).create_function(
+            FunctionName=f"media-api-dev-{function}",
+            Runtime="python3.11",
+            Role=role["Role"]["Arn"],
+            Handler="app.handle",
+            Code={"ZipFile": code.getvalue()},
+        )
     apigateway = boto3.client("apigateway", region_name=region)
     api = apigateway.create_rest_api(name="media-api")
     root = apigateway.get_resources(restApiId=api["id"])["items"][0]["id"]
@@ -193,9 +195,11 @@ def test_post_deploy_maps_gateway_responses_and_wires_bucket_events(aws_in_proce
     _deployed_functions()
     first = outcomes(run("post-deploy", "--stage", "dev"))
     assert first["function media-api-dev-ingest permission"] == "created"
+    assert first["function media-api-dev-thumbnail permission"] == "created"
     assert first["bucket media-api-dev-media events"] == "updated"
     second = outcomes(run("post-deploy", "--stage", "dev"))
     assert second["function media-api-dev-ingest permission"] == "unchanged"
+    assert second["function media-api-dev-thumbnail permission"] == "unchanged"
     assert second["bucket media-api-dev-media events"] == "unchanged"
 
     apigateway = boto3.client("apigateway", region_name="us-east-1")
@@ -211,12 +215,18 @@ def test_post_deploy_maps_gateway_responses_and_wires_bucket_events(aws_in_proce
     events = boto3.client("s3", region_name="us-east-1").get_bucket_notification_configuration(
         Bucket="media-api-dev-media"
     )["LambdaFunctionConfigurations"]
-    assert events[0]["LambdaFunctionArn"].endswith(":function:media-api-dev-ingest")
-    assert events[0]["Events"] == [
-        "s3:ObjectCreated:Put",
-        "s3:ObjectCreated:Post",
-        "s3:ObjectCreated:CompleteMultipartUpload",
-    ]
+    routes = {
+        (e["LambdaFunctionArn"].rsplit(":", 1)[1], e["Filter"]["Key"]["FilterRules"][0]["Value"]): e["Events"]
+        for e in events
+    }
+    assert routes == {
+        ("media-api-dev-ingest", "uploads/"): [
+            "s3:ObjectCreated:Put",
+            "s3:ObjectCreated:Post",
+            "s3:ObjectCreated:CompleteMultipartUpload",
+        ],
+        ("media-api-dev-thumbnail", "media/"): ["s3:ObjectCreated:Put", "s3:ObjectCreated:Copy"],
+    }
     policy = json.loads(
         boto3.client("lambda", region_name="us-east-1").get_policy(FunctionName="media-api-dev-ingest")["Policy"]
     )

@@ -81,15 +81,21 @@ def test_tables_come_from_the_models(packaged: dict[str, dict[str, Any]]) -> Non
         assert ttl == {"AttributeName": "expires_ttl", "Enabled": True}
 
 
-def test_bucket_sends_ingest_events_for_the_staging_area_only(packaged: dict[str, dict[str, Any]]) -> None:
-    from chalicelib.storage import INGEST_EVENTS
+def test_bucket_sends_staged_uploads_to_ingest_and_new_files_to_the_thumbnail_maker(
+    packaged: dict[str, dict[str, Any]],
+) -> None:
+    from chalicelib.storage import INGEST_EVENTS, THUMBNAIL_EVENTS
 
-    bucket = packaged["dev"]["Resources"]["MediaBucket"]["Properties"]
+    resources = packaged["dev"]["Resources"]
+    bucket = resources["MediaBucket"]["Properties"]
     configs = bucket["NotificationConfiguration"]["LambdaConfigurations"]
-    assert [c["Event"] for c in configs] == list(INGEST_EVENTS)
+    routes: dict[tuple[str, str], list[str]] = {}
     for config in configs:
-        assert config["Function"] == {"Fn::GetAtt": ["Ingest", "Arn"]}
-        assert config["Filter"] == {"S3Key": {"Rules": [{"Name": "prefix", "Value": "uploads/"}]}}
+        target = (config["Function"]["Fn::GetAtt"][0], config["Filter"]["S3Key"]["Rules"][0]["Value"])
+        routes.setdefault(target, []).append(config["Event"])
+    assert routes == {("Ingest", "uploads/"): list(INGEST_EVENTS), ("Thumbnail", "media/"): list(THUMBNAIL_EVENTS)}
+    assert resources["MediaBucket"]["DependsOn"] == ["IngestBucketPermission", "ThumbnailBucketPermission"]
+    assert resources["Thumbnail"]["Properties"]["FunctionName"] == "media-api-dev-thumbnail"
     rules = {r["Id"]: r for r in bucket["LifecycleConfiguration"]["Rules"]}
     assert (rules["expire-staged-uploads"]["Prefix"], rules["expire-staged-uploads"]["ExpirationInDays"]) == (
         "uploads/",

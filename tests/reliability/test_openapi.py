@@ -34,14 +34,14 @@ def documented_operations() -> set[tuple[str, str]]:
 
 
 def app_operations() -> set[tuple[str, str]]:
-    """Every (path, method) a view serves; the generated 405 answers are not operations."""
+    """Every (path, method) a view serves; the generated 405 and preflight (CORS) answers are not operations."""
     from app import app
 
     return {
         (path, method)
         for path, entries in app.routes.items()
         for method, entry in entries.items()
-        if not entry.view_name.startswith("method_not_allowed_")
+        if not entry.view_name.startswith(("method_not_allowed_", "preflight_"))
     }
 
 

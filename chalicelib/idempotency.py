@@ -1,0 +1,112 @@
+"""Idempotent retries of POST requests (DESIGN §3.9), with Stripe's semantics.
+
+The first attempt with an ``Idempotency-Key`` claims the key (a conditional
+put) and runs; its answer, any 2xx or 4xx, is kept 24 h and replayed to every
+retry of the same request. A retry with another request under the same key
+is refused (422), one that arrives while the first still runs gets 409. A 5xx
+is never kept: the key is given back, and a retry runs the request again.
+
+What "the same request" is: the method, the route with its path parameters,
+and the body's fingerprint: a JSON body by its canonical form (key order and
+spacing do not matter), a multipart body by its file's SHA-256, its file name
+and its other fields (HTTP clients draw a new boundary for every attempt).
+
+Why not AWS Lambda Powertools' idempotency utility: importing it costs about
+150 ms and boto3 (the API's whole import budget, bench ``import_ratio``); it
+keeps a function's return value and deletes its record on an exception, so
+the 4xx answers Stripe keeps would need translating both ways; and its
+DynamoDB layer has its own client, outside the records package that
+translates errors and the hooks that count and fault-inject every call.
+What is needed here is one conditional put, one update and one delete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from chalicelib.errors import IdempotencyInProgress, IdempotencyKeyReused, InvalidInput, MediaError
+from chalicelib.records import idempotency as store
+
+KEEP = timedelta(hours=24)
+#: An attempt still "in progress" after this long died (the API times out at 29 s):
+#: a retry may run the request again.
+LOCK = timedelta(seconds=60)
+KEY_MAX = 255
+HEADER = "Idempotency-Key"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An HTTP answer as kept: status, the body's JSON text, the headers it set."""
+
+    status: int
+    body: str
+    headers: dict[str, str]
+
+
+def parse_key(raw: str) -> str:
+    """The header's value: 1..255 printable ASCII characters, else 422."""
+    if not 1 <= len(raw) <= KEY_MAX or not all(" " <= c <= "~" for c in raw):
+        raise InvalidInput({HEADER: [f"The {HEADER} header must be 1 to {KEY_MAX} printable ASCII characters."]})
+    return raw
+
+
+def fingerprint(method: str, route: str, params: dict[str, str], content_type: str, body: bytes) -> str:
+    """What makes two requests "the same" (see the module docstring)."""
+    digest = hashlib.sha256()
+    for part in (method.upper(), route, json.dumps(params, sort_keys=True), _body_digest(content_type, body)):
+        digest.update(part.encode() + b"\x00")
+    return digest.hexdigest()
+
+
+def _body_digest(content_type: str, body: bytes) -> str:
+    mime = content_type.split(";", 1)[0].strip().lower()
+    try:
+        if mime == "application/json":
+            return "json:" + json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"))
+        if mime == "multipart/form-data":
+            from chalicelib.multipart import parse_form
+
+            form = parse_form(body, content_type)
+            files = {n: [f.filename, hashlib.sha256(f.data).hexdigest()] for n, f in form.files.items()}
+            return "form:" + json.dumps({"fields": form.fields, "files": files}, sort_keys=True)
+    except (ValueError, RecursionError, MediaError):
+        pass  # not parseable: the request fails the same way every time; its bytes decide
+    return "raw:" + hashlib.sha256(body).hexdigest()
+
+
+def begin(account_id: str, key: str, print_: str) -> Answer | None:
+    """Claim ``key`` for this request: None to run it, or the kept answer to replay.
+
+    Raises IdempotencyKeyReused (another request holds the key) or
+    IdempotencyInProgress (the first attempt still runs).
+    """
+    held = store.claim(account_id, key, print_, LOCK, KEEP)
+    if held is None:
+        return None
+    if held.fingerprint != print_:
+        raise IdempotencyKeyReused()
+    if held.status != store.DONE or held.response_status is None:
+        raise IdempotencyInProgress()
+    return Answer(int(held.response_status), held.response_body or "", dict(held.response_headers or {}))
+
+
+def finish(account_id: str, key: str, print_: str, answer: Answer) -> None:
+    """Keep a 2xx/4xx answer for the retries; give the key back after a 5xx."""
+    if answer.status >= 500:
+        store.release(account_id, key, print_)
+    else:
+        store.complete(account_id, key, print_, answer.status, answer.body, answer.headers)
+
+
+def release(account_id: str, key: str, print_: str) -> None:
+    store.release(account_id, key, print_)
+
+
+def kept_headers(headers: dict[str, Any]) -> dict[str, str]:
+    """The headers of an answer worth replaying (the rest are per response)."""
+    return {k: str(v) for k, v in headers.items() if k.lower() in ("location", "etag")}

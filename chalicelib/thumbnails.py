@@ -1,0 +1,157 @@
+"""Thumbnails (DESIGN §3.10): a WebP of every image, longest side 480 px, as displayed.
+
+Made off the request path: on AWS by the bucket's ObjectCreated event of the
+file's public key (its promotion copy, or a direct upload's PUT), locally by
+the event pump, and by the reconciler for any image still without one. The
+file is read once, streamed into a spool (memory up to 8 MB, then disk), so
+never more than its size travels and a 50 MB file never sits in memory twice.
+
+The image itself passed the probe (type, structure, the 40 Mpx bomb limit)
+before it was recorded; the limit is checked again before any pixel is
+decoded. A failure never loses the file: it keeps ``thumbnail_url: null``,
+the attempt is counted, and the reconciler tries again (at most
+MAX_ATTEMPTS times). Videos have no thumbnail (no light poster-frame
+decoder runs on Lambda without native binaries): ``thumbnail_url`` is null.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import tempfile
+import time
+from enum import StrEnum
+from typing import Any, BinaryIO
+from urllib.parse import unquote_plus
+
+from chalicelib import records, storage
+from chalicelib.config import get_settings
+from chalicelib.media import parse_media_key, thumbnail_key
+from chalicelib.models import MediaFile
+
+log = logging.getLogger(__name__)
+MAX_SIDE = 480
+QUALITY = 80
+MAX_PIXELS = 40_000_000  # the probe's bomb limit (chalicelib.probe.inspect)
+MAX_ATTEMPTS = 3
+SPOOL_BYTES = 8 * 1024 * 1024
+#: A file's event may arrive a moment before its record is written: wait this long for it.
+RECORD_WAIT_SECONDS = (0.2, 0.5, 1.0, 2.0)
+#: EXIF orientation -> the transposition that displays it upright (as Pillow's ImageOps).
+_UPRIGHT = {2: "FLIP_LEFT_RIGHT", 3: "ROTATE_180", 4: "FLIP_TOP_BOTTOM", 5: "TRANSPOSE", 6: "ROTATE_270"}
+_UPRIGHT.update({7: "TRANSVERSE", 8: "ROTATE_90"})
+
+
+class ThumbnailOutcome(StrEnum):
+    MADE = "made"
+    EXISTING = "existing"  # the record names a thumbnail already
+    FAILED = "failed"  # the image could not be rendered (counted; retried later)
+    PENDING = "pending"  # made, but the record did not appear in time: the reconciler attaches it
+    IGNORED = "ignored"  # not an image we store, or gone since
+
+
+class RenderError(Exception):
+    """The image cannot be rendered (too large, or Pillow cannot decode it)."""
+
+
+def render(source: BinaryIO, max_pixels: int = MAX_PIXELS) -> bytes:
+    """A WebP of ``source``'s first frame, upright, longest side at most MAX_SIDE."""
+    from PIL import Image  # Pillow stays off the API's import path
+
+    try:
+        with Image.open(source) as img:
+            if img.width * img.height > max_pixels:
+                raise RenderError(f"{img.width}x{img.height} is over the {max_pixels:,} pixel limit")
+            orientation = img.getexif().get(0x0112, 1)
+            img.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG: decode at 1/2..1/8 scale
+            frame = _displayable(img)  # an animated GIF's first frame: open() stands on it
+        frame.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+        if orientation in _UPRIGHT:
+            frame = frame.transpose(Image.Transpose[_UPRIGHT[orientation]])
+        out = io.BytesIO()
+        frame.save(out, "WEBP", quality=QUALITY, method=4)
+    except RenderError:
+        raise
+    except Exception as exc:  # Pillow raises many types on undecodable data
+        raise RenderError(f"{type(exc).__name__}: {exc}") from exc
+    return out.getvalue()
+
+
+def _displayable(img: Any) -> Any:
+    """8-bit RGB, or RGBA when the image has any transparency."""
+    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):  # 16/32-bit greys: scale, don't clip
+        img = img.convert("I").point(lambda v: v * (1 / 256)).convert("L")
+    transparent = img.mode in ("RGBA", "LA", "PA", "RGBa") or "transparency" in img.info
+    return img.convert("RGBA" if transparent else "RGB")
+
+
+def make(key: str, media_id: int | None = None) -> ThumbnailOutcome:
+    """Make and attach the thumbnail of the image stored at ``key`` (safe to repeat).
+
+    ``media_id``: the record's id when known (the reconciler); else it is read
+    from the object's metadata, which ingest writes with the file.
+    """
+    parsed = parse_media_key(key)
+    thumb = thumbnail_key(key)
+    if parsed is None or parsed[1] != "image" or thumb is None:
+        return ThumbnailOutcome.IGNORED
+    account_id = parsed[0]
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
+        metadata = storage.read_object_into(key, spool)  # type: ignore[arg-type]
+        if metadata is None:
+            return ThumbnailOutcome.IGNORED  # deleted since
+        media_id = media_id or _media_id(metadata)
+        if media_id is None:
+            log.warning("thumbnail: %s carries no media id", key)
+            return ThumbnailOutcome.IGNORED
+        spool.seek(0)
+        try:
+            data = render(spool)  # type: ignore[arg-type]
+        except RenderError as exc:
+            log.warning("thumbnail: %s could not be rendered: %s", key, exc)
+            records.note_thumbnail_failure(account_id, media_id)
+            return ThumbnailOutcome.FAILED
+    storage.put_object(thumb, data, "image/webp")
+    return _attach(account_id, media_id, key, thumb)
+
+
+def _media_id(metadata: dict[str, str]) -> int | None:
+    raw = metadata.get("media-id", "")
+    return int(raw) if raw.isascii() and raw.isdigit() else None
+
+
+def _attach(account_id: str, media_id: int, key: str, thumb: str) -> ThumbnailOutcome:
+    for pause in (*RECORD_WAIT_SECONDS, None):
+        if records.set_thumbnail(account_id, media_id, key, thumb):
+            return ThumbnailOutcome.MADE
+        record = records.get_media(account_id, media_id, consistent=True)
+        if record is not None:
+            if record.storage_key == key and record.thumbnail_key == thumb:
+                return ThumbnailOutcome.EXISTING
+            storage.delete_object(thumb)  # the id holds another file: this thumbnail is nobody's
+            return ThumbnailOutcome.IGNORED
+        if storage.head_object(key) is None:  # the file was refused or deleted: so is its thumbnail
+            storage.delete_object(thumb)
+            return ThumbnailOutcome.IGNORED
+        if pause is not None:
+            time.sleep(pause)
+    return ThumbnailOutcome.PENDING
+
+
+def needs_thumbnail(record: MediaFile) -> bool:
+    """An image without a thumbnail that has not failed too often (the reconciler's list)."""
+    attempts = int(record.thumbnail_attempts or 0)
+    return record.file_type == "image" and not record.thumbnail_key and attempts < MAX_ATTEMPTS
+
+
+def make_for_event(event: dict[str, Any]) -> list[ThumbnailOutcome]:
+    """Thumbnails for every ObjectCreated record of an S3 event on the media prefix."""
+    bucket_name = get_settings().bucket
+    outcomes = []
+    for entry in event.get("Records") or []:
+        s3 = entry.get("s3") or {}
+        if (s3.get("bucket") or {}).get("name") != bucket_name:
+            outcomes.append(ThumbnailOutcome.IGNORED)
+            continue
+        outcomes.append(make(unquote_plus((s3.get("object") or {}).get("key", ""))))
+    return outcomes
