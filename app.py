@@ -6,6 +6,8 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import time
+import uuid
 from collections.abc import Callable
 from importlib import resources
 from typing import Any
@@ -13,7 +15,7 @@ from typing import Any
 from chalice import Chalice, Rate, Response
 from chalice.app import Request
 
-from chalicelib import accounts, auth, cors, idempotency, ingest, library, listing, reconcile, uploads
+from chalicelib import accounts, auth, cors, idempotency, ingest, library, listing, reconcile, telemetry, uploads
 from chalicelib.config import get_settings
 from chalicelib.errors import (
     AdminFileProtected,
@@ -115,7 +117,9 @@ def _normalize(response: Response, path: str) -> Response:
 def api_guard(event: Request, get_response: Callable[[Request], Response]) -> Response:
     """Authenticate every API request (Chalice's authorizer ignores X-Api-Key locally,
     aws/chalice#1675), run POSTs with an Idempotency-Key once, keep Chalice's own
-    error bodies from reaching clients, and add CORS headers for allowed origins."""
+    error bodies from reaching clients, add CORS headers for allowed origins, and log
+    one line per request."""
+    started = time.perf_counter()
     try:
         if event.method != "OPTIONS" and event.path.startswith(API) and event.path not in PUBLIC_PATHS:
             event.context["account_id"] = auth.authenticate(event.headers.get("x-api-key"))
@@ -127,7 +131,25 @@ def api_guard(event: Request, get_response: Callable[[Request], Response]) -> Re
         response = internal_error()
     response = _normalize(response, event.path)
     response.headers = {**(response.headers or {}), **cors.response_headers(event.headers.get("origin"))}
+    log_request(event, response, started)
     return response
+
+
+def log_request(event: Request, response: Response, started: float) -> None:
+    """One line per request: never a key, a body or a query (they are the client's data)."""
+    body = response.body if isinstance(response.body, dict) else {}
+    request_id = getattr(event.lambda_context, "aws_request_id", None) or event.context.get("requestId")
+    telemetry.emit(
+        "request",
+        {"ServerErrors": 1.0} if response.status_code >= 500 else None,
+        request_id=request_id or uuid.uuid4().hex,
+        method=event.method,
+        route=event.path,
+        status=response.status_code,
+        latency_ms=round((time.perf_counter() - started) * 1000, 1),
+        account_id=event.context.get("account_id"),
+        error_code=body.get("code") if response.status_code >= 400 else None,
+    )
 
 
 def idempotent(event: Request, raw_key: str, get_response: Callable[[Request], Response]) -> Response:
@@ -321,7 +343,9 @@ def make_thumbnails(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 @app.schedule(Rate(1, unit=Rate.HOURS), name="reconcile")
 def reconcile_storage(event: Any) -> dict[str, Any]:
-    return reconcile.reconcile().to_json()
+    report = reconcile.reconcile().to_json()
+    telemetry.emit("reconcile", **report)
+    return report
 
 
 #: Path -> the methods it serves (the Allow header of its 405 answers).

@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from ops import deploy_cli
+from ops import deploy_cli, redrive_cli
 from ops.cli import Target, emit, json_option, operation
 
 
@@ -265,6 +265,7 @@ def serve(target: Target, port: int | None) -> None:
 
 cli.add_command(deploy_cli.bootstrap)
 cli.add_command(deploy_cli.post_deploy)
+cli.add_command(redrive_cli.ingest)
 
 
 if __name__ == "__main__":

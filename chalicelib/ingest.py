@@ -16,11 +16,13 @@ promoted.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import time
 from typing import Any, BinaryIO
 from urllib.parse import unquote_plus
 
-from chalicelib import records, sessions, storage
+from chalicelib import records, sessions, storage, telemetry
 from chalicelib.config import get_settings
 from chalicelib.errors import (
     ContentRejected,
@@ -97,6 +99,7 @@ def record(media: MediaFile, session: UploadSession) -> IngestResult:
         return sessions.reject(session, exc, "media_limit_reached")
     if not created:
         return sessions.settle(session)
+    telemetry.emit("upload_accepted", {"UploadsAccepted": 1.0}, route=str(session.flow), file_type=media.file_type)
     return IngestResult(IngestOutcome.RECORDED, media=media, session=session)
 
 
@@ -119,18 +122,20 @@ def ingest_session(session: UploadSession) -> IngestResult:
         if info.last_modified is not None and sessions.is_expired(session, info.last_modified):
             late = UploadExpired("The file arrived after the upload session expired.")
             return sessions.reject(session, late, "upload_expired")
+        reader = storage.RangedReader(staged, info.size, etag=info.etag)
         try:
-            return _promote(session, staged, info)
+            return _promote(session, staged, info, reader)
         except ObjectChanged:
             continue  # the form was sent again: the new bytes are the upload now
         except ContentRejected as exc:
-            return sessions.reject(session, exc, exc.reason)
+            return dataclasses.replace(sessions.reject(session, exc, exc.reason), bytes_read=reader.bytes_fetched)
     raise ServiceUnavailable("The upload kept changing while it was checked. Retry the request.")
 
 
-def _promote(session: UploadSession, staged: str, info: storage.ObjectInfo) -> IngestResult:
+def _promote(
+    session: UploadSession, staged: str, info: storage.ObjectInfo, reader: storage.RangedReader
+) -> IngestResult:
     check_size(info.size, None if session.declared_size is None else int(session.declared_size))
-    reader = storage.RangedReader(staged, info.size, etag=info.etag)
     probed = inspect_content(reader, info.size, session.file_type)  # type: ignore[arg-type]
     key = media_key(session.account_id, probed.family, extension_for(probed.mime_type, session.extension))
     media = new_record(session, probed, info.size, key)  # before the copy: a failure here leaves nothing
@@ -141,7 +146,7 @@ def _promote(session: UploadSession, staged: str, info: storage.ObjectInfo) -> I
         storage.delete_object(key)
         raise ObjectChanged()
     try:
-        result = record(media, session)
+        result = dataclasses.replace(record(media, session), bytes_read=reader.bytes_fetched)
     except ServiceUnavailable:
         _withdraw(session, key)
         raise
@@ -193,6 +198,24 @@ def ingest_object(key: str) -> IngestResult:
         return IngestResult(IngestOutcome.IGNORED, session=session)
 
 
+def ingest_logged(key: str) -> IngestResult:
+    """ingest_object, with its log line and metrics (one per object)."""
+    started = time.perf_counter()
+    result = ingest_object(key)
+    ms = round((time.perf_counter() - started) * 1000, 1)
+    reason = result.session.reason if result.session is not None else None
+    telemetry.emit(
+        "ingest",
+        {"IngestDuration": ms},
+        key=key,
+        outcome=str(result.outcome),
+        reason=reason if result.outcome == IngestOutcome.REJECTED else None,
+        bytes_read=result.bytes_read,
+        ms=ms,
+    )
+    return result
+
+
 def ingest_event(event: dict[str, Any]) -> list[IngestResult]:
     """Ingest every object of an S3 event notification (ObjectCreated:*).
 
@@ -211,5 +234,5 @@ def ingest_event(event: dict[str, Any]) -> list[IngestResult]:
             results.append(IngestResult(IngestOutcome.IGNORED))
             continue
         key = unquote_plus((s3.get("object") or {}).get("key", ""))
-        results.append(ingest_object(key))
+        results.append(ingest_logged(key))
     return results

@@ -20,7 +20,6 @@ in flight, and its own event or retry will finish it.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,7 +31,6 @@ from chalicelib.models import MediaFile, UploadSession
 from chalicelib.sessions import IngestOutcome
 from chalicelib.states import SessionStatus
 
-log = logging.getLogger(__name__)
 DEFAULT_MIN_AGE = timedelta(minutes=10)
 
 
@@ -133,7 +131,6 @@ def reconcile(min_age: timedelta = DEFAULT_MIN_AGE, now: datetime | None = None)
         except MediaError as exc:
             report.errors.append(f"{session.upload_id}: {exc.message}")
     _thumbnails(by_key, objects, cutoff, report)
-    log.info("reconcile: %s", report.to_json())
     return report
 
 

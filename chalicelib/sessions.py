@@ -11,13 +11,12 @@ removes what a re-sent form left in the staging area.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from chalicelib import records, storage
+from chalicelib import records, storage, telemetry
 from chalicelib.config import get_settings
 from chalicelib.errors import (
     ContentRejected,
@@ -32,7 +31,6 @@ from chalicelib.media import TIMESTAMP_FORMAT, media_json, new_upload_id, staged
 from chalicelib.models import MediaFile, UploadSession
 from chalicelib.states import SessionStatus, UploadFlow
 
-log = logging.getLogger(__name__)
 #: Finished sessions stay readable (GET /uploads/{id}) this long, then expire.
 SESSION_RETENTION = timedelta(days=7)
 #: Clock skew allowed between storage's LastModified and a session's expiry.
@@ -54,6 +52,7 @@ class IngestResult:
     media: MediaFile | None = None
     session: UploadSession | None = None
     error: MediaError | None = None
+    bytes_read: int = 0  # from storage, to check the bytes (0: nothing read this time)
 
     def media_or_raise(self) -> MediaFile:
         if self.error is not None:
@@ -136,6 +135,7 @@ def reject(session: UploadSession, error: MediaError, reason: str) -> IngestResu
     """
     if not records.reject_session(session, reason, error.message):
         return settle(session)
+    telemetry.upload_rejected(reason, str(session.flow))
     storage.delete_object(staging_key(session) or session.storage_key)
     return IngestResult(IngestOutcome.REJECTED, session=session, error=error)
 

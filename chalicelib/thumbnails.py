@@ -25,7 +25,7 @@ from enum import StrEnum
 from typing import Any, BinaryIO
 from urllib.parse import unquote_plus
 
-from chalicelib import records, storage
+from chalicelib import records, storage, telemetry
 from chalicelib.config import get_settings
 from chalicelib.media import parse_media_key, thumbnail_key
 from chalicelib.models import MediaFile
@@ -179,6 +179,16 @@ def needs_thumbnail(record: MediaFile) -> bool:
     return record.file_type == "image" and not record.thumbnail_key and attempts < MAX_ATTEMPTS
 
 
+def make_logged(key: str) -> ThumbnailOutcome:
+    """make(), with its log line (and a ThumbnailFailures metric when it failed)."""
+    started = time.perf_counter()
+    outcome = make(key)
+    ms = round((time.perf_counter() - started) * 1000, 1)
+    failed = {"ThumbnailFailures": 1.0} if outcome == ThumbnailOutcome.FAILED else None
+    telemetry.emit("thumbnail", failed, key=key, outcome=str(outcome), ms=ms)
+    return outcome
+
+
 def make_for_event(event: dict[str, Any]) -> list[ThumbnailOutcome]:
     """Thumbnails for every ObjectCreated record of an S3 event on the media prefix."""
     bucket_name = get_settings().bucket
@@ -188,5 +198,5 @@ def make_for_event(event: dict[str, Any]) -> list[ThumbnailOutcome]:
         if (s3.get("bucket") or {}).get("name") != bucket_name:
             outcomes.append(ThumbnailOutcome.IGNORED)
             continue
-        outcomes.append(make(unquote_plus((s3.get("object") or {}).get("key", ""))))
+        outcomes.append(make_logged(unquote_plus((s3.get("object") or {}).get("key", ""))))
     return outcomes

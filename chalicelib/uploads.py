@@ -12,10 +12,11 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib import ingest, records, sessions, storage
+from chalicelib import ingest, records, sessions, storage, telemetry
 from chalicelib.config import get_settings
 from chalicelib.errors import (
     AccountNotFound,
+    ContentRejected,
     InvalidInput,
     MediaLimitReached,
     PayloadTooLarge,
@@ -121,6 +122,7 @@ def check_limit(account_id: str) -> Account:
     if account is None:
         raise AccountNotFound()
     if account.media_limit is not None and account.media_count >= account.media_limit:
+        telemetry.plan_limit_refused("start")
         raise MediaLimitReached(int(account.media_limit), int(account.media_count))
     return account
 
@@ -130,8 +132,12 @@ def upload_direct(
 ) -> dict[str, Any]:
     """Check bytes already in memory, store them at their public key, record the file."""
     declared = parse_declared(filename, name)
-    ingest.check_size(len(data))
-    probed = ingest.inspect_content(io.BytesIO(data), len(data), declared.file_type)
+    try:
+        ingest.check_size(len(data))
+        probed = ingest.inspect_content(io.BytesIO(data), len(data), declared.file_type)
+    except ContentRejected as exc:
+        telemetry.upload_rejected(exc.reason, str(UploadFlow.DIRECT))
+        raise
     check_limit(account_id)
     key = media_key(account_id, probed.family, extension_for(probed.mime_type, declared.extension))
     session = sessions.open_session(

@@ -10,6 +10,7 @@ template (ops.template), so both paths build the same resources:
   (bootstrap turns protection on, never off), missing indexes added;
 - the bucket: CORS and lifecycle (chalicelib.storage), and on AWS S3 also
   default encryption, ACLs disabled, and public read of validated media only;
+- the failed-event queue (ops.monitoring);
 - the cursor secret: a SecureString created once, never overwritten.
 """
 
@@ -163,6 +164,26 @@ def ensure_bucket(settings: Settings) -> list[Step]:
     return steps
 
 
+def ensure_failure_queue(stage: str, region: str) -> Step:
+    """The queue events still failing after Lambda's retries go to (ops.monitoring)."""
+    from ops.iam import failure_queue_name
+    from ops.monitoring import RETENTION_SECONDS
+
+    sqs = boto3.client("sqs", region_name=region)
+    name = failure_queue_name(stage)
+    attributes = {"MessageRetentionPeriod": str(RETENTION_SECONDS), "SqsManagedSseEnabled": "true"}
+    try:
+        url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+    except sqs.exceptions.QueueDoesNotExist:
+        sqs.create_queue(QueueName=name, Attributes=attributes)
+        return Step(f"queue {name}", "created", "failed events, 14 days")
+    current = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=list(attributes))["Attributes"]
+    if all(current.get(k) == v for k, v in attributes.items()):
+        return Step(f"queue {name}", "unchanged")
+    sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)
+    return Step(f"queue {name}", "updated", "failed events, 14 days")
+
+
 def ensure_secret(name: str, region: str) -> Step:
     ssm = boto3.client("ssm", region_name=region)
     try:
@@ -202,6 +223,7 @@ def bootstrap(stage: str, *, secret_only: bool = False) -> list[Step]:
     if not secret_only:
         steps += ensure_tables(settings, bool(stage_settings(stage)["deletion_protection"]))
         steps += ensure_bucket(settings)
+        steps.append(ensure_failure_queue(stage, settings.function_region))
     if settings.cursor_secret_parameter:
         steps.append(ensure_secret(settings.cursor_secret_parameter, settings.function_region))
     else:

@@ -8,8 +8,9 @@ A presigned upload is thus recorded without ``complete``, as in production.
 As on AWS, objects created under the staging prefix go to ingest, and files
 created under the media prefix (promotions, direct uploads) to the thumbnail
 maker: each prefix has its handler.
-A failing event is delivered again, like Lambda's async retries, then dropped
-(the reconciler converges what is left).
+A failing event is delivered again, like Lambda's async retries; one still
+failing after them goes to the failed-event queue, in the record shape of
+Lambda's on-failure destination, as on AWS (`manage.py ingest redrive`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -48,6 +51,9 @@ class S3EventPump:
         queue_name: str,
         handlers: dict[str, EventHandler],
         session: boto3.session.Session | None = None,
+        *,
+        failures_queue: str | None = None,
+        retry_after: int = RETRY_AFTER_SECONDS,
     ) -> None:
         session = session or local_session()
         self._sqs = session.client("sqs", endpoint_url=endpoint_url)
@@ -55,6 +61,9 @@ class S3EventPump:
         self._bucket = bucket
         self._queue_name = queue_name
         self._handlers = handlers
+        self._failures_name = failures_queue
+        self._failures_url: str | None = None
+        self._retry_after = retry_after
         self._queue_url: str | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -65,9 +74,11 @@ class S3EventPump:
             QueueName=self._queue_name,
             Attributes={
                 "DelaySeconds": str(EVENT_DELAY_SECONDS),
-                "VisibilityTimeout": str(RETRY_AFTER_SECONDS),
+                "VisibilityTimeout": str(self._retry_after),
             },
         )["QueueUrl"]
+        if self._failures_name:
+            self._failures_url = self._sqs.create_queue(QueueName=self._failures_name)["QueueUrl"]
         arn = self._sqs.get_queue_attributes(QueueUrl=self._queue_url, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
         ]
@@ -117,13 +128,33 @@ class S3EventPump:
                 try:
                     handle(event)
                     handled += 1
-                except Exception:
+                except Exception as exc:
                     if attempt < MAX_ATTEMPTS:
-                        log.warning("S3 event failed (attempt %d); retrying in %d s", attempt, RETRY_AFTER_SECONDS)
+                        log.warning("S3 event failed (attempt %d); retrying in %d s", attempt, self._retry_after)
                         continue  # not deleted: the queue delivers it again
-                    log.exception("S3 event failed %d times; dropped", attempt)
+                    log.exception("S3 event failed %d times; kept in the failed-event queue", attempt)
+                    self._keep_failure(event, exc, attempt)
             self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
         return handled
+
+    def _keep_failure(self, event: dict[str, Any], error: Exception, attempts: int) -> None:
+        """What Lambda's on-failure destination sends after the retries (its record's shape)."""
+        if self._failures_url is None:
+            return
+        record = {
+            "version": "1.0",
+            "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+            "requestContext": {
+                "requestId": uuid.uuid4().hex,
+                "functionArn": "arn:aws:lambda:local:000000000000:function:media-local:$LATEST",
+                "condition": "RetriesExhausted",
+                "approximateInvokeCount": attempts,
+            },
+            "requestPayload": event,
+            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+            "responsePayload": {"errorType": type(error).__name__, "errorMessage": str(error)},
+        }
+        self._sqs.send_message(QueueUrl=self._failures_url, MessageBody=json.dumps(record))
 
     def _handler_of(self, event: dict[str, Any]) -> EventHandler | None:
         key = unquote_plus(((event["Records"][0].get("s3") or {}).get("object") or {}).get("key", ""))

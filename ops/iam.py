@@ -30,7 +30,7 @@ PUBLIC_PREFIXES = (MEDIA_PREFIX, THUMBNAIL_PREFIX)
 
 @dataclass(frozen=True)
 class Grant:
-    kind: str  # table | index | objects | bucket | parameter
+    kind: str  # table | index | objects | bucket | parameter | queue
     name: str  # table suffix, "table/index", a key prefix (objects), or "" for the bucket/parameter
     actions: tuple[str, ...]
     why: str
@@ -106,9 +106,16 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         ),
         Grant("parameter", "", ("ssm:GetParameter",), "the cursor-signing secret (SecureString, aws/ssm key)"),
     ),
-    "ingest": (*_INGEST_TABLES, _STAGED, _PUBLIC, _LIST),
+    "ingest": (
+        *_INGEST_TABLES,
+        _STAGED,
+        _PUBLIC,
+        _LIST,
+        Grant("queue", "", ("sqs:SendMessage",), "an event still failing after its retries (on-failure destination)"),
+    ),
     "thumbnail": (
         Grant("table", "media", ("dynamodb:GetItem", "dynamodb:UpdateItem"), "name the thumbnail on its record"),
+        Grant("queue", "", ("sqs:SendMessage",), "an event still failing after its retries (on-failure destination)"),
         _READ_PUBLIC,
         _THUMBS,
         _LIST,
@@ -135,6 +142,11 @@ _LOG_ACTIONS = ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvent
 def function_name(stage: str, function: str) -> str:
     """The deployed name (chalice's scheme; the packaged template sets the same)."""
     return f"{APP_NAME}-{stage}" if function == "api_handler" else f"{APP_NAME}-{stage}-{function}"
+
+
+def failure_queue_name(stage: str) -> str:
+    """The queue events that failed after their retries go to (ops.monitoring)."""
+    return f"{APP_NAME}-{stage}-event-failures"
 
 
 def secret_parameter(stage: str) -> str:
@@ -178,6 +190,8 @@ def static_policy(stage: str, function: str, env: dict[str, str]) -> dict[str, A
             return f"arn:aws:s3:::{bucket}/{grant.name}*"
         if grant.kind == "bucket":
             return f"arn:aws:s3:::{bucket}"
+        if grant.kind == "queue":
+            return f"arn:aws:sqs:*:*:{failure_queue_name(stage)}"
         return f"arn:aws:ssm:*:*:parameter{env['MEDIA_CURSOR_SECRET_PARAMETER']}"
 
     def sub(template: str) -> str:
@@ -193,8 +207,11 @@ def static_policy(stage: str, function: str, env: dict[str, str]) -> dict[str, A
     return {"Version": "2012-10-17", "Statement": _statements(function, arn, sub, storage_keys)}
 
 
-def cloudformation_policy(stage: str, function: str, env: dict[str, str], tables: dict[str, str]) -> dict[str, Any]:
-    """The same document for the packaged template; ``tables`` maps suffix -> logical id."""
+def cloudformation_policy(
+    stage: str, function: str, env: dict[str, str], tables: dict[str, str], queue_id: str
+) -> dict[str, Any]:
+    """The same document for the packaged template; ``tables`` maps suffix -> logical id,
+    ``queue_id`` is the failed-event queue's."""
     bucket = env["MEDIA_BUCKET"]
     name = function_name(stage, function)
 
@@ -208,6 +225,8 @@ def cloudformation_policy(stage: str, function: str, env: dict[str, str], tables
             return {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{bucket}/{grant.name}*"}
         if grant.kind == "bucket":
             return {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{bucket}"}
+        if grant.kind == "queue":
+            return {"Fn::GetAtt": [queue_id, "Arn"]}
         parameter = env["MEDIA_CURSOR_SECRET_PARAMETER"]
         return {"Fn::Sub": f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter{parameter}"}
 

@@ -21,7 +21,7 @@ from typing import Any
 from chalicelib import state
 from chalicelib.media import MEDIA_PREFIX, STAGING_PREFIX
 from ops.events import EventHandler, S3EventPump
-from ops.iam import public_read_policy
+from ops.iam import failure_queue_name, public_read_policy
 from ops.moto_server import EmbeddedMotoServer
 from ops.snapshot import Snapshot, Snapshotter, local_session, write_atomic
 
@@ -32,6 +32,8 @@ REGION = "us-east-1"
 BUCKET = "media-local"
 TABLE_PREFIX = "media-local"
 EVENT_QUEUE = "media-local-events"
+#: Events still failing after their retries (as a deployed stage's, ops.monitoring).
+FAILURES_QUEUE = failure_queue_name("local")
 DEMO_ACCOUNT_ID = "demo"
 DEMO_ACCOUNT_NAME = "Demo"
 #: Locally nothing sits between the client and the route (no API Gateway 10 MB
@@ -85,6 +87,8 @@ def environment(moto_url: str, data: Path, api_url: str | None = None) -> dict[s
         # running API sees it at once (lookups against moto cost nothing).
         "MEDIA_KEY_CACHE_SECONDS": "0",
         "MEDIA_BUCKET_EVENTS": "true",
+        # The API's and ingest's event lines, readable (deployed they are JSON, for CloudWatch).
+        "MEDIA_LOG_FORMAT": "text",
         # A corporate HTTP(S)_PROXY must not swallow calls to the local endpoints.
         "NO_PROXY": _no_proxy("NO_PROXY"),
         "no_proxy": _no_proxy("no_proxy"),
@@ -176,12 +180,14 @@ class LocalStack:
         moto_port: int = 0,
         events: bool = True,
         event_handlers: dict[str, EventHandler] | None = None,
+        retry_after: int = 5,
     ) -> None:
         self.data = data or data_dir()
         self.moto = EmbeddedMotoServer(port=moto_port)
         self.events = events
         # By key prefix, as the deploy template wires the bucket's events.
         self.event_handlers = event_handlers or {STAGING_PREFIX: _ingest_event, MEDIA_PREFIX: _thumbnail_event}
+        self.retry_after = retry_after  # seconds before a failed event is delivered again
         self.demo_key = ""
         self.restored: dict[str, int] = {}
         self._snapshotter: Snapshotter | None = None
@@ -210,7 +216,10 @@ class LocalStack:
             self._snapshotter.flush(force=True)  # the demo account and key are on disk at once
             self._snapshotter.start()
             if self.events:
-                self._pump = S3EventPump(url, BUCKET, EVENT_QUEUE, self.event_handlers, session)
+                self._pump = S3EventPump(
+                    url, BUCKET, EVENT_QUEUE, self.event_handlers, session,
+                    failures_queue=FAILURES_QUEUE, retry_after=self.retry_after,
+                )  # fmt: skip
                 self._pump.start()
         except BaseException:
             self.moto.stop()

@@ -155,8 +155,49 @@ def post_deploy(stage: str, root: Path = ROOT) -> list[Step]:
     steps = apply_gateway_responses(client, api_id, api_stage, stage_settings(stage))
     if settings.bucket_events:
         steps += wire_bucket_events(stage, region)
+        steps += keep_failed_events(stage, region)
     else:
         steps.append(
             Step("bucket events", "skipped", "MEDIA_BUCKET_EVENTS=false: `complete` and the reconciler ingest")
         )
+    steps += put_alarms(stage, region, api_stage)
     return steps
+
+
+def keep_failed_events(stage: str, region: str) -> list[Step]:
+    """Each asynchronous function's on-failure destination: the failed-event queue."""
+    from ops.monitoring import ASYNC_FUNCTIONS, RETRIES
+
+    sqs = boto3.client("sqs", region_name=region)
+    name = iam.failure_queue_name(stage)
+    try:
+        url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+    except sqs.exceptions.QueueDoesNotExist:
+        raise BootstrapError(f"No queue {name}: run `manage.py bootstrap --stage {stage}` first.") from None
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    lambdas = boto3.client("lambda", region_name=region)
+    steps = []
+    for function in ASYNC_FUNCTIONS:
+        lambdas.put_function_event_invoke_config(
+            FunctionName=iam.function_name(stage, function),
+            MaximumRetryAttempts=RETRIES,
+            DestinationConfig={"OnFailure": {"Destination": arn}},
+        )
+        steps.append(Step(f"function {iam.function_name(stage, function)} on failure", "updated", f"-> {name}"))
+    return steps
+
+
+def put_alarms(stage: str, region: str, api_stage: str) -> list[Step]:
+    """The stage's alarms (ops.monitoring), notifying its topic if it names one."""
+    from ops import monitoring
+
+    settings = stage_settings(stage)
+    cloudwatch = boto3.client("cloudwatch", region_name=region)
+    alarms = monitoring.alarms(stage, settings, iam.failure_queue_name(stage), api_stage)
+    for alarm in alarms:
+        cloudwatch.put_metric_alarm(
+            **alarm.properties(monitoring.alarm_name(stage, alarm), monitoring.actions(settings))
+        )
+    topic = monitoring.actions(settings)
+    detail = f"-> {topic[0]}" if topic else "no topic: deploy.alarm_topic_arn is not set"
+    return [Step(f"{len(alarms)} alarms", "updated", detail)]

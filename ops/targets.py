@@ -11,6 +11,9 @@ from typing import Any
 from chalicelib import state
 from ops import local_stack
 
+#: Commands print their own results: the service's event lines stay out of their output.
+QUIET = {"MEDIA_LOG_FORMAT": "none"}
+
 
 class TargetUnavailable(Exception):
     """No backend to act on (no running local stack, unknown stage): exit code 2."""
@@ -37,7 +40,7 @@ def stage_environment(stage: str, root: Path | None = None) -> dict[str, str]:
 def use_stage(stage: str) -> None:
     """Act on a deployed stage: its configured variables plus the usual AWS
     credentials/region from the environment or profile."""
-    os.environ.update(stage_environment(stage))
+    os.environ.update({**stage_environment(stage), **QUIET})
     state.reset()
 
 
@@ -47,5 +50,5 @@ def use_local_stack(data: Path | None = None) -> dict[str, Any]:
     running = local_stack.find_running_stack(data)
     if running is None:
         raise TargetUnavailable(local_stack.NO_STACK_MESSAGE)
-    local_stack.apply_environment(local_stack.environment(str(running["moto_url"]), data))
+    local_stack.apply_environment({**local_stack.environment(str(running["moto_url"]), data), **QUIET})
     return running

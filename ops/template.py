@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ops import iam
+from ops import iam, monitoring
 from ops.targets import stage_environment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -237,6 +237,8 @@ def merge_template(stage: str) -> dict[str, Any]:
     resources.update(_tables(env["MEDIA_TABLE_PREFIX"], bool(settings["deletion_protection"])))
     resources.update(_bucket(env))
     resources.update(_api(settings))
+    api_stage = str((chalice_config()["stages"][stage]).get("api_gateway_stage", "api"))
+    resources.update(monitoring.resources(stage, settings, api_stage, LOGICAL_IDS))
     for function, logical_id in LOGICAL_IDS.items():
         name = iam.function_name(stage, function)
         role = _ROLE_IDS[function]
@@ -247,7 +249,7 @@ def merge_template(stage: str) -> dict[str, Any]:
             "UpdateReplacePolicy": "Delete",
             "Properties": {"LogGroupName": f"/aws/lambda/{name}"},
         }
-        document = iam.cloudformation_policy(stage, function, env, TABLE_IDS)
+        document = iam.cloudformation_policy(stage, function, env, TABLE_IDS, monitoring.QUEUE_ID)
         resources[f"{role}Role"] = {
             "Properties": {"Policies": [{"PolicyName": f"{role}RolePolicy", "PolicyDocument": document}]}
         }
@@ -257,6 +259,7 @@ def merge_template(stage: str) -> dict[str, Any]:
         "Outputs": {
             "MediaBucketName": {"Value": {"Ref": "MediaBucket"}},
             "TablePrefix": {"Value": env["MEDIA_TABLE_PREFIX"]},
+            "EventFailuresQueueUrl": {"Value": {"Ref": monitoring.QUEUE_ID}},
         },
     }
 

@@ -54,6 +54,8 @@ TEST_ENV = {
     "MEDIA_CURSOR_SECRET": "test-cursor-secret-0123456789",
     "MEDIA_PUBLIC_BASE_URL": "https://cdn.example.test",
     "MEDIA_KEY_CACHE_SECONDS": "0",
+    # The service's event lines (chalicelib.telemetry) are tested where they are the subject.
+    "MEDIA_LOG_FORMAT": "none",
 }
 
 

@@ -75,6 +75,7 @@ def test_bootstrap_creates_the_stage_once(aws_endpoint: str) -> None:
         "table media-prod-uploads": "created",
         "table media-prod-idempotency": "created",
         "bucket media-api-prod-media": "created",
+        "queue media-api-prod-event-failures": "created",
         "bucket media-api-prod-media access": "updated",
         "parameter /media-api/prod/cursor-secret": "created",
     }
@@ -192,6 +193,7 @@ def test_post_deploy_maps_gateway_responses_and_wires_bucket_events(aws_in_proce
 
     targets.use_stage("dev")
     bootstrap.ensure_bucket(get_settings())  # all post-deploy needs of bootstrap
+    bootstrap.ensure_failure_queue("dev", "us-east-1")
     _deployed_functions()
     first = outcomes(run("post-deploy", "--stage", "dev"))
     assert first["function media-api-dev-ingest permission"] == "created"
@@ -200,6 +202,21 @@ def test_post_deploy_maps_gateway_responses_and_wires_bucket_events(aws_in_proce
     second = outcomes(run("post-deploy", "--stage", "dev"))
     assert second["function media-api-dev-ingest permission"] == "unchanged"
     assert second["function media-api-dev-thumbnail permission"] == "unchanged"
+    assert second["function media-api-dev-ingest on failure"] == "updated"
+    lambdas = boto3.client("lambda", region_name="us-east-1")
+    for function in ("ingest", "thumbnail"):
+        config = lambdas.get_function_event_invoke_config(FunctionName=f"media-api-dev-{function}")
+        assert config["MaximumRetryAttempts"] == 2
+        assert config["DestinationConfig"]["OnFailure"]["Destination"].endswith(":media-api-dev-event-failures")
+    alarms = boto3.client("cloudwatch", region_name="us-east-1").describe_alarms()["MetricAlarms"]
+    assert {a["AlarmName"] for a in alarms} >= {
+        "media-api-dev-Api5xxRate",
+        "media-api-dev-EventFailures",
+        "media-api-dev-RejectionSpike",
+        "media-api-dev-IngestErrors",
+        "media-api-dev-ThumbnailThrottles",
+    }
+    assert all(not a["AlarmActions"] for a in alarms)  # dev names no topic
     assert second["bucket media-api-dev-media events"] == "unchanged"
 
     apigateway = boto3.client("apigateway", region_name="us-east-1")

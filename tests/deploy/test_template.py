@@ -162,6 +162,8 @@ def test_every_role_is_least_privilege(stage: str, packaged: dict[str, dict[str,
                             f"/aws/lambda/{iam.function_name(stage, function)}",
                             *template.TABLE_IDS.values(),
                             env["MEDIA_TABLE_PREFIX"],
+                            iam.failure_queue_name(stage),
+                            "EventFailures",
                         )
                     ), text
     # Only the API signs cursors; only the reconciler scans.
@@ -170,3 +172,48 @@ def test_every_role_is_least_privilege(stage: str, packaged: dict[str, dict[str,
     }
     assert "ssm:GetParameter" in granted["api_handler"] and "ssm:GetParameter" not in granted["ingest"]
     assert "dynamodb:Scan" in granted["reconcile"] and "dynamodb:Scan" not in granted["api_handler"]
+
+
+def test_failed_events_go_to_a_queue_and_every_alarm_is_there(packaged: dict[str, dict[str, Any]]) -> None:
+    for stage in STAGES:
+        resources = packaged[stage]["Resources"]
+        queue = resources["EventFailures"]
+        assert queue["Type"] == "AWS::SQS::Queue"
+        assert queue["Properties"]["QueueName"] == f"media-api-{stage}-event-failures"
+        assert queue["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
+        for function in ("Ingest", "Thumbnail"):
+            config = resources[f"{function}EventInvokeConfig"]["Properties"]
+            assert config["FunctionName"] == {"Ref": function} and config["MaximumRetryAttempts"] == 2
+            assert config["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": ["EventFailures", "Arn"]}
+            statements = resources[f"{function}Role"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+            assert any(
+                s["Action"] == ["sqs:SendMessage"] and s["Resource"] == {"Fn::GetAtt": ["EventFailures", "Arn"]}
+                for s in statements
+            )
+        alarms = {k: r["Properties"] for k, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+        expected = {"Api5xxRateAlarm", "EventFailuresAlarm", "RejectionSpikeAlarm"} | {
+            f"{f}{m}Alarm" for f in ("ApiHandler", "Ingest", "Thumbnail", "Reconcile") for m in ("Errors", "Throttles")
+        }
+        assert set(alarms) == expected
+        assert alarms["Api5xxRateAlarm"]["MetricName"] == "5XXError"
+        assert alarms["EventFailuresAlarm"]["Dimensions"] == [
+            {"Name": "QueueName", "Value": {"Fn::GetAtt": ["EventFailures", "QueueName"]}}
+        ]
+        assert (alarms["RejectionSpikeAlarm"]["Namespace"], alarms["RejectionSpikeAlarm"]["MetricName"]) == (
+            "MediaApi",
+            "UploadsRejected",
+        )
+        # No topic configured for the stage: the alarms exist, without actions.
+        assert all("AlarmActions" not in a for a in alarms.values())
+        retention = {"dev": 14, "prod": 90}[stage]
+        for role in ("ApiHandler", "Ingest", "Thumbnail", "Reconcile"):
+            assert resources[f"{role}LogGroup"]["Properties"]["RetentionInDays"] == retention
+
+
+def test_alarms_notify_the_topic_a_stage_names() -> None:
+    from ops import monitoring
+
+    settings = {**template.stage_settings("prod"), "alarm_topic_arn": "arn:aws:sns:eu-west-1:123456789012:oncall"}
+    resources = monitoring.resources("prod", settings, "prod", template.LOGICAL_IDS)
+    alarms = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    assert alarms and all(a["AlarmActions"] == a["OKActions"] == [settings["alarm_topic_arn"]] for a in alarms)
