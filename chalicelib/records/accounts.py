@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from chalicelib.models import Account, ApiKey
 from chalicelib.records.base import get_or_none, translated, update_if
 
@@ -27,8 +25,10 @@ def set_media_limit(account_id: str, limit: int | None) -> Account | None:
 
 
 @translated
-def scan_accounts() -> Iterator[Account]:
-    yield from Account.scan()
+def scan_accounts() -> list[Account]:
+    # A list, not a generator: `translated` only sees what fails before it returns,
+    # and a generator's scan runs after that (a ScanError would escape untranslated).
+    return list(Account.scan())
 
 
 @translated
@@ -54,5 +54,5 @@ def revoke_api_key(key_hash: str, when: str) -> bool:
 
 
 @translated
-def scan_api_keys() -> Iterator[ApiKey]:
-    yield from ApiKey.scan()
+def scan_api_keys() -> list[ApiKey]:
+    return list(ApiKey.scan())  # a list, for the reason given at scan_accounts
