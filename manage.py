@@ -38,7 +38,7 @@ def cli(ctx: click.Context, stage: str | None) -> None:
     """Media API operations: accounts, keys, an account's files, storage and the local stack.
 
     Without --stage, commands act on the stack `make run` started in this
-    checkout. Every command takes --json. Exit codes: 0 done, 1 failed,
+    checkout. Every command but serve takes --json. Exit codes: 0 done, 1 failed,
     2 usage or nothing to act on (an unknown account or key).
 
     \b
