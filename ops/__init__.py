@@ -7,4 +7,7 @@
 - ``ops.events``: S3 ObjectCreated events (via a local SQS queue) to the ingest handler.
 - ``ops.dev_server``: the API on chalice's local server (``manage.py serve``).
 - ``ops.targets``: which backend a ``manage.py`` command acts on.
+- ``ops.cli``: what every ``manage.py`` command shares (target, exit codes, ``--json``);
+  ``ops.accounts_cli``, ``ops.keys_cli``, ``ops.media_cli``, ``ops.deploy_cli``: its
+  command groups; ``ops.tables``: their tables.
 """

@@ -57,6 +57,12 @@ def bootstrap(stage_name: str | None, secret_only: bool, as_json: bool) -> None:
 
     Idempotent: run it before the first deploy and before every upgrade; what
     is already right is left alone, and the secret is never overwritten.
+    JSON: {"stage", "steps": [{"resource", "outcome", "detail"}]}.
+
+    \b
+    Examples:
+      manage.py bootstrap --stage dev
+      manage.py bootstrap --stage prod --secret-only --json
     """
     from ops import bootstrap as library
 
@@ -68,7 +74,15 @@ def bootstrap(stage_name: str | None, secret_only: bool, as_json: bool) -> None:
 @json_option
 def post_deploy(stage_name: str | None, as_json: bool) -> None:
     """After every `chalice deploy`: gateway responses in our error shape, stage
-    throttling, and the bucket's events to the ingest function (idempotent)."""
+    throttling, and the bucket's events to the ingest function (idempotent).
+
+    JSON: {"stage", "steps": [{"resource", "outcome", "detail"}]}.
+
+    \b
+    Examples:
+      manage.py post-deploy --stage dev
+      manage.py --stage prod post-deploy --json
+    """
     from ops import post_deploy as library
 
     deploy_step(library.post_deploy, stage_name, as_json)

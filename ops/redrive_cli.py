@@ -12,7 +12,13 @@ from ops.cli import Target, emit, fail, json_option
 
 @click.group()
 def ingest() -> None:
-    """The bucket's events that failed after Lambda's retries (the failed-event queue)."""
+    """The bucket's events that failed after Lambda's retries (the failed-event queue).
+
+    \b
+    Examples:
+      manage.py ingest redrive --dry-run
+      manage.py --stage prod ingest redrive --json
+    """
 
 
 def _queue(target: Target) -> tuple[Any, str]:

@@ -51,8 +51,11 @@ def api(stack: local_stack.LocalStack, tmp_path: Path) -> Iterator[Client]:
         yield client
 
 
-def run(*args: str) -> Result:
-    result = CliRunner().invoke(cli, list(args))
+def run(*args: str, env: dict[str, str] | None = None) -> Result:
+    """manage.py as a user runs it; whatever happens, no traceback (an exception
+    that escaped the command would show up here as something other than an exit)."""
+    result = CliRunner().invoke(cli, list(args), env=env)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert "Traceback" not in result.output
     return result
 
@@ -70,7 +73,7 @@ def create_account(name: str = "Acme", *extra: str) -> dict[str, str]:
 def test_help_works_without_a_stack() -> None:
     result = CliRunner().invoke(cli, ["--help"])
     assert result.exit_code == 0
-    for command in ("accounts", "keys", "media", "serve"):
+    for command in ("accounts", "keys", "media", "reconcile", "serve", "bootstrap", "post-deploy"):
         assert command in result.stdout
 
 
@@ -105,7 +108,7 @@ def test_set_limit_errors_have_exit_codes(stack: local_stack.LocalStack) -> None
     bad_value = run("accounts", "set-limit", account_id, "lots")
     assert bad_value.exit_code == 2 and "LIMIT" in bad_value.stderr
     unknown = run("accounts", "set-limit", "acc-nope", "3")
-    assert unknown.exit_code == 1
+    assert unknown.exit_code == 2  # nothing to act on
     assert unknown.stderr == "Error: Account 'acc-nope' not found.\n"
 
 
@@ -129,13 +132,13 @@ def test_issued_key_works_until_revoked(stack: local_stack.LocalStack, api: Clie
     assert revoked[issued["prefix"]] is not None
 
     again = run("keys", "revoke", issued["api_key"])
-    assert again.exit_code == 1 and again.stderr.startswith("Error: No active key")
+    assert again.exit_code == 2 and again.stderr.startswith("Error: No active key")
 
 
-def test_keys_of_an_unknown_account_is_an_error(stack: local_stack.LocalStack) -> None:
+def test_keys_of_an_unknown_account_exit_2(stack: local_stack.LocalStack) -> None:
     for command in ("issue", "list"):
         result = run("keys", command, "acc-nope")
-        assert result.exit_code == 1
+        assert result.exit_code == 2
         assert result.stderr == "Error: Account 'acc-nope' not found.\n"
 
 
@@ -173,19 +176,23 @@ def test_upload_without_as_admin_is_a_client_file(stack: local_stack.LocalStack,
 
 def test_upload_errors_exit_non_zero_with_one_line(stack: local_stack.LocalStack, tmp_path: Path) -> None:
     unknown = run("media", "upload", str(FIXTURES / "sample.png"), "--account", "acc-nope")
-    assert unknown.exit_code == 1
+    assert unknown.exit_code == 2  # nothing to act on
     assert unknown.stderr == "Error: Account 'acc-nope' not found.\n"
 
     fake = tmp_path / "fake.png"
     fake.write_text("<html>not an image</html>")
     rejected = run("media", "upload", str(fake), "--account", local_stack.DEMO_ACCOUNT_ID)
-    assert rejected.exit_code == 1
+    assert rejected.exit_code == 1  # tried, and the content was refused
     assert rejected.stderr.startswith("Error: ") and rejected.stderr.count("\n") == 1
 
     wrong_type = tmp_path / "notes.txt"
     wrong_type.write_text("hello")
     refused = run("media", "upload", str(wrong_type), "--account", local_stack.DEMO_ACCOUNT_ID)
-    assert refused.exit_code == 1 and "jpg" in refused.stderr
+    assert refused.exit_code == 2 and "jpg" in refused.stderr  # a value refused as given
+
+    both = run("media", "upload", str(wrong_type), "--account", local_stack.DEMO_ACCOUNT_ID, "--name", "a\tb")
+    assert both.exit_code == 2 and both.stderr.count("\n") == 1
+    assert "jpg" in both.stderr and "control characters" in both.stderr  # every message, one line
 
     missing = run("media", "upload", str(tmp_path / "nope.png"), "--account", local_stack.DEMO_ACCOUNT_ID)
     assert missing.exit_code == 2
@@ -250,3 +257,16 @@ def test_reconcile_removes_an_orphan_object_and_reports_it(stack: local_stack.Lo
     again = run("reconcile", "--min-age", "0")
     assert again.exit_code == 0
     assert "Nothing to fix." in again.output
+
+
+def test_a_database_failure_exits_1_with_its_cause(stack: local_stack.LocalStack) -> None:
+    import boto3
+
+    dynamodb = boto3.client("dynamodb", region_name=local_stack.REGION, endpoint_url=stack.moto_url)
+    dynamodb.delete_table(TableName=f"{local_stack.TABLE_PREFIX}-accounts")
+    for args in (("accounts", "list"), ("accounts", "show", local_stack.DEMO_ACCOUNT_ID, "--json")):
+        failed = run(*args)
+        assert failed.exit_code == 1
+        assert failed.stdout == ""
+        assert failed.stderr.startswith("Error: The database is temporarily unavailable.")
+        assert "not found" in failed.stderr.lower() and failed.stderr.count("\n") == 1

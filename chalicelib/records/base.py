@@ -9,6 +9,7 @@ other failure ServiceUnavailable.
 from __future__ import annotations
 
 import functools
+import inspect
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +30,24 @@ _TX_ATTEMPTS = 4
 
 
 def translated(func: F) -> F:
-    """Bind the models, and turn any unexpected PynamoDB failure into ServiceUnavailable."""
+    """Bind the models, and turn any unexpected PynamoDB failure into ServiceUnavailable.
+
+    Generators (scans) are wrapped as generators: their reads happen while the
+    caller iterates, after the function has returned.
+    """
+    unavailable = "The database is temporarily unavailable. Retry the request."
+
+    if inspect.isgeneratorfunction(func):
+
+        @functools.wraps(func)
+        def walk(*args: Any, **kwargs: Any) -> Any:
+            bind()
+            try:
+                yield from func(*args, **kwargs)
+            except PynamoDBException as exc:
+                raise ServiceUnavailable(unavailable) from exc
+
+        return walk  # type: ignore[return-value]
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -37,7 +55,7 @@ def translated(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except PynamoDBException as exc:
-            raise ServiceUnavailable("The database is temporarily unavailable. Retry the request.") from exc
+            raise ServiceUnavailable(unavailable) from exc
 
     return wrapper  # type: ignore[return-value]
 
