@@ -26,7 +26,14 @@ from typing import Any
 
 from chalicelib import ingest, records, sessions, storage, thumbnails
 from chalicelib.errors import MediaError
-from chalicelib.media import MEDIA_PREFIX, STAGING_PREFIX, THUMBNAIL_PREFIX, TIMESTAMP_FORMAT, parse_staged_key
+from chalicelib.media import (
+    MEDIA_PREFIX,
+    STAGING_PREFIX,
+    THUMBNAIL_PREFIX,
+    TIMESTAMP_FORMAT,
+    parse_staged_key,
+    thumbnail_key,
+)
 from chalicelib.models import MediaFile, UploadSession
 from chalicelib.sessions import IngestOutcome
 from chalicelib.states import SessionStatus
@@ -103,13 +110,8 @@ def reconcile(min_age: timedelta = DEFAULT_MIN_AGE, now: datetime | None = None)
             report.errors.append(f"{key}: {exc.message}")
 
     for key, info in objects.items():
-        if key in by_key or not settled(key, info):
-            continue
-        try:
-            storage.delete_object(key)
-            report.removed_objects.append(key)
-        except MediaError as exc:
-            report.errors.append(f"{key}: {exc.message}")
+        if key not in by_key and settled(key, info):
+            _remove(key, report)
 
     for key, record in by_key.items():
         if key in objects or _created(record.created_at) > cutoff:
@@ -148,12 +150,16 @@ def _thumbnails(
             continue
         if outcome == thumbnails.ThumbnailOutcome.MADE:
             report.thumbnails.append(key)
-            named.add(str(thumbnails.thumbnail_key(key)))
+            named.add(str(thumbnail_key(key)))
     for key, info in storage.list_objects(THUMBNAIL_PREFIX):
-        if key in named or (info.last_modified is not None and info.last_modified > cutoff):
-            continue
-        try:
-            storage.delete_object(key)
-            report.removed_objects.append(key)
-        except MediaError as exc:
-            report.errors.append(f"{key}: {exc.message}")
+        if key not in named and (info.last_modified is None or info.last_modified <= cutoff):
+            _remove(key, report)
+
+
+def _remove(key: str, report: Report) -> None:
+    """Delete an object nobody names (reported, or its error reported)."""
+    try:
+        storage.delete_object(key)
+        report.removed_objects.append(key)
+    except MediaError as exc:
+        report.errors.append(f"{key}: {exc.message}")

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.errors import ObjectChanged
 from chalicelib.storage.client import bucket, client, is_missing, is_precondition_failed, unavailable
 
+T = TypeVar("T")
 #: Public objects never change under their key (a new upload gets a new key),
 #: so browsers and CDNs may keep them for a year without asking again.
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -41,31 +42,38 @@ def put_object(key: str, body: bytes, content_type: str, metadata: dict[str, str
         raise unavailable(exc) from exc
 
 
-def read_object_into(key: str, sink: BinaryIO, chunk: int = 1024 * 1024) -> dict[str, str] | None:
-    """Stream the whole object into ``sink`` in one GET (never holding it all);
-    returns its user metadata, or None when there is no such object."""
+def _unless_missing(call: Callable[[], T]) -> T | None:
+    """``call()``'s result, or None when the object does not exist."""
     try:
-        response = client().get_object(Bucket=bucket(), Key=key)
-        for part in response["Body"].iter_chunks(chunk):
-            sink.write(part)
+        return call()
     except ClientError as exc:
         if is_missing(exc):
             return None
         raise unavailable(exc) from exc
     except BotoCoreError as exc:
         raise unavailable(exc) from exc
+
+
+def read_object_into(key: str, sink: BinaryIO, chunk: int = 1024 * 1024) -> dict[str, str] | None:
+    """Stream the whole object into ``sink`` in one GET (never holding it all);
+    returns its user metadata, or None when there is no such object."""
+
+    def stream() -> dict[str, Any]:
+        response: dict[str, Any] = client().get_object(Bucket=bucket(), Key=key)
+        for part in response["Body"].iter_chunks(chunk):
+            sink.write(part)
+        return response
+
+    response = _unless_missing(stream)
+    if response is None:
+        return None
     return {str(k): str(v) for k, v in (response.get("Metadata") or {}).items()}
 
 
 def head_object(key: str) -> ObjectInfo | None:
-    try:
-        head = client().head_object(Bucket=bucket(), Key=key)
-    except ClientError as exc:
-        if is_missing(exc):
-            return None
-        raise unavailable(exc) from exc
-    except BotoCoreError as exc:
-        raise unavailable(exc) from exc
+    head = _unless_missing(lambda: client().head_object(Bucket=bucket(), Key=key))
+    if head is None:
+        return None
     return ObjectInfo(
         size=int(head["ContentLength"]),
         content_type=head.get("ContentType"),
