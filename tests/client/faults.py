@@ -33,6 +33,25 @@ class _BreakingStream(httpx.SyncByteStream):
             yield chunk
 
 
+class _BreakingAnswer(httpx.SyncByteStream):
+    def __init__(self, inner: httpx.SyncByteStream, after: int, request: httpx.Request) -> None:
+        self.inner = inner
+        self.after = after
+        self.request = request
+
+    def __iter__(self) -> Iterator[bytes]:
+        received = 0
+        for chunk in self.inner:
+            if received + len(chunk) >= self.after:
+                yield chunk[: self.after - received]
+                raise httpx.ReadError("Connection reset by peer while reading the body", request=self.request)
+            received += len(chunk)
+            yield chunk
+
+    def close(self) -> None:
+        self.inner.close()
+
+
 @dataclass
 class Seen:
     method: str
@@ -84,6 +103,18 @@ class FaultyNetwork(httpx.BaseTransport):
         """The connection breaks after ``after_bytes`` of the request's body were sent."""
         self._add(method, path, "cut_body", after=after_bytes)
 
+    def cut_upload_to(self, origin: str, after_bytes: int) -> None:
+        """The connection to the storage at ``origin`` breaks after ``after_bytes`` of a POST's body."""
+        port = httpx.URL(origin).port
+        self.rules.append(Rule(lambda r: r.method == "POST" and r.url.port == port, "cut_body", {"after": after_bytes}))
+
+    def cut_download_from(self, origin: str, after_bytes: int) -> None:
+        """The connection to ``origin`` breaks after ``after_bytes`` of a GET's answer arrived."""
+        port = httpx.URL(origin).port
+        self.rules.append(
+            Rule(lambda r: r.method == "GET" and r.url.port == port, "cut_answer", {"after": after_bytes})
+        )
+
     def _add(self, method: str, path: str, fault: str, **options: Any) -> None:
         def matches(request: httpx.Request) -> bool:
             return request.method == method and request.url.path.endswith(path)
@@ -130,6 +161,11 @@ class FaultyNetwork(httpx.BaseTransport):
             response.close()
             seen.status = f"dropped {response.status_code}"
             raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
+        if fault == "cut_answer":
+            assert rule is not None and isinstance(response.stream, httpx.SyncByteStream)
+            seen.status = f"cut {response.status_code}"
+            broken = _BreakingAnswer(response.stream, rule.options["after"], request)
+            return httpx.Response(response.status_code, headers=response.headers, stream=broken, request=request)
         if fault == "answer_after":
             assert rule is not None
             response.read()
