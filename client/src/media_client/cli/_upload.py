@@ -95,6 +95,8 @@ class Batch:
             if self.cancel.is_set():
                 raise Cancelled()
             with self._lock:
+                if sent == total:  # every byte is out; the API checks the file before it answers
+                    self.progress.update(task, description=f"{_label(path)} checking")
                 self.progress.update(task, completed=sent, total=total)
                 self.progress.advance(self.total, sent - seen[0])
                 seen[0] = sent
