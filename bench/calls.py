@@ -27,13 +27,16 @@ def run() -> dict[str, Any]:
 
     with in_process_aws(), tempfile.TemporaryDirectory() as project:
         account_id, headers = new_account()
-        ids = [int(uploads.upload_direct(account_id, f"photo-{i}.png", _png(i)).media_id) for i in range(FILES)]
+        ids = [int(uploads.upload_direct(account_id, f"photo-{i}.png", _png(i))["id"]) for i in range(FILES)]
         counter = AwsCalls().attach()
         # chalice.test.Client applies .chalice/config.json's stage variables;
         # an empty project dir keeps the bench settings in force.
         with Client(app, stage_name="bench", project_dir=project) as client:
             http = client.http
             json_headers = {**headers, "Content-Type": "application/json"}
+            keyed = {**json_headers, "Idempotency-Key": "bench-replay"}
+            replayed = b'{"filename": "b.mp4", "file_size": 1000}'
+            assert http.post("/api/v1/media/uploads", headers=keyed, body=replayed).status_code == 201  # the first
             requests: dict[str, Any] = {
                 "list": lambda: http.get("/api/v1/media", headers=headers),
                 "get": lambda: http.get(f"/api/v1/media/{ids[0]}", headers=headers),
@@ -42,8 +45,19 @@ def run() -> dict[str, Any]:
                 "start_upload": lambda: http.post(
                     "/api/v1/media/uploads", headers=json_headers, body=b'{"filename": "a.mp4", "file_size": 1000}'
                 ),
+                "account": lambda: http.get("/api/v1/account", headers=headers),
+                # A retry of an answered POST: the kept answer, the request not run again.
+                "idempotent_replay": lambda: http.post("/api/v1/media/uploads", headers=keyed, body=replayed),
             }
-            expected = {"list": 200, "get": 200, "rename": 200, "delete": 204, "start_upload": 201}
+            expected = {
+                "list": 200,
+                "get": 200,
+                "rename": 200,
+                "delete": 204,
+                "start_upload": 201,
+                "account": 200,
+                "idempotent_replay": 201,
+            }
             requests["list"]()  # warms the API key cache (and every lazy import)
             result: dict[str, Any] = {}
             detail: dict[str, dict[str, int]] = {}

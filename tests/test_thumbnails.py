@@ -181,3 +181,15 @@ def test_the_thumbnail_of_a_file_that_never_got_a_record_is_removed(
 
 def _close(got: Any, want: Any, tolerance: int = 24) -> bool:
     return all(abs(int(a) - int(b)) <= tolerance for a, b in zip(got, want, strict=False))
+
+
+def test_big_images_are_reduced_without_darkening_transparent_edges() -> None:
+    big = Image.new("RGBA", (4000, 2000), (0, 0, 0, 0))
+    big.paste(Image.new("RGBA", (2000, 2000), (250, 250, 250, 255)), (2000, 0))  # opaque white right half
+    out = io.BytesIO()
+    big.save(out, "PNG")
+    small = thumb(out.getvalue())
+    assert small.size == (480, 240) and small.mode == "RGBA"
+    assert small.getpixel((100, 120))[3] == 0
+    edge = small.getpixel((241, 120))  # the first opaque column: still white, not greyed by its neighbours
+    assert edge[3] > 200 and min(edge[:3]) > 230, edge
