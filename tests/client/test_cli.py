@@ -240,6 +240,11 @@ def test_a_missing_key_is_one_line_naming_the_variable(command: str, tmp_path: P
     assert result.stderr.count("\n") == 1 and "MEDIA_API_KEY" in result.stderr
 
 
+def test_an_address_that_is_not_http_is_a_usage_error() -> None:
+    result = CliRunner().invoke(cli, ["usage"], env={"MEDIA_API_KEY": "sk_test_x", "MEDIA_API_URL": "localhost:8000"})
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1 and "MEDIA_API_URL" in result.stderr
+
+
 def test_no_answer_from_the_server_exits_1(tenant: Tenant) -> None:
     url = closed_port_url()
     env = {"MEDIA_API_KEY": tenant.api_key, "MEDIA_API_URL": url}

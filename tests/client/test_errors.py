@@ -216,3 +216,19 @@ def test_storage_refusals_carry_the_storages_code(stack: Stack, tenant: Tenant, 
         error = raised(lambda: client.upload(video))
     assert (type(error), error.status, error.code) == (StorageError, 403, "AccessDenied")
     assert error.message == "The storage refused the upload: Invalid according to Policy: Policy expired."
+
+
+def test_a_base_url_that_is_not_http_is_refused_at_once() -> None:
+    for url in ("127.0.0.1:8000", "ftp://media.example.com", "http://"):
+        with pytest.raises(ValueError, match="MEDIA_API_URL"):
+            Client("sk_test_x", url)
+
+
+def test_other_transport_failures_are_connection_errors_too() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ProxyError("407 Proxy Authentication Required", request=request)
+
+    client = Client("sk_test_x", "http://api.test", transport=httpx.MockTransport(refuse))
+    error = raised(client.account)
+    assert (type(error).__name__, error.status, error.code) == ("APIConnectionError", None, "connection_failed")
+    assert "407 Proxy Authentication Required" in error.message

@@ -130,6 +130,35 @@ def test_bytes_cut_off_on_the_way_to_storage_are_sent_again_with_progress_that_n
     assert hashlib.sha256(served).digest() == hashlib.sha256(video.read_bytes()).digest()
 
 
+def test_storage_asking_for_a_retry_is_retried(stack: Stack, tenant: Tenant, tmp_path: Path) -> None:
+    """S3 answers 400 RequestTimeout when a body stalls, and 503 SlowDown when busy: both mean "send it again"."""
+    video = mp4_file(tmp_path / "clip.mp4", DEPLOYED_DIRECT_MAX + MIB)
+    storage_port = httpx.URL(stack.moto_url).port
+    refusals = [
+        (400, b"<Error><Code>RequestTimeout</Code><Message>Your socket connection timed out.</Message></Error>"),
+        (503, b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"),
+    ]
+    real = httpx.HTTPTransport()
+    answered: list[int] = []
+
+    def storage_first_refuses(request: httpx.Request) -> httpx.Response:
+        if request.url.port == storage_port and refusals:
+            status, body = refusals.pop(0)
+            for _ in request.stream:  # the body is read, then refused
+                pass
+            answered.append(status)
+            return httpx.Response(status, content=body, headers={"Content-Type": "application/xml"})
+        response = real.handle_request(request)
+        if request.url.port == storage_port:
+            answered.append(response.status_code)
+        return response
+
+    with stack.client(tenant, transport=httpx.MockTransport(storage_first_refuses)) as client:
+        media = client.upload(video)
+    assert answered == [400, 503, 204]
+    assert [f["id"] for f in stack.files(tenant)] == [media.id]
+
+
 def test_throttling_is_retried_after_retry_after(stack: Stack, tenant: Tenant) -> None:
     network = FaultyNetwork()
     throttled = {"message": "Too many requests. Slow down and retry after a second.", "code": "too_many_requests"}

@@ -51,12 +51,19 @@ class Sender:
         self.policy = policy
         self.sleep = sleep
 
-    def send(self, build: Callable[[], httpx.Request], *, stream: bool = False) -> Sent:
+    def send(
+        self,
+        build: Callable[[], httpx.Request],
+        *,
+        stream: bool = False,
+        transient: Callable[[httpx.Response], bool] | None = None,
+    ) -> Sent:
         """The first answer that is not worth retrying, or the last one when the retries run out.
 
         Raises APIConnectionError when the last attempt got no answer at all.
         With ``stream=True`` a successful response's body is left unread (the
-        caller closes it); error bodies are always read.
+        caller closes it); error bodies are always read. ``transient`` names
+        more answers worth retrying (a storage's own ways of saying "again").
         """
         attempt, acted = 0, False
         while True:
@@ -71,13 +78,16 @@ class Sender:
                         f"{exc or type(exc).__name__}"
                     ) from exc
                 acted = acted or not isinstance(exc, NEVER_SENT)
+            except httpx.TransportError as exc:  # a proxy refusing, a protocol error: retrying cannot help
+                raise APIConnectionError(f"Could not send to {_origin(request.url)}: {exc}") from exc
             else:
                 if response.status_code < 400:
                     return Sent(response, attempt + 1, acted)
                 if stream:
                     response.read()
                     response.close()
-                if not (is_transient_status(response) or _in_progress(response)):
+                retry = is_transient_status(response) or _in_progress(response)
+                if not (retry or (transient is not None and transient(response))):
                     return Sent(response, attempt + 1, acted)
                 delay = self.policy.wait(attempt, response)
                 if delay is None:

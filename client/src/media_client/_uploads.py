@@ -72,6 +72,11 @@ def upload_session(
     return dict(completed.json())
 
 
+def _storage_asks_again(response: httpx.Response) -> bool:
+    """S3's 400 ``RequestTimeout``: the body stalled on the way; sending it again is the cure."""
+    return response.status_code == 400 and b"<Code>RequestTimeout</Code>" in response.content[:1024]
+
+
 def send_to_storage(
     client: Client, form: Mapping[str, Any], source: Source, progress: Progress, chunk_size: int
 ) -> None:
@@ -98,6 +103,6 @@ def send_to_storage(
     def build() -> httpx.Request:
         return client.http.build_request(method, url, content=body, headers=headers)
 
-    sent = client.sender.send(build)
+    sent = client.sender.send(build, transient=_storage_asks_again)
     if sent.response.status_code >= 300:
         raise storage_error_from_response(sent.response)

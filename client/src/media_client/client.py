@@ -59,6 +59,7 @@ class Client:
 
     Raises:
         MissingApiKey: no key given and ``MEDIA_API_KEY`` unset.
+        ValueError: the address is not an http(s) URL.
 
     Example::
 
@@ -83,6 +84,15 @@ class Client:
         root = (base_url or os.environ.get(API_URL_ENV, "").strip() or DEFAULT_BASE_URL).rstrip("/")
         if root.endswith(API_PREFIX):
             root = root[: -len(API_PREFIX)]
+        try:
+            parsed = httpx.URL(root)
+        except httpx.InvalidURL:
+            parsed = httpx.URL("invalid:")
+        if parsed.scheme not in ("http", "https") or not parsed.host:
+            raise ValueError(
+                f"The API's address must be an http(s) URL such as {DEFAULT_BASE_URL} "
+                f"(base_url= or {API_URL_ENV}), not {root!r}."
+            )
         self.base_url = root
         self.chunk_size = chunk_size
         self._api_key = key

@@ -50,6 +50,9 @@ def api_command(func: F) -> F:
         except MissingApiKey:
             click.echo(MISSING_KEY_HINT, err=True)
             raise click.exceptions.Exit(out.EXIT_USAGE) from None
+        except ValueError as exc:  # an address that is not http(s)
+            click.echo(f"Error: {exc}", err=True)
+            raise click.exceptions.Exit(out.EXIT_USAGE) from None
         try:
             with client:
                 return func(*args, client=client, **kwargs)
