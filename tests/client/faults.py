@@ -87,6 +87,10 @@ class FaultyNetwork(httpx.BaseTransport):
         """The request reaches the server and is processed; its answer is lost with the connection."""
         self._add(method, path, "drop_after_answer")
 
+    def time_out_after_answer(self, method: str, path: str) -> None:
+        """The request is processed, but its answer does not come back before the read timeout."""
+        self._add(method, path, "time_out_after_answer")
+
     def refuse_connection(self, method: str, path: str) -> None:
         """The connection cannot be made; nothing is sent."""
         self._add(method, path, "refuse")
@@ -161,6 +165,11 @@ class FaultyNetwork(httpx.BaseTransport):
             response.close()
             seen.status = f"dropped {response.status_code}"
             raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
+        if fault == "time_out_after_answer":
+            response.read()
+            response.close()
+            seen.status = f"timed out {response.status_code}"
+            raise httpx.ReadTimeout("The read operation timed out", request=request)
         if fault == "cut_answer":
             assert rule is not None and isinstance(response.stream, httpx.SyncByteStream)
             seen.status = f"cut {response.status_code}"

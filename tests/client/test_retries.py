@@ -32,15 +32,19 @@ def one_key(network: FaultyNetwork, method: str, path: str) -> str:
     return str(keys.pop())
 
 
+@pytest.mark.parametrize("lost", ["dropped", "timed out"])
 def test_direct_upload_whose_answer_was_lost_is_retried_into_one_file(
-    stack: Stack, tenant: Tenant, tmp_path: Path
+    stack: Stack, tenant: Tenant, tmp_path: Path, lost: str
 ) -> None:
     network = FaultyNetwork()
-    network.drop_after_answer("POST", "/api/v1/media")
+    if lost == "dropped":
+        network.drop_after_answer("POST", "/api/v1/media")
+    else:
+        network.time_out_after_answer("POST", "/api/v1/media")
     with stack.client(tenant, transport=network) as client:
         media = client.upload(png_file(tmp_path / "logo.png"))
     attempts = network.requests("POST", "/api/v1/media")
-    assert [a.status for a in attempts] == ["dropped 201", 201]
+    assert [a.status for a in attempts] == [f"{lost} 201", 201]
     assert attempts[1].replayed  # the API answered the retry with the first upload's answer
     one_key(network, "POST", "/api/v1/media")
     assert [f["id"] for f in stack.files(tenant)] == [media.id]

@@ -136,11 +136,13 @@ class MediaLimitReached(MediaAPIError):
 
     @property
     def limit(self) -> int | None:
+        """The plan's file limit."""
         value = self.body.get("limit")
         return value if isinstance(value, int) else None
 
     @property
     def used(self) -> int | None:
+        """The files in use when the upload was refused."""
         value = self.body.get("used")
         return value if isinstance(value, int) else None
 

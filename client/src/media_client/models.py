@@ -33,6 +33,7 @@ class Metadata:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Metadata | None:
+        """Build from the API's ``metadata`` object; None when the API could read nothing."""
         if not data:
             return None
         duration = data.get("duration")
