@@ -97,9 +97,9 @@ class Stack:
         self.log.close()
 
 
-def start_stack(data: Path, direct_max: int | None = None) -> Stack:
+def start_stack(data: Path, direct_max: int | None = None, presign: str = "post") -> Stack:
     data.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "tests.client.stack_server", str(data)]
+    command = [sys.executable, "-m", "tests.client.stack_server", str(data), "--presign", presign]
     if direct_max is not None:
         command += ["--direct-max", str(direct_max)]
     env = {name: value for name, value in os.environ.items() if not name.startswith("MEDIA_")}
@@ -129,6 +129,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """The stack exactly as `make run` starts it: direct uploads up to 50 MB."""
     running = start_stack(tmp_path_factory.mktemp("local-stack"))
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def put_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Sessions hand out presigned PUT URLs (MEDIA_PRESIGN_METHOD=put), direct uploads up to 4 MB."""
+    running = start_stack(tmp_path_factory.mktemp("put-stack"), DEPLOYED_DIRECT_MAX, presign="put")
     yield running
     running.stop()
 

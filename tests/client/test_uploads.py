@@ -63,6 +63,21 @@ def _download(url: str) -> bytes:
     return answer.content
 
 
+def test_a_session_with_a_presigned_put_streams_the_bytes_the_same_way(put_stack: Stack, tmp_path: Path) -> None:
+    video = mp4_file(tmp_path / "clip.mp4", DEPLOYED_DIRECT_MAX + 3 * MIB)
+    tenant = put_stack.new_tenant()
+    network = FaultyNetwork()
+    calls: list[tuple[int, int]] = []
+    with put_stack.client(tenant, transport=network) as client:
+        media = client.upload(video, progress=lambda sent, total: calls.append((sent, total)))
+    [sent_to_storage] = [s for s in network.seen if s.method == "PUT"]
+    assert sent_to_storage.status == 200 and "/api/" not in sent_to_storage.path
+    assert routes(network)[0] == "/media/uploads" and routes(network)[1].endswith("/complete")
+    assert calls[-1] == (video.stat().st_size,) * 2 and len(calls) > 7
+    assert _download(media.url) == video.read_bytes()
+    assert [f["id"] for f in put_stack.files(tenant)] == [media.id]
+
+
 def test_small_files_go_direct_in_one_request(stack: Stack, tenant: Tenant, tmp_path: Path) -> None:
     photo = png_file(tmp_path / "hero.png")
     network = FaultyNetwork()

@@ -14,16 +14,11 @@ from urllib.parse import quote
 import httpx
 
 from media_client import _uploads
+from media_client._downloads import fetch_to
 from media_client._http import Sender, Sent
-from media_client._retry import TRANSIENT_ERRORS, RetryPolicy
+from media_client._retry import RetryPolicy
 from media_client._streams import CHUNK_SIZE, Progress, ProgressCallback, open_source
-from media_client.errors import (
-    APIConnectionError,
-    MissingApiKey,
-    StorageError,
-    error_from_response,
-    storage_error_from_response,
-)
+from media_client.errors import MissingApiKey, error_from_response
 from media_client.models import Account, Limits, MediaFile
 
 API_KEY_ENV = "MEDIA_API_KEY"
@@ -292,40 +287,9 @@ class Client:
         tracker = Progress(media.file_size, progress)
         tracker.update(0)
         try:
-            self._fetch(media, partial, tracker)
+            fetch_to(self, media, partial, tracker)
             os.replace(partial, target)
         finally:
             partial.unlink(missing_ok=True)
         tracker.finish()
         return target
-
-    def _fetch(self, media: MediaFile, into: Path, tracker: Progress) -> None:
-        """GET the public URL into ``into``; a connection lost mid-body starts it again (retried like any call)."""
-        attempt = 0
-        while True:
-            sent = self.sender.send(lambda: self.http.build_request("GET", media.url), stream=True)
-            response = sent.response
-            if response.status_code >= 400:
-                raise storage_error_from_response(response)
-            written = 0
-            try:
-                with into.open("wb") as out:
-                    for chunk in response.iter_bytes(self.chunk_size):
-                        out.write(chunk)
-                        written += len(chunk)
-                        tracker.update(written)
-            except TRANSIENT_ERRORS as exc:
-                delay = self.sender.policy.wait(attempt, None)
-                if delay is None:
-                    raise APIConnectionError(f"The download of {media.url} broke off: {exc}") from exc
-                self.sender.sleep(delay)
-                attempt += 1
-                continue
-            finally:
-                response.close()
-            if written != media.file_size:
-                raise StorageError(
-                    f"The download of file {media.id} ended after {written} of {media.file_size} bytes.",
-                    code="incomplete_download",
-                )
-            return
