@@ -149,7 +149,10 @@ def test_ls_table_fits_a_narrow_terminal(stack: Stack, tenant: Tenant, tmp_path:
         client.upload(photo, name="A rather long display name that cannot fit in a narrow terminal at all")
     narrow = media(stack, tenant, "ls", COLUMNS="70")
     assert all(len(line) <= 70 for line in narrow.stdout.splitlines()), narrow.stdout
-    assert "…" in narrow.stdout
+    assert "…" in narrow.stdout and "CREATED" in narrow.stdout
+    narrower = media(stack, tenant, "ls", COLUMNS="40")  # the least needed columns go first
+    assert narrower.stdout.splitlines()[0].split() == ["ID", "NAME", "TYPE", "SIZE"]
+    assert all(len(line) <= 40 for line in narrower.stdout.splitlines()), narrower.stdout
 
 
 def test_get_rename_rm(stack: Stack, tenant: Tenant, tmp_path: Path) -> None:

@@ -117,7 +117,8 @@ def list_command(client: Client, file_type: str | None, search: str | None, limi
     elif not items:
         click.echo("No files.")
     else:
-        out.stdout().print(out.media_table(items))
+        console = out.stdout()
+        console.print(out.media_table(items, console.width))
 
 
 @cli.command("upload", context_settings=CONTEXT)

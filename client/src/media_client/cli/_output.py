@@ -56,19 +56,28 @@ def created(media: MediaFile) -> str:
     return media.created_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
 
 
-def media_table(items: Iterable[MediaFile]) -> Table:
-    """id, name, type, size, dimensions and created; the name gives way when the terminal is narrow."""
+#: Columns after the name, least needed last: dropped from the end when the terminal is too narrow.
+_COLUMNS = ("TYPE", "SIZE", "DIMENSIONS", "CREATED (UTC)")
+_NAME_MIN = 12
+_GAP = 2  # rich's padding between columns of a borderless table
+
+
+def media_table(items: Iterable[MediaFile], width: int) -> Table:
+    """id, name, type, size, dimensions and created, in ``width`` columns: the name gives way
+    first, then the least needed columns go (created, then dimensions)."""
+    rows = [(str(m.id), m.name, m.file_type, m.formatted_size, m.dimensions or "-", created(m)) for m in items]
+    widths = [max([len(header)] + [len(row[i]) for row in rows]) for i, header in enumerate(("ID", "NAME", *_COLUMNS))]
+    kept = len(_COLUMNS)
+    while kept > 1 and widths[0] + sum(widths[2 : 2 + kept]) + _GAP * (kept + 1) + _NAME_MIN > width:
+        kept -= 1
+    room = width - widths[0] - sum(widths[2 : 2 + kept]) - _GAP * (kept + 1)
     table = Table(box=None, pad_edge=False, header_style="bold")
-    table.add_column("ID", justify="right", no_wrap=True)
-    table.add_column("NAME", overflow="ellipsis", no_wrap=True, ratio=1, min_width=8)
-    table.add_column("TYPE", no_wrap=True)
-    table.add_column("SIZE", justify="right", no_wrap=True)
-    table.add_column("DIMENSIONS", no_wrap=True)
-    table.add_column("CREATED (UTC)", no_wrap=True)
-    for media in items:
-        table.add_row(
-            str(media.id), media.name, media.file_type, media.formatted_size, media.dimensions or "-", created(media)
-        )
+    table.add_column("ID", justify="right", no_wrap=True, width=widths[0])
+    table.add_column("NAME", overflow="ellipsis", no_wrap=True, width=max(_NAME_MIN, min(widths[1], room)))
+    for index, header in enumerate(_COLUMNS[:kept]):
+        table.add_column(header, no_wrap=True, justify="right" if header == "SIZE" else "left", width=widths[2 + index])
+    for row in rows:
+        table.add_row(*row[: 2 + kept])
     return table
 
 
