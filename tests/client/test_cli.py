@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -107,10 +108,40 @@ def test_upload_sends_three_files_at_once(stack: Stack, tenant: Tenant, tmp_path
     from rich.console import Console
 
     with stack.client(tenant, transport=Slow()) as client, progress_display(Console(), enabled=False) as progress:
-        outcomes = Batch(client, paths, None, progress).run(parallel=3)
+        outcomes, interrupted = Batch(client, paths, None, progress).run(parallel=3)
+    assert not interrupted
     assert [o.path for o in outcomes] == paths and all(o.media is not None for o in outcomes)
     assert most[0] == 3
     assert len(stack.files(tenant)) == 5
+
+
+def test_ctrl_c_stops_the_batch_and_keeps_what_was_uploaded(stack: Stack, tenant: Tenant, tmp_path: Path) -> None:
+    from rich.console import Console
+
+    paths = [png_file(tmp_path / f"p{i}.png") for i in range(3)]
+    posts = [0]
+
+    class InterruptedOnTheSecond(httpx.HTTPTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            if request.method == "POST":
+                posts[0] += 1
+                if posts[0] == 2:
+                    os.kill(os.getpid(), signal.SIGINT)  # the user presses Ctrl-C
+                    time.sleep(0.5)  # the main thread takes it while this upload is on its way
+            return super().handle_request(request)
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with stack.client(tenant, transport=InterruptedOnTheSecond()) as client:
+            with progress_display(Console(), enabled=False) as progress:
+                outcomes, interrupted = Batch(client, paths, None, progress).run(parallel=1)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert interrupted
+    assert [o.path for o in outcomes][:1] == paths[:1] and len(outcomes) <= 2
+    assert all(o.media is not None for o in outcomes)
+    assert len(stack.files(tenant)) == len(outcomes)  # the third never started
+    assert posts[0] == 2
 
 
 def test_upload_shows_a_bar_per_file_and_a_total_in_a_terminal(stack: Stack, tenant: Tenant, tmp_path: Path) -> None:

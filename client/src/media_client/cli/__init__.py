@@ -142,7 +142,7 @@ def upload_command(client: Client, files: tuple[Path, ...], name: str | None, pa
         raise click.UsageError("--name names one file; upload the others separately.")
     console = out.stderr()
     with progress_display(console, enabled=console.is_terminal and not as_json) as progress:
-        outcomes = Batch(client, list(files), name, progress).run(parallel)
+        outcomes, interrupted = Batch(client, list(files), name, progress).run(parallel)
     failed = [o for o in outcomes if o.error is not None]
     if as_json:
         out.print_json([o.to_dict() for o in outcomes])
@@ -153,9 +153,12 @@ def upload_command(client: Client, files: tuple[Path, ...], name: str | None, pa
         for outcome in failed:
             assert outcome.error is not None
             click.echo(f"Failed: {outcome.path}: {out.error_line(outcome.error)}", err=True)
-        if len(outcomes) > 1:
-            click.echo(f"{len(outcomes) - len(failed)} uploaded, {len(failed)} failed", err=True)
-    if failed:
+        if len(files) > 1 or interrupted:
+            summary = f"{len(outcomes) - len(failed)} uploaded, {len(failed)} failed"
+            if interrupted:
+                summary += f", {len(files) - len(outcomes)} not uploaded (interrupted)"
+            click.echo(summary, err=True)
+    if failed or interrupted:
         raise click.exceptions.Exit(out.EXIT_FAILED)
 
 

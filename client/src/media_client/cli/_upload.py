@@ -74,14 +74,17 @@ class Batch:
         self.total = progress.add_task("Total", total=max(1, self.total_bytes))
         self._lock = threading.Lock()
 
-    def run(self, parallel: int) -> list[Outcome]:
+    def run(self, parallel: int) -> tuple[list[Outcome], bool]:
+        """Every file's outcome, in the order given; ``(done so far, True)`` after Ctrl-C."""
         pool = ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="upload")
+        futures = [pool.submit(self.one, path) for path in self.paths]
         try:
-            futures = [pool.submit(self.one, path) for path in self.paths]
-            return [future.result() for future in futures]
+            return [future.result() for future in futures], False
         except KeyboardInterrupt:
-            self.cancel.set()  # running uploads stop at their next chunk
-            raise
+            self.cancel.set()  # running uploads stop at their next chunk, waiting ones never start
+            pool.shutdown(wait=True, cancel_futures=True)
+            finished = [f for f in futures if f.done() and not f.cancelled() and f.exception() is None]
+            return [f.result() for f in finished], True
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
