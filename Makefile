@@ -9,7 +9,7 @@ STAGE  ?= dev
 .PHONY: install run test lint bench package clean
 
 # Re-install only when a requirements file changed (warm starts stay fast).
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt client/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
@@ -26,6 +26,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/mypy --strict --python-version 3.10 client/src
 
 # Figures against the platform's limits (not part of `make test`): table + bench/results.json.
 bench: install

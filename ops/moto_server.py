@@ -1,6 +1,6 @@
 """moto (S3 + DynamoDB + SQS) as an HTTP server inside this process.
 
-Like ``moto.server.ThreadedMotoServer``, plus two things the local stack and
+Like ``moto.server.ThreadedMotoServer``, plus three things the local stack and
 the tests rely on:
 
 - DynamoDB requests are executed one at a time. Real DynamoDB applies each
@@ -10,6 +10,7 @@ the tests rely on:
   written against (DESIGN §3.4).
 - Every request that may change state bumps a counter, so the snapshotter can
   tell "nothing changed" without scanning anything.
+- An object's ETag is hashed under the object's lock (see ``_hash_etags_under_lock``).
 
 moto keeps its state in process-global backends: run one embedded server per
 process at a time. ``start()`` resets that state unless told otherwise.
@@ -82,6 +83,31 @@ class _SerialisedApp:
         return result
 
 
+def _hash_etags_under_lock() -> None:
+    """moto 5.2 hashes an object's ETag (MD5, then cached on the object) by reading the
+    object's shared buffer in 16 MB blocks WITHOUT the lock its reads take. A concurrent
+    read (the snapshotter listing or copying, a ranged GET, another HEAD) moves the
+    buffer's position mid-hash, and the wrong ETag stays cached for the object's life:
+    for a staged upload over 16 MB, ingest then sees the bytes "change" on every try and
+    answers 503 for good. Hashing under the object's lock makes the ETag the bytes' MD5.
+    """
+    from moto.s3.models import FakeKey
+
+    original: property = vars(FakeKey)["etag"]
+    if original.fget is None or getattr(original.fget, "hashed_under_lock", False):
+        return
+    hashed = original.fget
+
+    def etag(self: Any) -> str:
+        if self._etag is None:
+            with self.lock:  # a plain Lock: the hash itself never takes it
+                return str(hashed(self))
+        return str(hashed(self))
+
+    etag.hashed_under_lock = True  # type: ignore[attr-defined]
+    setattr(FakeKey, "etag", property(etag))  # noqa: B010 - replacing a property mypy sees as a method
+
+
 def _quiet_handler() -> type:
     from moto.moto_server.werkzeug_app import MotoRequestHandler
 
@@ -130,6 +156,7 @@ class EmbeddedMotoServer:
         # and nothing may happen at import (STYLE 4).
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+        _hash_etags_under_lock()
         self._app = _SerialisedApp(DomainDispatcherApplication(create_backend_app))
         handler = None if self._verbose else _quiet_handler()
         kwargs: dict[str, Any] = {"request_handler": handler} if handler else {}
