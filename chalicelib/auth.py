@@ -25,6 +25,10 @@ from chalicelib.models import ApiKey
 KEY_RE = re.compile(r"^sk_(live|test)_[A-Za-z0-9_-]{43}$")
 PREFIX_LENGTH = 16  # "sk_live_" + 8 characters: enough to recognise, useless to guess
 _CACHE_MAX = 10_000
+INVALID = (
+    "Invalid API key: the X-Api-Key header holds no active key of this service "
+    "(mistyped, revoked, or another deployment's)."
+)
 
 _cache: dict[str, tuple[str, float]] = {}
 _cache_lock = threading.Lock()
@@ -67,7 +71,7 @@ def authenticate(header_value: str | None, *, now: float | None = None) -> str:
         raise Unauthenticated("Missing API key: send it in the X-Api-Key header.")
     api_key = header_value.strip()
     if not KEY_RE.match(api_key):
-        raise Unauthenticated("Invalid API key.")
+        raise Unauthenticated(INVALID)
     digest = hash_key(api_key)
     now = time.monotonic() if now is None else now
     with _cache_lock:
@@ -80,7 +84,7 @@ def authenticate(header_value: str | None, *, now: float | None = None) -> str:
     if stored is None or not hmac.compare_digest(stored.key_hash, digest) or stored.revoked_at:
         with _cache_lock:
             _cache.pop(digest, None)
-        raise Unauthenticated("Invalid API key.")
+        raise Unauthenticated(INVALID)
     ttl = get_settings().key_cache_seconds
     if ttl > 0:
         with _cache_lock:

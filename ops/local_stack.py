@@ -81,7 +81,9 @@ def environment(moto_url: str, data: Path, api_url: str | None = None) -> dict[s
         # Path-style GETs on moto return the bytes, so `url` works in a browser.
         "MEDIA_PUBLIC_BASE_URL": f"{moto_url}/{BUCKET}",
         "MEDIA_S3_ADDRESSING_STYLE": "path",
-        "MEDIA_DIRECT_UPLOAD_MAX_BYTES": str(LOCAL_DIRECT_UPLOAD_MAX),
+        # MEDIA_DIRECT_UPLOAD_MAX_BYTES=4194304 make run: the deployed limit, to try the session route.
+        "MEDIA_DIRECT_UPLOAD_MAX_BYTES": os.environ.get("MEDIA_DIRECT_UPLOAD_MAX_BYTES", "").strip()
+        or str(LOCAL_DIRECT_UPLOAD_MAX),
         "MEDIA_CURSOR_SECRET": cursor_secret(data),
         # manage.py revokes keys from another process; with no cache the
         # running API sees it at once (lookups against moto cost nothing).

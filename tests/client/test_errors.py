@@ -47,7 +47,7 @@ def raised(call: Any) -> MediaAPIError:
 def test_a_wrong_key_is_unauthenticated(stack: Stack) -> None:
     error = raised(lambda: Client("sk_live_not-a-key", stack.api_url).account())
     assert (type(error), error.status, error.code) == (Unauthenticated, 401, "unauthenticated")
-    assert error.message == "Invalid API key."
+    assert error.message.startswith("Invalid API key: the X-Api-Key header")
 
 
 def test_a_missing_file_is_not_found(stack: Stack, tenant: Tenant) -> None:
