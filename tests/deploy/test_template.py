@@ -199,10 +199,11 @@ def test_failed_events_go_to_a_queue_and_every_alarm_is_there(packaged: dict[str
         assert alarms["EventFailuresAlarm"]["Dimensions"] == [
             {"Name": "QueueName", "Value": {"Fn::GetAtt": ["EventFailures", "QueueName"]}}
         ]
-        assert (alarms["RejectionSpikeAlarm"]["Namespace"], alarms["RejectionSpikeAlarm"]["MetricName"]) == (
-            "MediaApi",
-            "UploadsRejected",
-        )
+        spike = alarms["RejectionSpikeAlarm"]
+        assert (spike["Namespace"], spike["MetricName"]) == ("MediaApi", "UploadsRejected")
+        # The metric's Stage dimension is what the functions publish under (MEDIA_STAGE).
+        env = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"][stage]["environment_variables"]
+        assert spike["Dimensions"] == [{"Name": "Stage", "Value": env["MEDIA_STAGE"]}] and env["MEDIA_STAGE"] == stage
         # No topic configured for the stage: the alarms exist, without actions.
         assert all("AlarmActions" not in a for a in alarms.values())
         retention = {"dev": 14, "prod": 90}[stage]
