@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8000
 STAGE  ?= dev
 
-.PHONY: install run test lint bench package clean
+.PHONY: install run test lint bench package vendor screenshots clean
 
 # Re-install only when a requirements file changed (warm starts stay fast).
 $(STAMP): requirements.txt requirements-dev.txt
@@ -30,6 +30,10 @@ lint: install
 # Figures against the platform's limits (not part of `make test`): table + bench/results.json.
 bench: install
 	$(BIN)/python -m bench
+
+# The page's third-party files (chalicelib/web/vendor/) from pinned npm packages: commit the result.
+vendor: install
+	$(BIN)/python -m ops.vendor
 
 # CloudFormation for a stage (docs/deploy.md): dist/sam.json + dist/deployment.zip.
 # Offline but for PyPI (chalice downloads the Lambda wheels); the region only
