@@ -19,8 +19,9 @@ install: $(STAMP)
 run: install
 	$(BIN)/python manage.py serve --port $(PORT)
 
+# The browser tests (tests/browser) share one stack and one Chromium: loadgroup keeps them on one worker.
 test: install lint
-	$(BIN)/python -m pytest -n 2 -q -p no:cacheprovider
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q -p no:cacheprovider
 
 lint: install
 	$(BIN)/ruff check .
