@@ -107,40 +107,41 @@ function startRename(article, actions) {
   const input = el("input", { type: "text", class: "rename", "aria-label": "New name", maxlength: "255", spellcheck: "false" });
   input.value = article.media.name;
   let saving = false;
-  const finish = () => {
-    input.remove();
+  let closed = false;
+  // Removing a focused field fires its blur first: closing must happen once.
+  const close = (refocus) => {
+    if (closed) return;
+    closed = true;
     heading.hidden = false;
-    renameButton.focus();
+    input.remove();
+    if (refocus) renameButton.focus();
   };
   input.addEventListener("keydown", async (event) => {
     if (event.key === "Escape") {
       event.preventDefault();
       event.stopPropagation();
       say(article, "");
-      finish();
+      close(true);
     } else if (event.key === "Enter") {
       event.preventDefault();
-      if (input.value === article.media.name) return finish();
+      if (input.value === article.media.name) return close(true);
       saving = true;
       input.disabled = true;
       try {
         await actions.rename(article.media, input.value, article);
         say(article, "");
-        finish();
+        saving = false;
+        close(true);
       } catch (error) {
+        saving = false;
         say(article, error.message, true);
         input.disabled = false;
         input.focus();
-      } finally {
-        saving = false;
       }
     }
   });
   input.addEventListener("blur", () => {
-    if (!saving && input.isConnected) {
-      input.remove();
-      heading.hidden = false;
-    }
+    if (!saving) close(false);
   });
   heading.hidden = true;
   heading.after(input);
