@@ -106,10 +106,12 @@ function showView(signedIn) {
 
 async function signIn(key, restoring) {
   api.key = key;
+  library.reload(); // with the account, not after it: one round trip less before the first cards
   let data;
   try {
     data = await api.account();
   } catch (error) {
+    library.clear();
     api.key = "";
     sessionStorage.removeItem(KEY);
     showView(false);
@@ -123,7 +125,6 @@ async function signIn(key, restoring) {
   $("sign-in-error").textContent = "";
   showAccount(data);
   showView(true);
-  library.reload();
   if (!restoring) $("search").focus();
 }
 

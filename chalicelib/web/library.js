@@ -94,7 +94,6 @@ export class Library {
   }
 
   setStatus(text, kind = "") {
-    this.status.textContent = text;
     this.status.dataset.kind = kind;
     this.status.replaceChildren(text);
     if (kind === "error") {
@@ -139,7 +138,7 @@ export class Library {
 
   sentinelVisible() {
     const box = this.sentinel.getBoundingClientRect();
-    return box.top < window.innerHeight + 600;
+    return box.height > 0 && box.top < window.innerHeight + 600; // no box: the library is not shown
   }
 
   showEmptyOrNothing() {
