@@ -22,6 +22,7 @@ STAGES = (
     ("ingest", "ingest: bytes read, peak memory"),
     ("listing", "list in a 10,000-file library"),
     ("upload", "50 MB presigned upload on the local stack"),
+    ("page", "media library page in headless Chromium"),
 )
 
 
@@ -63,6 +64,8 @@ ROWS = (
     Row("cursor_deep_reads", "DynamoDB items read: same page by cursor", kind="report"),
     Row("upload_mb_s_local", "50 MB session upload, MB/s (median of 5)", kind="report", digits=1),
     Row("upload_raw_mb_s_local", "  raw presigned POST, same storage, MB/s", kind="report", digits=1),
+    Row("page_first_render_ms_100_files", "page: navigation to 100 cards, ms (median 5)", 1500, kind="aim"),
+    Row("page_bytes_excluding_media", "page: bytes sent, media excluded (400 KB)", 409_600),
 )
 
 
@@ -101,6 +104,10 @@ def notes(figures: dict[str, Any]) -> str:
             f"{figures[f'_ranged_gets_{label}']} ranged GETs, metadata {figures[f'_metadata_{label}']}"
         )
     out.append(f"ingest MP4: Python allocation peak {figures['_python_peak_mb_mp4_50mb']} MB")
+    out.append(
+        f"page: {figures['_page_requests']} requests to the API's origin; "
+        f"first render runs {figures['_page_render_runs_ms']} ms"
+    )
     heavy = figures["_heavy_modules_imported"]
     out.append(f"modules the API must not import, imported: {', '.join(heavy) if heavy else 'none'}")
     out.append(
