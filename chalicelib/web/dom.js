@@ -1,4 +1,4 @@
-// Building the page without innerHTML: user data only ever becomes text nodes or attribute values.
+// Building the page with DOM calls only: user data only ever becomes text nodes or attribute values.
 
 /** A new element: `props` are attributes (`class`, `text`, `dataset`, `on<event>` handled apart). */
 export function el(tag, props = {}, ...children) {

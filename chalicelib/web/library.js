@@ -6,6 +6,8 @@ import { sleep } from "./dom.js";
 const SEARCH_DELAY_MS = 300;
 /** Thumbnails are made a few seconds after an upload: look again this often, then give up. */
 const THUMBNAIL_WAITS_MS = [1500, 2500, 4000, 6000, 10000, 15000];
+/** Files older than this without a thumbnail are not waited for (the reconciler makes it later). */
+const RECENT_MS = 2 * 60 * 1000;
 
 export class Library {
   constructor({ api, feed, status, more, tabs, search, perPage, actions }) {
@@ -161,7 +163,10 @@ export class Library {
     this.cards.set(media.id, node);
     if (where === "start") this.feed.prepend(node);
     else this.feed.append(node);
-    if (media.file_type === "image" && !media.thumbnail_url) this.watchThumbnail(media.id);
+    const recent = Date.now() - Date.parse(media.created_at) < RECENT_MS;
+    if (media.file_type === "image" && !media.thumbnail_url && (recent || where === "start")) {
+      this.watchThumbnail(media.id);
+    }
   }
 
   /** A file uploaded from this page: at the top, without a reload. */

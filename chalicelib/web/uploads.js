@@ -92,15 +92,17 @@ export class Uploads {
         item.sent = true;
       }
       this.set(item, "completing");
-      const media = await this.api.completeUpload(item.session.id, item.completeKey);
-      this.set(item, "done");
-      this.onUploaded(media);
+      item.media = await this.api.completeUpload(item.session.id, item.completeKey);
+      if (item.state === "cancelled") return; // signed out meanwhile
     } catch (error) {
       if (item.state === "cancelled") return;
       // No answer or a 5xx from complete: a retry resumes there. Anything else starts over.
       if (!(item.sent && retryable(error))) this.fresh(item);
       this.fail(item, error.message, false);
+      return;
     }
+    this.set(item, "done");
+    this.onUploaded(item.media);
   }
 
   send(item) {
@@ -229,6 +231,7 @@ export class Uploads {
       const { bar, status, cancel, retry, dismiss } = item.node.parts;
       const percent = item.file.size ? Math.floor((item.loaded / item.file.size) * 100) : 0;
       bar.value = item.state === "done" || item.state === "completing" ? 100 : percent;
+      bar.hidden = item.state === "failed" && item.final; // refused before it started
       item.node.dataset.state = item.state;
       if (item.state === "sending") {
         status.textContent = `${percent} % · ${bytes(item.loaded)} of ${bytes(item.file.size)} · ${speed(item.speed || 0)}`;
