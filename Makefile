@@ -36,6 +36,10 @@ bench: install
 vendor: install
 	$(BIN)/python -m ops.vendor
 
+# docs/img/*.png: the page's main states at 1280 and 360 px, in Debian's Chromium.
+screenshots: install
+	$(BIN)/python -m tests.browser.screenshots
+
 # CloudFormation for a stage (docs/deploy.md): dist/sam.json + dist/deployment.zip.
 # Offline but for PyPI (chalice downloads the Lambda wheels); the region only
 # satisfies chalice's CLI, the template uses the stack's own.
