@@ -36,8 +36,8 @@ KEY_ITEM = "media-library-api-key"
 
 
 def chromium_path() -> str | None:
-    """The system Chromium (``CHROMIUM_PATH`` first), or None when there is none."""
-    for candidate in (os.environ.get("CHROMIUM_PATH"), shutil.which("chromium"), "/usr/bin/chromium"):
+    """The system Chromium (``CHROMIUM_PATH`` first, then ``chromium`` on PATH), or None."""
+    for candidate in (os.environ.get("CHROMIUM_PATH"), shutil.which("chromium")):
         if candidate and os.access(candidate, os.X_OK):
             return candidate
     return None
