@@ -21,16 +21,17 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import html
 import re
-from dataclasses import dataclass
 from importlib import resources
-from importlib.resources.abc import Traversable
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
 from chalicelib.config import Settings, get_settings
 from chalicelib.errors import NotFound, ServiceUnavailable
 from chalicelib.media import parse_entity_tags
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 WEB = "web"
 #: What a static file's extension says it is (anything else under web/ is not served).
@@ -54,8 +55,7 @@ COMMON_HEADERS = {
 }
 
 
-@dataclass(frozen=True)
-class Reply:
+class Reply(NamedTuple):
     """What a view sends: app.py turns it into its framework's response."""
 
     status: int
@@ -63,16 +63,14 @@ class Reply:
     headers: dict[str, str]
 
 
-@dataclass(frozen=True)
-class Asset:
+class Asset(NamedTuple):
     name: str
     body: str
     content_type: str
     etag: str
 
 
-@dataclass(frozen=True)
-class Bundle:
+class Bundle(NamedTuple):
     version: str
     assets: dict[str, Asset]
 
@@ -215,7 +213,8 @@ def _render(name: str, prefix: str, version: str) -> str:
     }
     text = _template(name)
     for token, value in values.items():
-        text = text.replace(token, html.escape(value, quote=True))
+        # Safe in an attribute as they are: a version is hex, a prefix matches _SAFE_PATH.
+        text = text.replace(token, value)
     return text
 
 
