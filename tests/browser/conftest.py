@@ -12,10 +12,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.harness import INSTALL_HINT, Running, Tenant, chromium_path, launch, running_stack
 
 HERE = os.path.dirname(__file__)
+# Room for a loaded machine (2 shared cores): assertions wait up to 10 s, not 5.
+expect.set_options(timeout=10_000)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
