@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8000
 STAGE  ?= dev
 
-.PHONY: install run test lint bench package clean
+.PHONY: install run test lint bench package vendor screenshots clean
 
 # Re-install only when a requirements file changed (warm starts stay fast).
 $(STAMP): requirements.txt requirements-dev.txt client/pyproject.toml
@@ -19,8 +19,9 @@ install: $(STAMP)
 run: install
 	$(BIN)/python manage.py serve --port $(PORT)
 
+# The browser tests (tests/browser) share one stack and one Chromium: loadgroup keeps them on one worker.
 test: install lint
-	$(BIN)/python -m pytest -n 2 -q -p no:cacheprovider
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q -p no:cacheprovider
 
 lint: install
 	$(BIN)/ruff check .
@@ -31,6 +32,14 @@ lint: install
 # Figures against the platform's limits (not part of `make test`): table + bench/results.json.
 bench: install
 	$(BIN)/python -m bench
+
+# The page's third-party files (chalicelib/web/vendor/) from pinned npm packages: commit the result.
+vendor: install
+	$(BIN)/python -m ops.vendor
+
+# docs/img/*.png: the page's main states at 1280 and 360 px, in Debian's Chromium.
+screenshots: install
+	$(BIN)/python -m tests.browser.screenshots
 
 # CloudFormation for a stage (docs/deploy.md): dist/sam.json + dist/deployment.zip.
 # Offline but for PyPI (chalice downloads the Lambda wheels); the region only

@@ -15,7 +15,19 @@ from typing import Any
 from chalice import Chalice, Rate, Response
 from chalice.app import Request
 
-from chalicelib import accounts, auth, cors, idempotency, ingest, library, listing, reconcile, telemetry, uploads
+from chalicelib import (
+    accounts,
+    auth,
+    cors,
+    idempotency,
+    ingest,
+    library,
+    listing,
+    reconcile,
+    site,
+    telemetry,
+    uploads,
+)
 from chalicelib.config import get_settings
 from chalicelib.errors import (
     AdminFileProtected,
@@ -322,6 +334,26 @@ def openapi_document() -> dict[str, Any]:
 def get_openapi() -> dict[str, Any]:
     """The API's OpenAPI 3.1 document (public), naming the deployment that answered as its server."""
     return {**openapi_document(), "servers": [{"url": api_base()}]}
+
+
+def served(reply: site.Reply) -> Response:
+    return Response(body=reply.body, status_code=reply.status, headers=dict(reply.headers))
+
+
+@view("/", ["GET"])
+def media_page() -> Response:
+    """The media library page (DESIGN §3.11); it signs in with a key, the page itself needs none."""
+    return served(site.page(request().context.get("path"), request().headers.get("if-none-match")))
+
+
+@view("/docs", ["GET"])
+def api_reference() -> Response:
+    return served(site.docs(request().context.get("path"), request().headers.get("if-none-match")))
+
+
+@view("/static/{version}/{name}", ["GET"])
+def static_file(version: str, name: str) -> Response:
+    return served(site.static(version, name, request().headers.get("if-none-match")))
 
 
 @app.lambda_function(name="ingest")

@@ -24,6 +24,7 @@ STAGES = (
     ("listing", "list in a 10,000-file library"),
     ("upload", "50 MB presigned upload on the local stack"),
     ("client", "Python client: 50 MB upload, speed and memory"),
+    ("page", "media library page in headless Chromium"),
 )
 
 
@@ -78,6 +79,8 @@ ROWS = (
     Row("client_flow_mb_s", "  client upload(): start, POST, complete, MB/s", kind="report", digits=1),
     Row("client_by_hand_flow_mb_s", "  by hand, bytes in memory, MB/s", kind="report", digits=1),
     Row("client_upload_peak_rss_mb_50mb", "client peak memory growth, 50 MB upload (MB)", 60, digits=1),
+    Row("page_first_render_ms_100_files", "page: navigation to 100 cards, ms (median 5)", 1500, kind="aim"),
+    Row("page_bytes_excluding_media", "page: bytes sent, media excluded (400 KB)", 409_600),
 )
 
 
@@ -117,6 +120,10 @@ def notes(figures: dict[str, Any]) -> str:
         )
     out.append(f"ingest MP4: Python allocation peak {figures['_python_peak_mb_mp4_50mb']} MB")
     out.append(f"client 50 MB upload: Python allocation peak {figures['_client_python_peak_mb_50mb']} MB")
+    out.append(
+        f"page: {figures['_page_requests']} requests to the API's origin; "
+        f"first render runs {figures['_page_render_runs_ms']} ms"
+    )
     heavy = figures["_heavy_modules_imported"]
     out.append(f"modules the API must not import, imported: {', '.join(heavy) if heavy else 'none'}")
     out.append(

@@ -99,7 +99,8 @@ def _banner(api_url: str, stack: local_stack.LocalStack, seconds: float) -> str:
     return "\n".join(
         [
             f"Media API (local stack) ready in {seconds:.1f} s",
-            f"  API        {api_url}/api/v1/media",
+            f"  Page       {api_url}/   (the media library: sign in with the demo key)",
+            f"  API        {api_url}/api/v1/media   (reference: {api_url}/docs)",
             f"  Storage    {stack.moto_url} (embedded moto: S3 + DynamoDB)",
             f"  Data       {stack.data} ({restored.get('items', 0)} items, "
             f"{restored.get('objects', 0)} files restored)",

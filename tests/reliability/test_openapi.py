@@ -34,14 +34,15 @@ def documented_operations() -> set[tuple[str, str]]:
 
 
 def app_operations() -> set[tuple[str, str]]:
-    """Every (path, method) a view serves; the generated 405 and preflight (CORS) answers are not operations."""
+    """Every (path, method) a view serves under /api/v1; the generated 405 and preflight (CORS)
+    answers are not operations, nor is the media library page (/, /docs, /static), no part of the API."""
     from app import app
 
     return {
         (path, method)
         for path, entries in app.routes.items()
         for method, entry in entries.items()
-        if not entry.view_name.startswith(("method_not_allowed_", "preflight_"))
+        if path.startswith("/api/v1/") and not entry.view_name.startswith(("method_not_allowed_", "preflight_"))
     }
 
 

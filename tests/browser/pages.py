@@ -1,0 +1,30 @@
+"""How the tests drive the page: by the accessible names DESIGN §3.11 gives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import expect
+
+from tests.browser.harness import Running
+
+
+def open_page(page: Any, stack: Running, query: str = "") -> None:
+    page.goto(f"{stack.url}/{query}")
+
+
+def sign_in(page: Any, stack: Running, key: str, query: str = "") -> None:
+    open_page(page, stack, query)
+    page.get_by_label("API key").fill(key)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.get_by_role("feed")).to_have_attribute("aria-busy", "false")
+
+
+def card(page: Any, name: str) -> Any:
+    """The file's <article>, found by its heading (the file's name)."""
+    return page.get_by_role("article", name=name, exact=True)
+
+
+def card_names(page: Any) -> list[str]:
+    return [str(n) for n in page.get_by_role("article").get_by_role("heading").all_inner_texts()]
