@@ -7,7 +7,6 @@ import functools
 import json
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from importlib import resources
 from typing import Any
@@ -22,13 +21,13 @@ from chalicelib import (
     idempotency,
     ingest,
     library,
+    links,
     listing,
     reconcile,
     site,
     telemetry,
     uploads,
 )
-from chalicelib.config import get_settings
 from chalicelib.errors import (
     AdminFileProtected,
     ConfigurationError,
@@ -148,19 +147,15 @@ def api_guard(event: Request, get_response: Callable[[Request], Response]) -> Re
 
 
 def log_request(event: Request, response: Response, started: float) -> None:
-    """One line per request: never a key, a body or a query (they are the client's data)."""
     body = response.body if isinstance(response.body, dict) else {}
-    request_id = getattr(event.lambda_context, "aws_request_id", None) or event.context.get("requestId")
-    telemetry.emit(
-        "request",
-        {"ServerErrors": 1.0} if response.status_code >= 500 else None,
-        request_id=request_id or uuid.uuid4().hex,
-        method=event.method,
-        route=event.path,
-        status=response.status_code,
-        latency_ms=round((time.perf_counter() - started) * 1000, 1),
-        account_id=event.context.get("account_id"),
-        error_code=body.get("code") if response.status_code >= 400 else None,
+    telemetry.request(
+        getattr(event.lambda_context, "aws_request_id", None) or event.context.get("requestId"),
+        event.method,
+        event.path,
+        response.status_code,
+        started,
+        event.context.get("account_id"),
+        body.get("code"),
     )
 
 
@@ -228,30 +223,10 @@ def json_body() -> Any:
         raise MalformedRequest("The request body is nested too deeply.") from None
 
 
-#: Where the API answers when neither the setting nor the gateway says (the test client).
-FALLBACK_BASE = "http://localhost"
-
-
 def api_base() -> str:
-    """The API's own base URL, from a trusted source only (DESIGN §3.10).
-
-    MEDIA_PUBLIC_API_URL when set (a custom domain, the local server), else
-    API Gateway's own domain and stage (``requestContext``, set by the gateway,
-    not the client). Never the client's Host or X-Forwarded-* headers: those
-    would let a caller point the links of a response anywhere.
-    """
-    configured = get_settings().public_api_url
-    if configured:
-        return configured
+    """The API's own base URL, from trusted sources only (chalicelib.links)."""
     req = request()
-    domain = req.context.get("domainName")
-    if not domain:
-        return FALLBACK_BASE
-    # requestContext.path is what the client asked for, stage or base path first;
-    # the route's own segments (resourcePath) come last.
-    segments = str(req.context.get("path") or "").strip("/").split("/")
-    prefix = segments[: max(0, len(segments) - len(req.path.strip("/").split("/")))]
-    return f"https://{domain}" + "".join(f"/{s}" for s in prefix)
+    return links.api_base(req.context.get("domainName"), req.context.get("path"), req.path)
 
 
 def list_url() -> str:

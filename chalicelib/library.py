@@ -19,6 +19,7 @@ from chalicelib.media import (
     etag,
     media_json,
     name_errors,
+    none_match,
     now_iso,
     parse_entity_tags,
     thumbnail_key,
@@ -58,10 +59,7 @@ def _tagged(record: MediaFile, account_id: str) -> Tagged:
 def get_media(account_id: str, raw_id: str, if_none_match: str | None = None) -> Tagged:
     """The file; with If-None-Match naming its current ETag (or ``*``), no body (304)."""
     found = _tagged(_get_record(account_id, raw_id), account_id)
-    tags = parse_entity_tags(if_none_match) if if_none_match else None
-    if tags and ("*" in tags or found.etag in {t.removeprefix("W/") for t in tags}):
-        return Tagged(None, found.etag)
-    return found
+    return Tagged(None, found.etag) if none_match(if_none_match, found.etag) else found
 
 
 def _expected_versions(account_id: str, media_id: int, if_match: str | None) -> list[int] | None:

@@ -240,6 +240,12 @@ def parse_entity_tags(header: str) -> list[str] | None:
     return tags or None
 
 
+def none_match(if_none_match: str | None, current: str) -> bool:
+    """Whether If-None-Match names ``current`` (weak comparison, RFC 9110 §13.1.2) or is ``*``."""
+    tags = (parse_entity_tags(if_none_match) if if_none_match else None) or []
+    return "*" in tags or current in {t.removeprefix("W/") for t in tags}
+
+
 def version_in_tag(tag: str, account_id: str, media_id: int) -> int | None:
     """The record version a strong tag of ours names (None: not one of this file's tags)."""
     head = tag.strip('"').split("-", 1)[0]

@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import re
 from importlib import resources
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
+from chalicelib import links
 from chalicelib.config import Settings, get_settings
 from chalicelib.errors import NotFound, ServiceUnavailable
-from chalicelib.media import parse_entity_tags
+from chalicelib.media import none_match
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -44,8 +44,6 @@ CONTENT_TYPES = {
 HTML_TYPE = "text/html; charset=utf-8"
 PAGES = {"page": "index.html", "docs": "docs.html"}
 YEAR = 365 * 24 * 3600
-#: Characters a path prefix (stage, base path mapping) may contain in a page.
-_SAFE_PATH = re.compile(r"^(/[A-Za-z0-9._~-]+)*$")
 #: Every answer of this module, whatever it is.
 COMMON_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -110,19 +108,9 @@ def _template(name: str) -> str:
 
 def base_path(request_path: str | None, route: str) -> str:
     """The path the app answers under: '' locally, '/api' (the stage) on API Gateway's
-    own domain, a custom domain's base path, so the page's links work behind any of them.
-
-    ``MEDIA_PUBLIC_API_URL``'s path when it is set; else the request's own path
-    (``requestContext.path``: stage or base path first) less the route.
-    """
-    configured = get_settings().public_api_url
-    if configured:
-        path = urlsplit(configured).path.rstrip("/")
-    else:
-        path = (request_path or "").split("?", 1)[0].rstrip("/")
-        tail = route.rstrip("/")
-        path = path[: -len(tail)] if tail and path.endswith(tail) else ("" if tail else path)
-    return path if _SAFE_PATH.match(path) else ""
+    own domain, a custom domain's base path, so the page's links work behind any of them."""
+    configured = links.configured_path()
+    return configured if configured is not None else links.path_prefix(request_path, route)
 
 
 def _origin(url: str) -> str | None:
@@ -188,17 +176,9 @@ DOCS_POLICY = "; ".join(
 STATIC_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 
 
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    """If-None-Match's weak comparison (RFC 9110 §13.1.2)."""
-    if not if_none_match:
-        return False
-    tags = parse_entity_tags(if_none_match) or []
-    return any(t == "*" or t.removeprefix("W/") == etag for t in tags)
-
-
 def _answer(body: str, content_type: str, etag: str, headers: dict[str, str], if_none_match: str | None) -> Reply:
     headers = {**COMMON_HEADERS, **headers, "ETag": etag}
-    if _matches(if_none_match, etag):
+    if none_match(if_none_match, etag):
         return Reply(304, "", headers)
     return Reply(200, body, {**headers, "Content-Type": content_type})
 
@@ -213,7 +193,7 @@ def _render(name: str, prefix: str, version: str) -> str:
     }
     text = _template(name)
     for token, value in values.items():
-        # Safe in an attribute as they are: a version is hex, a prefix matches _SAFE_PATH.
+        # Safe in an attribute as they are: a version is hex, a prefix is a safe path (links).
         text = text.replace(token, value)
     return text
 

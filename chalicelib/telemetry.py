@@ -23,6 +23,7 @@ import json
 import os
 import sys
 import time
+import uuid
 from typing import Any
 
 NAMESPACE = "MediaApi"
@@ -75,6 +76,30 @@ def emit(
     else:
         sys.stdout.write(json.dumps(line, separators=(",", ":"), default=str) + "\n")
         sys.stdout.flush()
+
+
+def request(
+    request_id: str | None,
+    method: str,
+    route: str,
+    status: int,
+    started: float,
+    account_id: str | None,
+    error_code: str | None,
+) -> None:
+    """The API's line for one request (``started``: its ``time.perf_counter()``). Never a
+    key, a body or a query string: they are the client's data."""
+    emit(
+        "request",
+        {"ServerErrors": 1.0} if status >= 500 else None,
+        request_id=request_id or uuid.uuid4().hex,
+        method=method,
+        route=route,
+        status=status,
+        latency_ms=round((time.perf_counter() - started) * 1000, 1),
+        account_id=account_id,
+        error_code=error_code if status >= 400 else None,
+    )
 
 
 def upload_rejected(reason: str, route: str) -> None:
