@@ -44,7 +44,15 @@ export async function copyText(text) {
 
 function remember(dialog) {
   const opener = document.activeElement;
-  dialog.addEventListener("close", () => opener && opener.isConnected && opener.focus(), { once: true });
+  // The close event comes a task after the dialog closed: by then the person may have
+  // moved on (the browser itself puts focus back on the opener). Only a focus that
+  // was lost (on the body, or still in the dialog) goes back to the opener.
+  const refocus = () => {
+    const active = document.activeElement;
+    const lost = !active || active === document.body || dialog.contains(active);
+    if (lost && opener && opener.isConnected) opener.focus();
+  };
+  dialog.addEventListener("close", refocus, { once: true });
 }
 
 export class Details {
