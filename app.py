@@ -9,25 +9,12 @@ import logging
 import time
 from collections.abc import Callable
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Chalice, Rate, Response
 from chalice.app import Request
 
-from chalicelib import (
-    accounts,
-    auth,
-    cors,
-    idempotency,
-    ingest,
-    library,
-    links,
-    listing,
-    reconcile,
-    site,
-    telemetry,
-    uploads,
-)
+from chalicelib import accounts, auth, cors, library, links, listing, telemetry, uploads
 from chalicelib.errors import (
     AdminFileProtected,
     ConfigurationError,
@@ -47,6 +34,13 @@ from chalicelib.errors import (
     UploadExpired,
     UploadNotReceived,
 )
+
+if TYPE_CHECKING:
+    from chalicelib import site
+
+# Imported where first needed, to keep a cold start's imports to what every request
+# uses (bench: import_ratio): idempotency (POSTs with a key), site (the page),
+# ingest, thumbnails and reconcile (their own functions).
 
 app = Chalice(app_name="media-api")
 # multipart bodies must reach the view as bytes (API Gateway binary media type).
@@ -161,6 +155,8 @@ def log_request(event: Request, response: Response, started: float) -> None:
 
 def idempotent(event: Request, raw_key: str, get_response: Callable[[Request], Response]) -> Response:
     """The view's answer, or the kept answer of the first attempt (DESIGN §3.9)."""
+    from chalicelib import idempotency
+
     account, key = str(event.context["account_id"]), idempotency.parse_key(raw_key)
     raw = event.raw_body if isinstance(event.raw_body, bytes) else (event.raw_body or "").encode()
     params = dict(event.uri_params or {})
@@ -318,16 +314,22 @@ def served(reply: site.Reply) -> Response:
 @view("/", ["GET"])
 def media_page() -> Response:
     """The media library page (DESIGN §3.11); it signs in with a key, the page itself needs none."""
+    from chalicelib import site
+
     return served(site.page(request().context.get("path"), request().headers.get("if-none-match")))
 
 
 @view("/docs", ["GET"])
 def api_reference() -> Response:
+    from chalicelib import site
+
     return served(site.docs(request().context.get("path"), request().headers.get("if-none-match")))
 
 
 @view("/static/{version}/{name}", ["GET"])
 def static_file(version: str, name: str) -> Response:
+    from chalicelib import site
+
     return served(site.static(version, name, request().headers.get("if-none-match")))
 
 
@@ -335,6 +337,8 @@ def static_file(version: str, name: str) -> Response:
 def ingest_objects(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """S3 ObjectCreated notifications on the staging prefix (wired by the deploy template:
     `chalice package` refuses @app.on_s3_event, DESIGN §8)."""
+    from chalicelib import ingest
+
     results = ingest.ingest_event(event)
     return {"results": [str(r.outcome) for r in results]}
 
@@ -350,6 +354,8 @@ def make_thumbnails(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 @app.schedule(Rate(1, unit=Rate.HOURS), name="reconcile")
 def reconcile_storage(event: Any) -> dict[str, Any]:
+    from chalicelib import reconcile
+
     report = reconcile.reconcile().to_json()
     telemetry.emit("reconcile", **report)
     return report
