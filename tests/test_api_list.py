@@ -12,17 +12,10 @@ from chalice.local import LambdaContext
 from chalice.test import Client
 
 from chalicelib import state
-from tests.conftest import Tenant, fixture_bytes
-from tests.test_api_errors import (
-    API,
-    Reply,
-    aws_client,
-    call,
-    check_body,
-    put_json,
-    table_name,
-    uploaded,
-)
+from tests.helpers.http import API, Reply, call, check_body, put_json, uploaded
+from tests.helpers.media import fixture_bytes
+from tests.helpers.stores import aws_client, table_name
+from tests.helpers.tenants import Tenant
 
 # Links come from the trusted base (DESIGN §3.10); these requests also claim
 # another host, which must change nothing.

@@ -14,8 +14,9 @@ from collections.abc import Iterator
 import pytest
 from chalice.test import Client
 
-from tests.conftest import Tenant, api_over_http
-from tests.test_api_errors import API, call, check_body, uploaded
+from tests.helpers.http import API, call, check_body, uploaded
+from tests.helpers.servers import api_over_http
+from tests.helpers.tenants import Tenant
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 from chalicelib import state
 from manage import cli
 from ops import local_stack, targets
-from tests.conftest import FIXTURES, png_bytes
+from tests.helpers.media import FIXTURES, png_bytes
 
 KEY_RE = re.compile(r"^sk_(live|test)_[A-Za-z0-9_-]{43}$")
 

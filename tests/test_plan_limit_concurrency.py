@@ -17,7 +17,9 @@ from typing import Any
 import pytest
 import requests
 
-from tests.conftest import api_over_http, make_tenant, moto_server_env, png_bytes
+from tests.helpers.media import png_bytes
+from tests.helpers.servers import api_over_http, moto_server_env
+from tests.helpers.tenants import make_tenant
 
 PARALLEL = 20
 LIMIT = 5

@@ -10,8 +10,11 @@ from chalicelib import records
 from chalicelib.media import TIMESTAMP_FORMAT
 from chalicelib.models import UploadSession
 from chalicelib.reconcile import reconcile
-from tests.conftest import TEST_ENV, png_bytes, upload
-from tests.test_upload_sessions import object_exists, send, started
+from tests.helpers.aws import TEST_ENV
+from tests.helpers.http import upload
+from tests.helpers.media import png_bytes
+from tests.helpers.stores import object_exists
+from tests.helpers.uploads import send, started
 
 BUCKET = TEST_ENV["MEDIA_BUCKET"]
 NOW = timedelta(0)

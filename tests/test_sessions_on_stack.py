@@ -16,7 +16,8 @@ import requests
 
 from chalicelib import state
 from ops import local_stack
-from tests.media_samples import big_mp4
+from tests.helpers.events import s3_event
+from tests.helpers.samples import big_mp4
 
 MIB = 1024 * 1024
 
@@ -113,21 +114,14 @@ def test_20_mb_mp4_with_moov_at_end_is_recorded_by_its_event_reading_under_2_mib
 
 def test_three_concurrent_deliveries_of_one_event_record_it_once(stack_factory):
     from app import app
-    from chalicelib import records, storage
+    from chalicelib import records
 
     running = stack_factory(False)
     png = (Path(__file__).parent / "fixtures" / "sample.png").read_bytes()
     session = running.start_upload("dup.png", png)
     running.send(session, "dup.png", png)
     key = session["upload"]["fields"]["key"]
-    event = {
-        "Records": [
-            {
-                "eventName": "ObjectCreated:Post",
-                "s3": {"bucket": {"name": storage.bucket()}, "object": {"key": key, "size": len(png)}},
-            }
-        ]
-    }
+    event = s3_event(key, size=len(png))
     handler = app.handler_map["ingest"]
     barrier = threading.Barrier(3)
 

@@ -20,7 +20,8 @@ from moto import mock_aws
 from chalicelib import state
 from manage import cli
 from ops.moto_server import EmbeddedMotoServer
-from tests.conftest import multipart, png_bytes
+from tests.helpers.http import multipart
+from tests.helpers.media import png_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 

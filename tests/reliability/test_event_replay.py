@@ -20,8 +20,13 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.conftest import TEST_ENV, make_tenant, moto_server_env
-from tests.reliability.conftest import assert_consistent, image_bytes, presigned, s3_event
+from tests.helpers.aws import TEST_ENV
+from tests.helpers.consistency import assert_consistent
+from tests.helpers.events import s3_event
+from tests.helpers.media import image_bytes
+from tests.helpers.servers import moto_server_env
+from tests.helpers.tenants import make_tenant
+from tests.helpers.uploads import presigned
 
 EVENTS = 1000
 WORKERS = 8

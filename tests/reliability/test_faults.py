@@ -17,17 +17,14 @@ from chalice.test import Client
 from chalicelib import records
 from chalicelib.errors import ServiceUnavailable
 from chalicelib.reconcile import reconcile
-from tests.conftest import TEST_ENV, Tenant, png_bytes, upload
-from tests.faults import failing, s3_client
-from tests.reliability.conftest import (
-    THROTTLES,
-    assert_consistent,
-    cancelled,
-    deliver,
-    dynamodb_failing,
-    presigned,
-    stale_reads,
-)
+from tests.helpers.aws import TEST_ENV
+from tests.helpers.consistency import assert_consistent
+from tests.helpers.events import deliver
+from tests.helpers.faults import THROTTLES, cancelled, dynamodb_failing, failing, s3_client, stale_reads
+from tests.helpers.http import upload
+from tests.helpers.media import png_bytes
+from tests.helpers.tenants import Tenant
+from tests.helpers.uploads import presigned
 
 API = "/api/v1/media"
 JSON = {"Content-Type": "application/json"}

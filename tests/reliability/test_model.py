@@ -23,8 +23,9 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from chalicelib import accounts, auth, records, uploads
 from chalicelib.errors import MediaLimitReached
 from chalicelib.models import Account
-from tests.conftest import multipart
-from tests.reliability.conftest import assert_consistent, image_bytes
+from tests.helpers.consistency import assert_consistent
+from tests.helpers.http import multipart
+from tests.helpers.media import image_bytes
 from tests.reliability.media_model import (
     BAD_NAMES,
     IGNORED_FIELDS,

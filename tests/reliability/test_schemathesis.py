@@ -26,7 +26,9 @@ from hypothesis.stateful import run_state_machine_as_test
 from PIL import Image
 
 from chalicelib import state
-from tests.conftest import api_over_http, fixture_bytes, make_tenant, moto_server_env, png_bytes
+from tests.helpers.media import fixture_bytes, png_bytes
+from tests.helpers.servers import api_over_http, moto_server_env
+from tests.helpers.tenants import make_tenant
 
 OPENAPI = Path(__file__).parents[2] / "chalicelib" / "openapi.json"
 MAX_EXAMPLES = 12
