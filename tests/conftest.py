@@ -1,4 +1,11 @@
-"""Fixtures: moto-backed AWS, the Chalice test client, accounts. Helpers live in tests/helpers."""
+"""Fixtures: moto-backed AWS, the Chalice test client, accounts. Helpers live in tests/helpers.
+
+Each test process (each xdist worker) starts moto once and keeps it on for every
+test, so nothing a test does can reach real AWS. A test that asks for ``aws``
+starts from moto's reset plus the empty bucket and tables (helpers.aws.World);
+chalicelib's caches are reset before a test only when the previous one may have
+changed them (helpers.caches).
+"""
 
 from __future__ import annotations
 
@@ -6,52 +13,66 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import botocore.loaders
 import botocore.session
 import pytest
 from chalice.test import Client
 from moto import mock_aws
 
-from chalicelib import state
-from tests.helpers.aws import TEST_ENV
+from tests.helpers.aws import TEST_ENV, World, forget_everything, process_world
+from tests.helpers.caches import ProcessCaches
 from tests.helpers.tenants import Tenant, make_tenant
 
-# moto resets boto3's default session on every mock_aws() start, so each test
-# would parse the S3/DynamoDB/endpoint JSON again (~0.3 s a test).
-# chalicelib.aws shares one loader for the sessions the service makes; this
-# does the same for the sessions tests make themselves. Nothing else changes.
-_LOADER = botocore.loaders.create_loader()
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_botocore_loader() -> Iterator[None]:
+    """chalicelib.aws shares one loader for the sessions the service makes; this does
+    the same for the sessions tests make themselves (each would parse the S3,
+    DynamoDB and endpoint JSON again, ~0.3 s). Nothing else changes."""
+    loader = botocore.loaders.create_loader()
 
-@pytest.fixture(autouse=True)
-def shared_botocore_loader(monkeypatch: pytest.MonkeyPatch) -> None:
     def register(session: botocore.session.Session) -> None:
-        session._components.lazy_register_component("data_loader", lambda: _LOADER)
+        session._components.lazy_register_component("data_loader", lambda: loader)
 
-    monkeypatch.setattr(botocore.session.Session, "_register_data_loader", register)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.session.Session, "_register_data_loader", register)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def mocked_aws(shared_botocore_loader: None) -> Iterator[None]:
+    """moto for the whole test process, from its first test to its last."""
+    with mock_aws():
+        yield
+
+
+@pytest.fixture(scope="session")
+def caches() -> ProcessCaches:
+    return ProcessCaches()
 
 
 @pytest.fixture(autouse=True)
-def test_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def test_env(monkeypatch: pytest.MonkeyPatch, caches: ProcessCaches) -> Iterator[None]:
     for name in [n for n in os.environ if n.startswith("MEDIA_")]:
         monkeypatch.delenv(name)
     for name, value in TEST_ENV.items():
         monkeypatch.setenv(name, value)
-    state.reset()
+    caches.before_test()
     yield
-    state.reset()
+    caches.after_test()
+
+
+@pytest.fixture(scope="session")
+def world(mocked_aws: None) -> World:
+    return process_world()
 
 
 @pytest.fixture
-def aws(test_env: None) -> Iterator[None]:
-    """moto in-process: the bucket and every table exist."""
-    from chalicelib import models
-
-    with mock_aws():
-        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=TEST_ENV["MEDIA_BUCKET"])
-        models.create_tables()
-        yield
+def aws(test_env: None, world: World) -> Iterator[None]:
+    """moto in-process, nothing in it but the empty bucket and tables."""
+    world.reset()
+    yield
+    forget_everything()
 
 
 @pytest.fixture

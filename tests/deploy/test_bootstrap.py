@@ -15,11 +15,11 @@ import boto3
 import pytest
 from chalice.test import Client
 from click.testing import CliRunner
-from moto import mock_aws
 
 from chalicelib import state
 from manage import cli
 from ops.moto_server import EmbeddedMotoServer
+from tests.helpers.aws import forget_everything
 from tests.helpers.http import multipart
 from tests.helpers.media import png_bytes
 
@@ -52,9 +52,11 @@ def aws_endpoint(deployed_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterato
 
 
 @pytest.fixture
-def aws_in_process(deployed_env: None) -> Iterator[None]:
-    with mock_aws():
-        yield
+def aws_in_process(deployed_env: None, mocked_aws: None) -> Iterator[None]:
+    """The process's moto with nothing in it: only what the test makes."""
+    forget_everything()
+    yield
+    forget_everything()
 
 
 def run(*args: str) -> Any:

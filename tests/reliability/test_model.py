@@ -23,6 +23,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from chalicelib import accounts, auth, records, uploads
 from chalicelib.errors import MediaLimitReached
 from chalicelib.models import Account
+from tests.helpers.aws import process_world
 from tests.helpers.consistency import assert_consistent
 from tests.helpers.http import multipart
 from tests.helpers.media import image_bytes
@@ -61,6 +62,10 @@ TARGETS = st.sampled_from(["own", "own", "foreign", "deleted", "missing"])
 class MediaLibraryMachine(RuleBasedStateMachine):
     def __init__(self, client: Client) -> None:
         super().__init__()
+        # Each example starts from empty tables and bucket, as a test does: a failing
+        # example replays alike while Hypothesis shrinks it, and moto's cost (it copies
+        # every table for each transaction) stays that of one example's data.
+        process_world().reset()
         self.client = client
         self.libs: list[Library] = []
         self.acting: Library | None = None
