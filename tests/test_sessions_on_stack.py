@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from chalicelib import state
 from ops import local_stack
 from tests.helpers.events import s3_event
 from tests.helpers.samples import big_mp4
+from tests.helpers.servers import api_over_http
 
 MIB = 1024 * 1024
 
@@ -53,26 +55,21 @@ class Running:
 @pytest.fixture
 def stack_factory(tmp_path: Path) -> Iterator[Callable[[bool], Running]]:
     saved = dict(os.environ)
-    started: list[tuple[local_stack.LocalStack, Any, threading.Thread]] = []
+    with ExitStack() as running:
 
-    def start(events: bool) -> Running:
-        from app import app
-        from ops.dev_server import _lambda_handler, create_api_server
+        def start(events: bool) -> Running:
+            from app import app
+            from ops.dev_server import _lambda_handler
 
-        stack = local_stack.LocalStack(tmp_path / "data", events=events, event_handler=_lambda_handler(app, "ingest"))
-        stack.start()
-        server = create_api_server(app, "127.0.0.1", 0)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        started.append((stack, server, thread))
-        return Running(stack, f"http://127.0.0.1:{server.port}/api/v1")
+            stack = local_stack.LocalStack(
+                tmp_path / "data", events=events, event_handler=_lambda_handler(app, "ingest")
+            )
+            stack.start()
+            running.callback(stack.stop)
+            base = running.enter_context(api_over_http())  # stopped before the stack
+            return Running(stack, f"{base}/api/v1")
 
-    yield start
-    for stack, server, thread in started:
-        server.shutdown()
-        server.server.server_close()
-        thread.join(timeout=10)
-        stack.stop()
+        yield start
     os.environ.clear()
     os.environ.update(saved)
     state.reset()

@@ -14,6 +14,10 @@ from contextlib import contextmanager
 
 from tests.helpers.aws import TEST_ENV
 
+#: How often an idle server thread checks for shutdown: socketserver's default
+#: (0.5 s) made every stop wait that long.
+POLL_SECONDS = 0.05
+
 
 @contextmanager
 def moto_server_env() -> Iterator[dict[str, str]]:
@@ -53,7 +57,7 @@ def api_over_http() -> Iterator[str]:
     from ops.dev_server import create_api_server
 
     server = create_api_server(app, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.server.serve_forever, args=(POLL_SECONDS,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.port}"
