@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8000
 STAGE  ?= dev
 
-.PHONY: install run test lint bench package clean
+.PHONY: install run test test-fast lint bench package clean
 
 # Re-install only when a requirements file changed (warm starts stay fast).
 $(STAMP): requirements.txt requirements-dev.txt
@@ -21,6 +21,10 @@ run: install
 
 test: install lint
 	$(BIN)/python -m pytest -n 2 -q -p no:cacheprovider
+
+# The inner loop: everything but the tests marked slow (pytest.ini), no lint.
+test-fast: install
+	$(BIN)/python -m pytest -n 2 -q -p no:cacheprovider -m "not slow"
 
 lint: install
 	$(BIN)/ruff check .

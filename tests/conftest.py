@@ -24,6 +24,41 @@ from tests.helpers.caches import ProcessCaches
 from tests.helpers.tenants import Tenant, make_tenant
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Order the run for ``-n 2 --dist worksteal``, which gives each worker one half of
+    the list and lets a worker that runs dry take the tail of the other's.
+
+    Each half starts with about half of the slow tests, modules kept together and the
+    costliest first (``slow(seconds=...)`` is a rough figure, 1 s when absent); then come
+    the other tests, in collection order. Without xdist the slow tests simply go first.
+    """
+    slow: dict[str, list[pytest.Item]] = {}
+    fast: list[pytest.Item] = []
+    for item in items:
+        marker = item.get_closest_marker("slow")
+        if marker is None:
+            fast.append(item)
+        else:
+            slow.setdefault(item.nodeid.split("::")[0], []).append(item)
+
+    def cost(module: list[pytest.Item]) -> float:
+        return sum(_seconds(item) for item in module)
+
+    halves: tuple[list[pytest.Item], list[pytest.Item]] = ([], [])
+    loads = [0.0, 0.0]
+    for module in sorted(slow.values(), key=cost, reverse=True):
+        lighter = loads.index(min(loads))
+        halves[lighter].extend(module)
+        loads[lighter] += cost(module)
+    first_fast = max(0, len(items) // 2 - len(halves[0]))
+    items[:] = halves[0] + fast[:first_fast] + halves[1] + fast[first_fast:]
+
+
+def _seconds(item: pytest.Item) -> float:
+    marker = item.get_closest_marker("slow")
+    return float(marker.kwargs.get("seconds", 1)) if marker else 0.0
+
+
 @pytest.fixture(scope="session", autouse=True)
 def shared_botocore_loader() -> Iterator[None]:
     """chalicelib.aws shares one loader for the sessions the service makes; this does

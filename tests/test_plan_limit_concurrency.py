@@ -21,6 +21,8 @@ from tests.helpers.media import png_bytes
 from tests.helpers.servers import api_over_http, moto_server_env
 from tests.helpers.tenants import make_tenant
 
+pytestmark = pytest.mark.slow
+
 PARALLEL = 20
 LIMIT = 5
 

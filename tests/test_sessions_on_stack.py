@@ -21,6 +21,8 @@ from tests.helpers.events import s3_event
 from tests.helpers.samples import big_mp4
 from tests.helpers.servers import api_over_http
 
+pytestmark = pytest.mark.slow(seconds=3)  # each a local stack, with S3 events a second late
+
 MIB = 1024 * 1024
 
 

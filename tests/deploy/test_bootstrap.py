@@ -69,6 +69,7 @@ def outcomes(report: dict[str, Any]) -> dict[str, str]:
     return {step["resource"]: step["outcome"] for step in report["steps"]}
 
 
+@pytest.mark.slow
 def test_bootstrap_creates_the_stage_once(aws_endpoint: str) -> None:
     first = outcomes(run("bootstrap", "--stage", "prod"))
     assert first == {

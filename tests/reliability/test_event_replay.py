@@ -28,6 +28,8 @@ from tests.helpers.servers import moto_server_env
 from tests.helpers.tenants import make_tenant
 from tests.helpers.uploads import presigned
 
+pytestmark = pytest.mark.slow(seconds=30)
+
 EVENTS = 1000
 WORKERS = 8
 #: Lambda retries a failed asynchronous invocation twice.

@@ -15,6 +15,7 @@ from collections import Counter
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlparse
 
+import pytest
 from chalice.test import Client
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -38,6 +39,8 @@ from tests.reliability.media_model import (
     files,
     valid_name,
 )
+
+pytestmark = pytest.mark.slow(seconds=25)
 
 API = "/api/v1/media"
 MIN_STEPS = 1000

@@ -30,6 +30,8 @@ from tests.helpers.media import fixture_bytes, png_bytes
 from tests.helpers.servers import api_over_http, moto_server_env
 from tests.helpers.tenants import make_tenant
 
+pytestmark = pytest.mark.slow(seconds=0.4)
+
 OPENAPI = Path(__file__).parents[2] / "chalicelib" / "openapi.json"
 MAX_EXAMPLES = 12
 WORKFLOWS = 15
