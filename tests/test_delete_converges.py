@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+from chalice.test import Client
+
 from chalicelib import records
 from tests.helpers.faults import failing, s3_client, transaction_client
 from tests.helpers.http import upload
-from tests.helpers.stores import object_exists
+from tests.helpers.stores import object_exists, stored_account, stored_media
 from tests.helpers.tenants import Tenant
 
 
-def _stored(client, tenant: Tenant) -> tuple[int, str]:
+def _stored(client: Client, tenant: Tenant) -> tuple[int, str]:
     created = upload(client, tenant, "kept.png")
     assert created.status_code == 201
     media_id = created.json_body["id"]
-    key = records.get_media(tenant.account_id, media_id).storage_key
+    key = stored_media(tenant.account_id, media_id).storage_key
     return media_id, key
 
 
-def test_storage_failure_leaves_record_and_object_and_retry_deletes_both(client, tenant):
+def test_storage_failure_leaves_record_and_object_and_retry_deletes_both(client: Client, tenant: Tenant) -> None:
     media_id, key = _stored(client, tenant)
     with failing(s3_client(), "DeleteObject", times=1) as fault:
         response = client.http.delete(f"/api/v1/media/{media_id}", headers=tenant.headers)
@@ -31,10 +33,10 @@ def test_storage_failure_leaves_record_and_object_and_retry_deletes_both(client,
     assert retry.status_code == 204
     assert records.get_media(tenant.account_id, media_id) is None
     assert not object_exists(key)
-    assert records.get_account(tenant.account_id).media_count == 0
+    assert stored_account(tenant.account_id).media_count == 0
 
 
-def test_record_failure_after_object_delete_converges_on_retry(client, tenant):
+def test_record_failure_after_object_delete_converges_on_retry(client: Client, tenant: Tenant) -> None:
     media_id, key = _stored(client, tenant)
     with failing(transaction_client(), "TransactWriteItems", times=1) as fault:
         response = client.http.delete(f"/api/v1/media/{media_id}", headers=tenant.headers)
@@ -43,17 +45,17 @@ def test_record_failure_after_object_delete_converges_on_retry(client, tenant):
     # Half-way: the bytes are gone, the record (and its plan slot) are not.
     assert not object_exists(key)
     assert records.get_media(tenant.account_id, media_id) is not None
-    assert records.get_account(tenant.account_id).media_count == 1
+    assert stored_account(tenant.account_id).media_count == 1
 
     retry = client.http.delete(f"/api/v1/media/{media_id}", headers=tenant.headers)
     assert retry.status_code == 204
     assert records.get_media(tenant.account_id, media_id) is None
-    account = records.get_account(tenant.account_id)
+    account = stored_account(tenant.account_id)
     assert (account.media_count, account.image_count, account.bytes_used) == (0, 0, 0)
     assert client.http.delete(f"/api/v1/media/{media_id}", headers=tenant.headers).status_code == 404
 
 
-def test_repeated_storage_failures_never_lose_the_record(client, tenant):
+def test_repeated_storage_failures_never_lose_the_record(client: Client, tenant: Tenant) -> None:
     media_id, key = _stored(client, tenant)
     with failing(s3_client(), "DeleteObject", times=3):
         for _ in range(3):

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 
 from tests.helpers.aws import REGION
+
+if TYPE_CHECKING:
+    from chalicelib.models import Account, MediaFile, UploadSession
 
 
 @functools.lru_cache(maxsize=1)
@@ -82,3 +85,30 @@ def counters(account_id: str) -> dict[str, int]:
         "video_count": int(account.video_count or 0),
         "bytes_used": int(account.bytes_used or 0),
     }
+
+
+# -- records the test expects to exist (read through the service's own records module) ---------
+
+
+def stored_account(account_id: str) -> Account:
+    from chalicelib import records
+
+    account = records.get_account(account_id)
+    assert account is not None, f"no account {account_id}"
+    return account
+
+
+def stored_session(upload_id: str) -> UploadSession:
+    from chalicelib import records
+
+    session = records.get_session(upload_id)
+    assert session is not None, f"no upload session {upload_id}"
+    return session
+
+
+def stored_media(account_id: str, media_id: int) -> MediaFile:
+    from chalicelib import records
+
+    media = records.get_media(account_id, media_id)
+    assert media is not None, f"no media {account_id}/{media_id}"
+    return media

@@ -104,7 +104,7 @@ def _deliver(handler: Any, key: str) -> tuple[str, int]:
     raise AssertionError("unreachable")
 
 
-def test_thousand_duplicated_shuffled_concurrent_events_record_each_valid_object_once(moto_stack):
+def test_thousand_duplicated_shuffled_concurrent_events_record_each_valid_object_once(moto_stack: str) -> None:
     from app import app
     from chalicelib import records, storage
     from chalicelib.reconcile import reconcile
