@@ -86,11 +86,19 @@ def caches() -> ProcessCaches:
     return ProcessCaches()
 
 
+@pytest.fixture
+def extra_env() -> dict[str, str]:
+    """What a module's tests run with on top of TEST_ENV: a module overrides this fixture
+    rather than changing the environment in a fixture of its own, so that its tests
+    share chalicelib's caches as the others do."""
+    return {}
+
+
 @pytest.fixture(autouse=True)
-def test_env(monkeypatch: pytest.MonkeyPatch, caches: ProcessCaches) -> Iterator[None]:
+def test_env(monkeypatch: pytest.MonkeyPatch, caches: ProcessCaches, extra_env: dict[str, str]) -> Iterator[None]:
     for name in [n for n in os.environ if n.startswith("MEDIA_")]:
         monkeypatch.delenv(name)
-    for name, value in TEST_ENV.items():
+    for name, value in {**TEST_ENV, **extra_env}.items():
         monkeypatch.setenv(name, value)
     caches.before_test()
     yield

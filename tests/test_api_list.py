@@ -23,10 +23,9 @@ HOST = {"Host": "evil.example", "X-Forwarded-Host": "evil.example", "X-Forwarded
 PATH = "https://media.example.com/api/v1/media"
 
 
-@pytest.fixture(autouse=True)
-def public_api_url(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MEDIA_PUBLIC_API_URL", "https://media.example.com/")
-    state.reset()
+@pytest.fixture
+def extra_env() -> dict[str, str]:
+    return {"MEDIA_PUBLIC_API_URL": "https://media.example.com/"}
 
 
 def listing(client: Client, tenant: Tenant, query: str = "", ok: bool = True) -> Reply:

@@ -25,7 +25,6 @@ from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 from PIL import Image
 
-from chalicelib import state
 from tests.helpers.media import fixture_bytes, png_bytes
 from tests.helpers.servers import api_over_http, moto_server_env
 from tests.helpers.tenants import make_tenant
@@ -116,12 +115,10 @@ def stack() -> Iterator[Stack]:
         yield running
 
 
-@pytest.fixture(autouse=True)
-def stack_environment(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
-    """conftest resets the environment for every test; point this process back at the stack."""
-    for name, value in stack.env.items():
-        monkeypatch.setenv(name, value)
-    state.reset()
+@pytest.fixture
+def extra_env(stack: Stack) -> dict[str, str]:
+    """conftest sets the environment for every test; this process talks to the stack."""
+    return stack.env
 
 
 @schema.parametrize()
