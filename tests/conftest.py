@@ -24,13 +24,14 @@ from tests.helpers.caches import ProcessCaches
 from tests.helpers.tenants import Tenant, make_tenant
 
 
+@pytest.hookimpl(trylast=True)  # after -m/-k have deselected
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Order the run for ``-n 2 --dist worksteal``, which gives each worker one half of
     the list and lets a worker that runs dry take the tail of the other's.
 
     Each half starts with about half of the slow tests, modules kept together and the
     costliest first (``slow(seconds=...)`` is a rough figure, 1 s when absent); then come
-    the other tests, in collection order. Without xdist the slow tests simply go first.
+    the other tests, in collection order.
     """
     slow: dict[str, list[pytest.Item]] = {}
     fast: list[pytest.Item] = []
