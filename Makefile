@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8000
 STAGE  ?= dev
 
-.PHONY: install run test test-fast lint bench package clean
+.PHONY: install run test suite test-fast lint bench package clean
 
 # Re-install only when a requirements file changed (warm starts stay fast).
 $(STAMP): requirements.txt requirements-dev.txt
@@ -19,7 +19,12 @@ install: $(STAMP)
 run: install
 	$(BIN)/python manage.py serve --port $(PORT)
 
-test: install lint
+# Lint and the suite side by side: mypy fits in the seconds the slow tests spend
+# waiting on their servers. Fails if either fails.
+test: install
+	$(MAKE) --no-print-directory -j2 lint suite
+
+suite: install
 	$(BIN)/python -m pytest -n 2 -q -p no:cacheprovider
 
 # The inner loop: everything but the tests marked slow (pytest.ini), no lint.
