@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8000
 STAGE  ?= dev
 
-.PHONY: install run test lint bench package vendor screenshots clean
+.PHONY: install run test suite test-fast lint bench package vendor screenshots clean
 
 # Re-install only when a requirements file changed (warm starts stay fast).
 $(STAMP): requirements.txt requirements-dev.txt client/pyproject.toml
@@ -19,9 +19,17 @@ install: $(STAMP)
 run: install
 	$(BIN)/python manage.py serve --port $(PORT)
 
-# The browser tests (tests/browser) share one stack and one Chromium: loadgroup keeps them on one worker.
-test: install lint
-	$(BIN)/python -m pytest -n 2 --dist loadgroup -q -p no:cacheprovider
+# Lint and the suite side by side: mypy fits in the seconds the slow tests spend
+# waiting on their servers. Fails if either fails.
+test: install
+	$(MAKE) --no-print-directory -j2 lint suite
+
+suite: install
+	$(BIN)/python -m pytest -n 2 -q -p no:cacheprovider
+
+# The inner loop: everything but the tests marked slow (pytest.ini), no lint.
+test-fast: install
+	$(BIN)/python -m pytest -n 2 -q -p no:cacheprovider -m "not slow"
 
 lint: install
 	$(BIN)/ruff check .

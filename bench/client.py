@@ -156,7 +156,7 @@ def run() -> dict[str, Any]:
     from chalicelib import config
     from ops import local_stack
     from ops.dev_server import create_api_server
-    from tests.media_samples import big_mp4
+    from tests.helpers.samples import big_mp4
 
     saved = dict(os.environ)
     with tempfile.TemporaryDirectory() as scratch:

@@ -66,13 +66,13 @@ def noise_jpeg(target: int) -> bytes:
 def xmp_jpeg(base: bytes, xmp_bytes: int = 600 * 1024) -> bytes:
     """``base`` with ``xmp_bytes`` of XMP (a standard packet + ExtendedXMP segments, as
     Lightroom writes them) right after its SOI, so all of it precedes the frame header."""
-    from tests.media_samples import with_segments, xmp_segments
+    from tests.helpers.samples import with_segments, xmp_segments
 
     return with_segments(base, *xmp_segments(xmp_bytes))
 
 
 def big_mp4(size: int) -> bytes:
-    from tests.media_samples import big_mp4 as build  # moov at the end, as cameras write it
+    from tests.helpers.samples import big_mp4 as build  # moov at the end, as cameras write it
 
     return build(size)
 

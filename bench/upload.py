@@ -39,7 +39,7 @@ def run() -> dict[str, Any]:
     from chalicelib import storage
     from ops import local_stack
     from ops.dev_server import create_api_server
-    from tests.media_samples import big_mp4
+    from tests.helpers.samples import big_mp4
 
     video = big_mp4(SIZE_MB * MIB)
     saved = dict(os.environ)

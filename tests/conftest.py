@@ -1,99 +1,122 @@
-"""Shared fixtures: moto-backed AWS, the Chalice test client, accounts and uploads."""
+"""Fixtures: moto-backed AWS, the Chalice test client, accounts. Helpers live in tests/helpers.
+
+Each test process (each xdist worker) starts moto once and keeps it on for every
+test, so nothing a test does can reach real AWS. A test that asks for ``aws``
+starts from moto's reset plus the empty bucket and tables (helpers.aws.World);
+chalicelib's caches are reset before a test only when the previous one may have
+changed them (helpers.caches).
+"""
 
 from __future__ import annotations
 
-import io
 import os
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import boto3
 import botocore.loaders
 import botocore.session
 import pytest
 from chalice.test import Client
 from moto import mock_aws
-from urllib3 import encode_multipart_formdata
 
-from chalicelib import state
-
-FIXTURES = Path(__file__).parent / "fixtures"
-#: The fields of the MediaFile object, DESIGN §3.1 (exactly these), with the additive
-#: thumbnail_url of §3.10.
-MEDIA_FIELDS = frozenset(
-    {
-        "id",
-        "name",
-        "original_name",
-        "url",
-        "file_type",
-        "mime_type",
-        "extension",
-        "file_size",
-        "formatted_size",
-        "metadata",
-        "uploaded_by",
-        "is_active",
-        "created_at",
-        "updated_at",
-        "thumbnail_url",
-    }
-)
-TEST_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "MEDIA_REGION": "us-east-1",
-    "MEDIA_BUCKET": "media-test",
-    "MEDIA_TABLE_PREFIX": "media-test",
-    "MEDIA_CURSOR_SECRET": "test-cursor-secret-0123456789",
-    "MEDIA_PUBLIC_BASE_URL": "https://cdn.example.test",
-    "MEDIA_KEY_CACHE_SECONDS": "0",
-    # The service's event lines (chalicelib.telemetry) are tested where they are the subject.
-    "MEDIA_LOG_FORMAT": "none",
-}
+from tests.helpers.aws import TEST_ENV, World, forget_everything, process_world
+from tests.helpers.caches import ProcessCaches
+from tests.helpers.tenants import Tenant, make_tenant
 
 
-# moto resets boto3's default session on every mock_aws() start, so each test
-# would parse the S3/DynamoDB/endpoint JSON again (~0.3 s a test).
-# chalicelib.aws shares one loader for the sessions the service makes; this
-# does the same for the sessions tests make themselves. Nothing else changes.
-_LOADER = botocore.loaders.create_loader()
+@pytest.hookimpl(trylast=True)  # after -m/-k have deselected
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Order the run for ``-n 2 --dist worksteal``, which gives each worker one half of
+    the list and lets a worker that runs dry take the tail of the other's.
+
+    Each half starts with about half of the slow tests, modules kept together and the
+    costliest first (``slow(seconds=...)`` is a rough figure, 1 s when absent); then come
+    the other tests, in collection order.
+    """
+    slow: dict[str, list[pytest.Item]] = {}
+    fast: list[pytest.Item] = []
+    for item in items:
+        marker = item.get_closest_marker("slow")
+        if marker is None:
+            fast.append(item)
+        else:
+            slow.setdefault(item.nodeid.split("::")[0], []).append(item)
+
+    def cost(module: list[pytest.Item]) -> float:
+        return sum(_seconds(item) for item in module)
+
+    halves: tuple[list[pytest.Item], list[pytest.Item]] = ([], [])
+    loads = [0.0, 0.0]
+    for module in sorted(slow.values(), key=cost, reverse=True):
+        lighter = loads.index(min(loads))
+        halves[lighter].extend(module)
+        loads[lighter] += cost(module)
+    first_fast = max(0, len(items) // 2 - len(halves[0]))
+    items[:] = halves[0] + fast[:first_fast] + halves[1] + fast[first_fast:]
 
 
-@pytest.fixture(autouse=True)
-def shared_botocore_loader(monkeypatch: pytest.MonkeyPatch) -> None:
+def _seconds(item: pytest.Item) -> float:
+    marker = item.get_closest_marker("slow")
+    return float(marker.kwargs.get("seconds", 1)) if marker else 0.0
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_botocore_loader() -> Iterator[None]:
+    """chalicelib.aws shares one loader for the sessions the service makes; this does
+    the same for the sessions tests make themselves (each would parse the S3,
+    DynamoDB and endpoint JSON again, ~0.3 s). Nothing else changes."""
+    loader = botocore.loaders.create_loader()
+
     def register(session: botocore.session.Session) -> None:
-        session._components.lazy_register_component("data_loader", lambda: _LOADER)
+        session._components.lazy_register_component("data_loader", lambda: loader)
 
-    monkeypatch.setattr(botocore.session.Session, "_register_data_loader", register)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.session.Session, "_register_data_loader", register)
+        yield
 
 
-@pytest.fixture(autouse=True)
-def test_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in [n for n in os.environ if n.startswith("MEDIA_")]:
-        monkeypatch.delenv(name)
-    for name, value in TEST_ENV.items():
-        monkeypatch.setenv(name, value)
-    state.reset()
-    yield
-    state.reset()
+@pytest.fixture(scope="session", autouse=True)
+def mocked_aws(shared_botocore_loader: None) -> Iterator[None]:
+    """moto for the whole test process, from its first test to its last."""
+    with mock_aws():
+        yield
+
+
+@pytest.fixture(scope="session")
+def caches() -> ProcessCaches:
+    return ProcessCaches()
 
 
 @pytest.fixture
-def aws(test_env: None) -> Iterator[None]:
-    """moto in-process: the bucket and every table exist."""
-    from chalicelib import models
+def extra_env() -> dict[str, str]:
+    """What a module's tests run with on top of TEST_ENV: a module overrides this fixture
+    rather than changing the environment in a fixture of its own, so that its tests
+    share chalicelib's caches as the others do."""
+    return {}
 
-    with mock_aws():
-        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=TEST_ENV["MEDIA_BUCKET"])
-        models.create_tables()
-        yield
+
+@pytest.fixture(autouse=True)
+def test_env(monkeypatch: pytest.MonkeyPatch, caches: ProcessCaches, extra_env: dict[str, str]) -> Iterator[None]:
+    for name in [n for n in os.environ if n.startswith("MEDIA_")]:
+        monkeypatch.delenv(name)
+    for name, value in {**TEST_ENV, **extra_env}.items():
+        monkeypatch.setenv(name, value)
+    caches.before_test()
+    yield
+    caches.after_test()
+
+
+@pytest.fixture(scope="session")
+def world(mocked_aws: None) -> World:
+    return process_world()
+
+
+@pytest.fixture
+def aws(test_env: None, world: World) -> Iterator[None]:
+    """moto in-process, nothing in it but the empty bucket and tables."""
+    world.reset()
+    yield
+    forget_everything()
 
 
 @pytest.fixture
@@ -109,23 +132,6 @@ def client(aws: None, tmp_path: Path) -> Iterator[Client]:
         yield test_client
 
 
-@dataclass
-class Tenant:
-    account_id: str
-    api_key: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"X-Api-Key": self.api_key}
-
-
-def make_tenant(name: str = "Acme", media_limit: int | None = None) -> Tenant:
-    from chalicelib import accounts
-
-    account, issued = accounts.create_account(name, media_limit)
-    return Tenant(account.account_id, issued.api_key)
-
-
 @pytest.fixture
 def tenant(aws: None) -> Tenant:
     return make_tenant("Acme")
@@ -134,79 +140,3 @@ def tenant(aws: None) -> Tenant:
 @pytest.fixture
 def other_tenant(aws: None) -> Tenant:
     return make_tenant("Globex")
-
-
-def png_bytes(width: int = 32, height: int = 24, color: str = "red") -> bytes:
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (width, height), color).save(out, "PNG")
-    return out.getvalue()
-
-
-def fixture_bytes(name: str) -> bytes:
-    return (FIXTURES / name).read_bytes()
-
-
-def multipart(filename: str | None, data: bytes, name: str | None = None) -> tuple[bytes, str]:
-    fields: list[Any] = []
-    if filename is not None:
-        fields.append(("file", (filename, data, "application/octet-stream")))
-    if name is not None:
-        fields.append(("name", name))
-    body, content_type = encode_multipart_formdata(fields)
-    return body, content_type
-
-
-def upload(
-    client: Client, tenant: Tenant, filename: str = "photo.png", data: bytes | None = None, name: str | None = None
-) -> Any:
-    body, content_type = multipart(filename, png_bytes() if data is None else data, name)
-    return client.http.post("/api/v1/media", headers={**tenant.headers, "Content-Type": content_type}, body=body)
-
-
-@contextmanager
-def moto_server_env() -> Iterator[dict[str, str]]:
-    """An embedded moto server (thread-safe, DynamoDB atomic as on AWS) with the
-    bucket and tables, this process pointed at it; yields the environment."""
-    from ops.local_stack import apply_environment
-    from ops.moto_server import EmbeddedMotoServer
-
-    saved = dict(os.environ)
-    moto = EmbeddedMotoServer(port=0)
-    url = moto.start()
-    env = {
-        **TEST_ENV,
-        "MEDIA_S3_ENDPOINT_URL": url,
-        "MEDIA_DYNAMODB_ENDPOINT_URL": url,
-        "MEDIA_S3_ADDRESSING_STYLE": "path",
-    }
-    try:
-        apply_environment(env)
-        from chalicelib import models, storage
-
-        storage.configure_bucket()
-        models.create_tables()
-        yield env
-    finally:
-        moto.stop()
-        os.environ.clear()
-        os.environ.update(saved)
-        state.reset()
-
-
-@contextmanager
-def api_over_http() -> Iterator[str]:
-    """The app on chalice's threaded local server (as `make run` serves it); yields its base URL."""
-    from app import app
-    from ops.dev_server import create_api_server
-
-    server = create_api_server(app, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.port}"
-    finally:
-        server.shutdown()
-        server.server.server_close()
-        thread.join(timeout=10)

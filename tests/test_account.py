@@ -10,8 +10,9 @@ from chalice.test import Client
 
 from chalicelib import state
 from chalicelib.media import formatted_size
-from tests.conftest import Tenant, fixture_bytes, make_tenant
-from tests.test_api_errors import API, call, upload_file, uploaded
+from tests.helpers.http import API, call, upload_file, uploaded
+from tests.helpers.media import fixture_bytes
+from tests.helpers.tenants import Tenant, make_tenant
 
 EXTENSIONS = {"image": ["jpg", "jpeg", "png", "gif"], "video": ["mp4", "avi", "mov", "wmv", "flv", "webm"]}
 

@@ -8,19 +8,9 @@ import json
 
 from chalice.test import Client
 
-from tests.conftest import Tenant
-from tests.test_api_errors import (
-    API,
-    Reply,
-    aws_client,
-    call,
-    counters,
-    key_of,
-    put_json,
-    stored_objects,
-    table_name,
-    uploaded,
-)
+from tests.helpers.http import API, Reply, call, put_json, uploaded
+from tests.helpers.stores import aws_client, counters, key_of, stored_objects, table_name
+from tests.helpers.tenants import Tenant
 
 UNKNOWN_KEY = "sk_live_" + "A" * 43
 

@@ -12,17 +12,10 @@ from chalice.local import LambdaContext
 from chalice.test import Client
 
 from chalicelib import state
-from tests.conftest import Tenant, fixture_bytes
-from tests.test_api_errors import (
-    API,
-    Reply,
-    aws_client,
-    call,
-    check_body,
-    put_json,
-    table_name,
-    uploaded,
-)
+from tests.helpers.http import API, Reply, call, check_body, put_json, uploaded
+from tests.helpers.media import fixture_bytes
+from tests.helpers.stores import aws_client, table_name
+from tests.helpers.tenants import Tenant
 
 # Links come from the trusted base (DESIGN §3.10); these requests also claim
 # another host, which must change nothing.
@@ -30,10 +23,9 @@ HOST = {"Host": "evil.example", "X-Forwarded-Host": "evil.example", "X-Forwarded
 PATH = "https://media.example.com/api/v1/media"
 
 
-@pytest.fixture(autouse=True)
-def public_api_url(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MEDIA_PUBLIC_API_URL", "https://media.example.com/")
-    state.reset()
+@pytest.fixture
+def extra_env() -> dict[str, str]:
+    return {"MEDIA_PUBLIC_API_URL": "https://media.example.com/"}
 
 
 def listing(client: Client, tenant: Tenant, query: str = "", ok: bool = True) -> Reply:

@@ -6,19 +6,10 @@ from typing import Any
 
 from chalice.test import Client
 
-from tests.conftest import Tenant, png_bytes
-from tests.test_api_errors import (
-    API,
-    bucket,
-    call,
-    counters,
-    key_of,
-    media_items,
-    put_json,
-    s3,
-    stored_objects,
-    uploaded,
-)
+from tests.helpers.http import API, call, put_json, uploaded
+from tests.helpers.media import png_bytes
+from tests.helpers.stores import bucket, counters, key_of, media_items, s3, stored_objects
+from tests.helpers.tenants import Tenant
 
 
 def assert_not_found(reply: Any) -> None:

@@ -13,22 +13,11 @@ import pytest
 from chalice.test import Client
 
 from chalicelib import state
-from tests.conftest import MEDIA_FIELDS, TEST_ENV, Tenant, fixture_bytes, make_tenant, png_bytes
-from tests.test_api_errors import (
-    API,
-    Reply,
-    bucket,
-    call,
-    counters,
-    key_of,
-    media_items,
-    post_form,
-    s3,
-    session_items,
-    stored_objects,
-    upload_file,
-    uploaded,
-)
+from tests.helpers.aws import TEST_ENV
+from tests.helpers.http import API, MEDIA_FIELDS, Reply, call, post_form, upload_file, uploaded
+from tests.helpers.media import fixture_bytes, png_bytes
+from tests.helpers.stores import bucket, counters, key_of, media_items, s3, session_items, stored_objects
+from tests.helpers.tenants import Tenant, make_tenant
 
 PUBLIC_BASE = TEST_ENV["MEDIA_PUBLIC_BASE_URL"]
 MEDIA_KEYS = MEDIA_FIELDS

@@ -10,8 +10,9 @@ import pytest
 from chalice.test import Client
 
 from chalicelib import records, storage
-from tests.conftest import Tenant
-from tests.test_api_errors import API, Reply, bucket, call, key_of, s3, uploaded
+from tests.helpers.http import API, Reply, call, uploaded
+from tests.helpers.stores import bucket, key_of, s3
+from tests.helpers.tenants import Tenant
 
 JSON = {"Content-Type": "application/json"}
 

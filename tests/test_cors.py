@@ -10,8 +10,9 @@ import requests
 from chalice.test import Client
 
 from chalicelib import state
-from tests.conftest import Tenant, api_over_http, make_tenant, moto_server_env
-from tests.test_api_errors import API, call
+from tests.helpers.http import API, call
+from tests.helpers.servers import api_over_http, moto_server_env
+from tests.helpers.tenants import Tenant, make_tenant
 
 ALLOWED = "https://app.example.com"
 PATHS = {

@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-import boto3
+from chalice.test import Client
 
 from chalicelib import records
-from tests.conftest import TEST_ENV, Tenant, upload
-from tests.faults import failing, s3_client, transaction_client
+from tests.helpers.faults import failing, s3_client, transaction_client
+from tests.helpers.http import upload
+from tests.helpers.stores import object_exists, stored_account, stored_media
+from tests.helpers.tenants import Tenant
 
 
-def _object_exists(key: str) -> bool:
-    listing = boto3.client("s3", region_name="us-east-1").list_objects_v2(Bucket=TEST_ENV["MEDIA_BUCKET"], Prefix=key)
-    return listing.get("KeyCount", 0) > 0
-
-
-def _stored(client, tenant: Tenant) -> tuple[int, str]:
+def _stored(client: Client, tenant: Tenant) -> tuple[int, str]:
     created = upload(client, tenant, "kept.png")
     assert created.status_code == 201
     media_id = created.json_body["id"]
-    key = records.get_media(tenant.account_id, media_id).storage_key
+    key = stored_media(tenant.account_id, media_id).storage_key
     return media_id, key
 
 
-def test_storage_failure_leaves_record_and_object_and_retry_deletes_both(client, tenant):
+def test_storage_failure_leaves_record_and_object_and_retry_deletes_both(client: Client, tenant: Tenant) -> None:
     media_id, key = _stored(client, tenant)
     with failing(s3_client(), "DeleteObject", times=1) as fault:
         response = client.http.delete(f"/api/v1/media/{media_id}", headers=tenant.headers)
@@ -30,40 +27,40 @@ def test_storage_failure_leaves_record_and_object_and_retry_deletes_both(client,
     assert response.status_code == 503
     assert response.json_body["code"] == "service_unavailable"
     assert records.get_media(tenant.account_id, media_id) is not None
-    assert _object_exists(key)
+    assert object_exists(key)
 
     retry = client.http.delete(f"/api/v1/media/{media_id}", headers=tenant.headers)
     assert retry.status_code == 204
     assert records.get_media(tenant.account_id, media_id) is None
-    assert not _object_exists(key)
-    assert records.get_account(tenant.account_id).media_count == 0
+    assert not object_exists(key)
+    assert stored_account(tenant.account_id).media_count == 0
 
 
-def test_record_failure_after_object_delete_converges_on_retry(client, tenant):
+def test_record_failure_after_object_delete_converges_on_retry(client: Client, tenant: Tenant) -> None:
     media_id, key = _stored(client, tenant)
     with failing(transaction_client(), "TransactWriteItems", times=1) as fault:
         response = client.http.delete(f"/api/v1/media/{media_id}", headers=tenant.headers)
     assert fault.failed == 1
     assert response.status_code == 503
     # Half-way: the bytes are gone, the record (and its plan slot) are not.
-    assert not _object_exists(key)
+    assert not object_exists(key)
     assert records.get_media(tenant.account_id, media_id) is not None
-    assert records.get_account(tenant.account_id).media_count == 1
+    assert stored_account(tenant.account_id).media_count == 1
 
     retry = client.http.delete(f"/api/v1/media/{media_id}", headers=tenant.headers)
     assert retry.status_code == 204
     assert records.get_media(tenant.account_id, media_id) is None
-    account = records.get_account(tenant.account_id)
+    account = stored_account(tenant.account_id)
     assert (account.media_count, account.image_count, account.bytes_used) == (0, 0, 0)
     assert client.http.delete(f"/api/v1/media/{media_id}", headers=tenant.headers).status_code == 404
 
 
-def test_repeated_storage_failures_never_lose_the_record(client, tenant):
+def test_repeated_storage_failures_never_lose_the_record(client: Client, tenant: Tenant) -> None:
     media_id, key = _stored(client, tenant)
     with failing(s3_client(), "DeleteObject", times=3):
         for _ in range(3):
             assert client.http.delete(f"/api/v1/media/{media_id}", headers=tenant.headers).status_code == 503
-    assert _object_exists(key)
+    assert object_exists(key)
     assert client.http.get(f"/api/v1/media/{media_id}", headers=tenant.headers).status_code == 200
     assert client.http.delete(f"/api/v1/media/{media_id}", headers=tenant.headers).status_code == 204
-    assert not _object_exists(key)
+    assert not object_exists(key)

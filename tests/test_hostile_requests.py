@@ -14,15 +14,23 @@ from collections.abc import Iterator
 import pytest
 from chalice.test import Client
 
-from tests.conftest import Tenant, api_over_http
-from tests.test_api_errors import API, call, check_body, uploaded
+from tests.helpers.http import API, call, check_body, uploaded
+from tests.helpers.servers import api_over_http
+from tests.helpers.tenants import Tenant
 
 
-@pytest.fixture
-def server(aws: None) -> Iterator[tuple[str, int]]:
+@pytest.fixture(scope="module")
+def local_server() -> Iterator[tuple[str, int]]:
+    """One server for the module: it holds nothing between requests (the app reads the
+    environment and the stores of the test that is running)."""
     with api_over_http() as base:
         host, port = base.removeprefix("http://").split(":")
         yield host, int(port)
+
+
+@pytest.fixture
+def server(aws: None, local_server: tuple[str, int]) -> tuple[str, int]:
+    return local_server
 
 
 def exchange(server: tuple[str, int], raw: bytes) -> tuple[int, dict[str, str], bytes]:

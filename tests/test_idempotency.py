@@ -15,9 +15,12 @@ import requests
 from chalice.test import Client
 
 from chalicelib.records import idempotency as store
-from tests.conftest import Tenant, api_over_http, fixture_bytes, make_tenant, moto_server_env, png_bytes
-from tests.reliability.conftest import dynamodb_failing
-from tests.test_api_errors import API, Reply, call, media_items, post_form
+from tests.helpers.faults import dynamodb_failing
+from tests.helpers.http import API, Reply, call, post_form
+from tests.helpers.media import fixture_bytes, png_bytes
+from tests.helpers.servers import api_over_http, moto_server_env
+from tests.helpers.stores import media_items
+from tests.helpers.tenants import Tenant, make_tenant
 
 JSON = {"Content-Type": "application/json"}
 

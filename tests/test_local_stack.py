@@ -20,7 +20,9 @@ import pytest
 import requests
 
 from ops import local_stack
-from tests.conftest import FIXTURES, png_bytes
+from tests.helpers.media import FIXTURES, png_bytes
+
+pytestmark = pytest.mark.slow(seconds=10)
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_KEY_RE = re.compile(r"Demo key\s+(sk_(?:live|test)_[A-Za-z0-9_-]{43})")

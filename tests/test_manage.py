@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 from chalicelib import state
 from manage import cli
 from ops import local_stack, targets
-from tests.conftest import FIXTURES, png_bytes
+from tests.helpers.media import FIXTURES, png_bytes
 
 KEY_RE = re.compile(r"^sk_(live|test)_[A-Za-z0-9_-]{43}$")
 
@@ -67,7 +67,7 @@ def run_json(*args: str) -> Any:
 
 
 def create_account(name: str = "Acme", *extra: str) -> dict[str, str]:
-    return run_json("accounts", "create", "--name", name, *extra)  # type: ignore[no-any-return]
+    return dict(run_json("accounts", "create", "--name", name, *extra))
 
 
 def test_help_works_without_a_stack() -> None:
@@ -87,6 +87,7 @@ def test_commands_refuse_to_run_without_a_local_stack(tmp_path: Path, monkeypatc
     assert result.stderr.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_accounts_create_prints_the_account_id_and_key_once(stack: local_stack.LocalStack) -> None:
     created = create_account("Acme", "--media-limit", "5")
     assert set(created) == {"account_id", "api_key"}
@@ -96,6 +97,7 @@ def test_accounts_create_prints_the_account_id_and_key_once(stack: local_stack.L
     assert "shown once" in human.stdout and "sk_live_" in human.stdout
 
 
+@pytest.mark.slow
 def test_set_limit_to_a_number_and_back_to_unlimited(stack: local_stack.LocalStack) -> None:
     account_id = create_account()["account_id"]
     limited = run_json("accounts", "set-limit", account_id, "3")
@@ -103,6 +105,7 @@ def test_set_limit_to_a_number_and_back_to_unlimited(stack: local_stack.LocalSta
     assert run_json("accounts", "set-limit", account_id, "none")["media_limit"] is None
 
 
+@pytest.mark.slow
 def test_set_limit_errors_have_exit_codes(stack: local_stack.LocalStack) -> None:
     account_id = create_account()["account_id"]
     bad_value = run("accounts", "set-limit", account_id, "lots")
@@ -112,6 +115,7 @@ def test_set_limit_errors_have_exit_codes(stack: local_stack.LocalStack) -> None
     assert unknown.stderr == "Error: Account 'acc-nope' not found.\n"
 
 
+@pytest.mark.slow
 def test_issued_key_works_until_revoked(stack: local_stack.LocalStack, api: Client) -> None:
     account_id = create_account()["account_id"]
     issued = run_json("keys", "issue", account_id)
@@ -135,6 +139,7 @@ def test_issued_key_works_until_revoked(stack: local_stack.LocalStack, api: Clie
     assert again.exit_code == 2 and again.stderr.startswith("Error: No active key")
 
 
+@pytest.mark.slow
 def test_keys_of_an_unknown_account_exit_2(stack: local_stack.LocalStack) -> None:
     for command in ("issue", "list"):
         result = run("keys", command, "acc-nope")
@@ -142,6 +147,7 @@ def test_keys_of_an_unknown_account_exit_2(stack: local_stack.LocalStack) -> Non
         assert result.stderr == "Error: Account 'acc-nope' not found.\n"
 
 
+@pytest.mark.slow
 def test_admin_upload_cannot_be_deleted_through_the_api(
     stack: local_stack.LocalStack, api: Client, tmp_path: Path
 ) -> None:
@@ -167,6 +173,7 @@ def test_admin_upload_cannot_be_deleted_through_the_api(
     assert api.http.get(f"/api/v1/media/{media['id']}", headers=headers).status_code == 200
 
 
+@pytest.mark.slow
 def test_upload_without_as_admin_is_a_client_file(stack: local_stack.LocalStack, tmp_path: Path) -> None:
     photo = tmp_path / "photo.png"
     photo.write_bytes(png_bytes())
@@ -174,6 +181,7 @@ def test_upload_without_as_admin_is_a_client_file(stack: local_stack.LocalStack,
     assert media["uploaded_by"] == "client" and media["name"] == "photo.png"
 
 
+@pytest.mark.slow
 def test_upload_errors_exit_non_zero_with_one_line(stack: local_stack.LocalStack, tmp_path: Path) -> None:
     unknown = run("media", "upload", str(FIXTURES / "sample.png"), "--account", "acc-nope")
     assert unknown.exit_code == 2  # nothing to act on
@@ -198,6 +206,7 @@ def test_upload_errors_exit_non_zero_with_one_line(stack: local_stack.LocalStack
     assert missing.exit_code == 2
 
 
+@pytest.mark.slow
 def test_local_stack_keeps_the_demo_key_and_data_across_restarts(tmp_path: Path) -> None:
     from chalicelib import accounts, auth
 
@@ -245,6 +254,7 @@ def test_stage_environment_merges_the_stage_over_the_top_level(tmp_path: Path) -
     assert targets.stage_environment("prod", tmp_path / "elsewhere") == {}
 
 
+@pytest.mark.slow
 def test_reconcile_removes_an_orphan_object_and_reports_it(stack: local_stack.LocalStack) -> None:
     from chalicelib import storage
 

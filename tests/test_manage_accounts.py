@@ -20,7 +20,8 @@ from chalicelib import state
 from chalicelib.media import NAME_MAX
 from manage import cli
 from ops import local_stack, targets
-from tests.conftest import FIXTURES, MEDIA_FIELDS
+from tests.helpers.http import MEDIA_FIELDS
+from tests.helpers.media import FIXTURES
 from tests.test_local_stack import Serve, free_port
 from tests.test_manage import KEY_RE, run, run_json
 
@@ -61,13 +62,13 @@ def new_account(name: str = "Acme", *extra: str) -> str:
 
 
 def upload(account_id: str, fixture: str, *extra: str) -> dict[str, Any]:
-    return run_json("media", "upload", str(FIXTURES / fixture), "--account", account_id, *extra)  # type: ignore[no-any-return]
+    return run_json("media", "upload", str(FIXTURES / fixture), "--account", account_id, *extra)
 
 
 def listed(account_id: str) -> dict[str, Any]:
     found = [row for row in run_json("accounts", "list") if row["account_id"] == account_id]
     assert len(found) == 1
-    return found[0]  # type: ignore[no-any-return]
+    return found[0]
 
 
 def commands(group: click.Group, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], click.Command]]:

@@ -22,10 +22,12 @@ from chalicelib import state
 from manage import cli
 from ops import local_stack
 from ops.iam import failure_queue_name
-from tests.conftest import Tenant, png_bytes
-from tests.reliability.conftest import dynamodb_failing
-from tests.test_api_errors import API, call, upload_file, uploaded
-from tests.test_upload_sessions import event_for, send, started
+from tests.helpers.events import s3_event
+from tests.helpers.faults import dynamodb_failing
+from tests.helpers.http import API, call, upload_file, uploaded
+from tests.helpers.media import png_bytes
+from tests.helpers.tenants import Tenant
+from tests.helpers.uploads import send, started
 
 
 @pytest.fixture(autouse=True)
@@ -88,8 +90,8 @@ def test_ingest_writes_one_line_per_object(client: Client, tenant: Tenant, capsy
     bad = started(client, tenant, filename="b.png", file_size=100)
     good_key, bad_key = send(good, png_bytes()), send(bad, b"<html>no</html>")
     capsys.readouterr()
-    client.lambda_.invoke("ingest", event_for(good_key))
-    client.lambda_.invoke("ingest", event_for(bad_key))
+    client.lambda_.invoke("ingest", s3_event(good_key))
+    client.lambda_.invoke("ingest", s3_event(bad_key))
     found = [line for line in lines(capsys.readouterr().out) if line["event"] == "ingest"]
     assert [(i["key"], i["outcome"], i.get("reason")) for i in found] == [
         (good_key, "recorded", None),

@@ -17,7 +17,12 @@ from typing import Any
 import pytest
 import requests
 
-from tests.conftest import api_over_http, make_tenant, moto_server_env, png_bytes
+from tests.helpers.media import png_bytes
+from tests.helpers.servers import api_over_http, moto_server_env
+from tests.helpers.stores import stored_account
+from tests.helpers.tenants import make_tenant
+
+pytestmark = pytest.mark.slow
 
 PARALLEL = 20
 LIMIT = 5
@@ -54,7 +59,7 @@ def test_twenty_parallel_uploads_against_a_limit_of_five_store_exactly_five(api_
         assert body["code"] == "media_limit_reached"
         assert body["limit"] == LIMIT and 0 <= body["used"] <= LIMIT
 
-    account = records.get_account(tenant.account_id)
+    account = stored_account(tenant.account_id)
     assert (account.media_count, account.image_count) == (LIMIT, LIMIT)
     stored = records.query_media(tenant.account_id)
     assert len(stored) == LIMIT

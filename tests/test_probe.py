@@ -16,8 +16,8 @@ from PIL import Image
 
 from chalicelib import probe
 from chalicelib.errors import ContentRejected
-from tests.conftest import fixture_bytes
-from tests.media_samples import MIB, CountingSource, moov_at_end, noise_jpeg, rejected, run
+from tests.helpers.media import fixture_bytes
+from tests.helpers.samples import MIB, CountingSource, moov_at_end, noise_jpeg, rejected, run
 
 # --- sniffing -------------------------------------------------------------------
 
@@ -110,7 +110,7 @@ def test_source_position_does_not_matter() -> None:
     data = fixture_bytes("sample.webm")
     source = CountingSource(data)
     source.seek(1234)
-    assert probe.inspect(source, len(data), "video").metadata == {"width": 80, "height": 60, "duration": 1.2}
+    assert probe.inspect(source.stream(), len(data), "video").metadata == {"width": 80, "height": 60, "duration": 1.2}
 
 
 @pytest.mark.parametrize(
@@ -124,7 +124,7 @@ def test_source_position_does_not_matter() -> None:
 )
 def test_short_reads_from_the_source_are_completed(name: str, family: str, metadata: dict[str, float]) -> None:
     data = fixture_bytes(name)
-    assert probe.inspect(CountingSource(data, max_chunk=100), len(data), family).metadata == metadata
+    assert probe.inspect(CountingSource(data, max_chunk=100).stream(), len(data), family).metadata == metadata
 
 
 def test_size_claiming_more_than_the_source_holds_is_handled() -> None:
@@ -167,9 +167,9 @@ def test_storage_errors_propagate_instead_of_rejecting_the_file(name: str, famil
     data = {"exif": _exif_jpeg, "moov": _moov_after_1_mib}.get(name, lambda: fixture_bytes(name))()
     source = CountingSource(data)
     try:  # fine when storage works: a verdict, after more reads than the failing source allows
-        assert probe.inspect(source, len(data), family).metadata is not None
+        assert probe.inspect(source.stream(), len(data), family).metadata is not None
     except ContentRejected as refusal:
         assert refusal.reason == "no_video_stream"
     assert source.reads > fail_after
     with pytest.raises(ConnectionError):
-        probe.inspect(CountingSource(data, fail_after=fail_after), len(data), family)
+        probe.inspect(CountingSource(data, fail_after=fail_after).stream(), len(data), family)

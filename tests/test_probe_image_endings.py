@@ -18,8 +18,8 @@ from chalicelib import probe
 from chalicelib.errors import ContentRejected
 from chalicelib.probe import motion
 from chalicelib.probe.jpeg import TAIL_SEARCH_BYTES
-from tests.conftest import fixture_bytes
-from tests.media_samples import KIB, MIB, CountingSource, five_mb_jpeg, rejected, run, with_segments
+from tests.helpers.media import fixture_bytes
+from tests.helpers.samples import KIB, MIB, CountingSource, five_mb_jpeg, rejected, run, with_segments
 
 CORRUPT = ("corrupt_file", "The image file is truncated or corrupt.")
 TRAILING = ("trailing_data", "The image has data after its end marker.")
@@ -149,7 +149,7 @@ def test_truncated_big_jpeg_is_refused_from_head_and_tail_only() -> None:
     data = five_mb_jpeg()[: 3 * MIB]
     source = CountingSource(data)
     with pytest.raises(ContentRejected) as info:
-        probe.inspect(source, len(data), "image")
+        probe.inspect(source.stream(), len(data), "image")
     assert (info.value.reason, info.value.message) == CORRUPT
     assert source.reads == 3  # head, trailer, the tail searched for an end marker
     assert source.bytes_read == probe.SNIFF_BYTES + TAIL_SEARCH_BYTES

@@ -3,7 +3,7 @@ walked to their end, pixel bombs, and what each costs in reads.
 
 How files end (motion photos, appended data, truncation) is in
 test_probe_image_endings.py. Big or hostile inputs are built in memory
-(tests/media_samples.py); the committed fixtures are described in
+(tests/helpers/samples.py); the committed fixtures are described in
 tests/fixtures/README.md.
 """
 
@@ -19,8 +19,8 @@ import pytest
 from PIL import Image
 
 from chalicelib import probe
-from tests.conftest import fixture_bytes
-from tests.media_samples import (
+from tests.helpers.media import IMAGES, fixture_bytes
+from tests.helpers.samples import (
     KIB,
     five_mb_jpeg,
     noise_gif,
@@ -33,24 +33,6 @@ from tests.media_samples import (
     with_segments,
     xmp_segments,
 )
-
-# name -> (mime, displayed size) of the committed images (see fixtures/README.md)
-IMAGES = {
-    "sample.jpg": ("image/jpeg", {"width": 64, "height": 48}),
-    "orientation-6.jpg": ("image/jpeg", {"width": 60, "height": 80}),  # stored 80x60
-    "orientation-8.jpg": ("image/jpeg", {"width": 40, "height": 96}),  # stored 96x40
-    "orientation-3.jpg": ("image/jpeg", {"width": 70, "height": 50}),  # upside down: no swap
-    "cmyk.jpg": ("image/jpeg", {"width": 40, "height": 30}),
-    "metadata-segments.jpg": ("image/jpeg", {"width": 88, "height": 66}),  # ICC, Photoshop APP13, XMP
-    "motion-photo-v1.jpg": ("image/jpeg", {"width": 72, "height": 54}),
-    "motion-photo-v2.jpg": ("image/jpeg", {"width": 44, "height": 60}),  # stored 60x44, orientation 6
-    "sample.png": ("image/png", {"width": 50, "height": 40}),
-    "rgb16.png": ("image/png", {"width": 36, "height": 28}),
-    "palette.png": ("image/png", {"width": 44, "height": 22}),
-    "transparent.png": ("image/png", {"width": 34, "height": 26}),
-    "sample.gif": ("image/gif", {"width": 32, "height": 20}),
-    "animated.gif": ("image/gif", {"width": 40, "height": 24}),
-}
 
 
 @pytest.mark.parametrize("name", sorted(IMAGES))

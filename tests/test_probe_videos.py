@@ -3,7 +3,7 @@ included), refusal of audio-only files, hostile box structures, and what each
 costs in reads.
 
 Big inputs (a 40-50 MB MP4, fragmented files of many MB) are built in memory
-from the small fixtures (tests/media_samples.py).
+from the small fixtures (tests/helpers/samples.py).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import pytest
 
 from chalicelib import probe
 from chalicelib.probe.fragments import MAX_FRAGMENT_READS
-from tests.conftest import fixture_bytes
-from tests.media_samples import (
+from tests.helpers.media import VIDEOS, fixture_bytes
+from tests.helpers.samples import (
     KIB,
     MIB,
     big_mp4,
@@ -30,19 +30,6 @@ from tests.media_samples import (
     with_mehd,
 )
 
-# name -> (mime, metadata) of the committed videos (see fixtures/README.md)
-VIDEOS = {
-    "sample.mp4": ("video/mp4", {"width": 64, "height": 48, "duration": 2.0}),
-    "sample.mov": ("video/quicktime", {"width": 48, "height": 64, "duration": 1.5}),
-    "sample.webm": ("video/webm", {"width": 80, "height": 60, "duration": 1.2}),
-    "sample.avi": ("video/x-msvideo", {"width": 96, "height": 72, "duration": 0.8}),
-    "sample.wmv": ("video/x-ms-wmv", {"width": 64, "height": 32, "duration": 1.0}),
-    "sample.flv": ("video/x-flv", {"width": 112, "height": 64, "duration": 0.5}),
-    "rotated-90.mp4": ("video/mp4", {"width": 36, "height": 64, "duration": 1.0}),  # stored 64x36
-    "rotated-270.mov": ("video/quicktime", {"width": 48, "height": 80, "duration": 0.7}),  # stored 80x48
-    "fragmented.mp4": ("video/mp4", {"width": 56, "height": 40, "duration": 2.4}),
-    "fragmented-first-in-moov.mp4": ("video/mp4", {"width": 48, "height": 40, "duration": 2.2}),
-}
 AUDIO_ONLY = ["audio-only.mp4", "audio-only.wmv", "audio-only.webm", "audio-only.avi", "audio-only.flv"]
 
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 from chalice.test import Client
 
-from tests.conftest import Tenant, fixture_bytes
-from tests.reliability.test_attack_corpus import SEND, assert_stored
-from tests.test_api_errors import API, bucket, call, key_of, s3
-from tests.test_probe_images import IMAGES
-from tests.test_probe_videos import VIDEOS
+from tests.helpers.http import API, call
+from tests.helpers.media import IMAGES, VIDEOS, fixture_bytes
+from tests.helpers.stores import bucket, key_of, s3
+from tests.helpers.tenants import Tenant
+from tests.helpers.uploads import SEND, assert_stored
 
 MEDIA = {**IMAGES, **VIDEOS}
 

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,12 @@ import requests
 
 from chalicelib import state
 from ops import local_stack
-from tests.media_samples import big_mp4
+from tests.helpers.events import s3_event
+from tests.helpers.samples import big_mp4
+from tests.helpers.servers import api_over_http
+from tests.helpers.stores import stored_account
+
+pytestmark = pytest.mark.slow(seconds=3)  # each a local stack, with S3 events a second late
 
 MIB = 1024 * 1024
 
@@ -52,26 +58,19 @@ class Running:
 @pytest.fixture
 def stack_factory(tmp_path: Path) -> Iterator[Callable[[bool], Running]]:
     saved = dict(os.environ)
-    started: list[tuple[local_stack.LocalStack, Any, threading.Thread]] = []
+    with ExitStack() as running:
 
-    def start(events: bool) -> Running:
-        from app import app
-        from ops.dev_server import create_api_server, event_handlers
+        def start(events: bool) -> Running:
+            from app import app
+            from ops.dev_server import event_handlers
 
-        stack = local_stack.LocalStack(tmp_path / "data", events=events, event_handlers=event_handlers(app))
-        stack.start()
-        server = create_api_server(app, "127.0.0.1", 0)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        started.append((stack, server, thread))
-        return Running(stack, f"http://127.0.0.1:{server.port}/api/v1")
+            stack = local_stack.LocalStack(tmp_path / "data", events=events, event_handlers=event_handlers(app))
+            stack.start()
+            running.callback(stack.stop)
+            base = running.enter_context(api_over_http())  # stopped before the stack
+            return Running(stack, f"{base}/api/v1")
 
-    yield start
-    for stack, server, thread in started:
-        server.shutdown()
-        server.server.server_close()
-        thread.join(timeout=10)
-        stack.stop()
+        yield start
     os.environ.clear()
     os.environ.update(saved)
     state.reset()
@@ -84,7 +83,9 @@ def _count_storage_reads(counter: list[int]) -> Callable[..., None]:
     return after_get
 
 
-def test_20_mb_mp4_with_moov_at_end_is_recorded_by_its_event_reading_under_2_mib(stack_factory):
+def test_20_mb_mp4_with_moov_at_end_is_recorded_by_its_event_reading_under_2_mib(
+    stack_factory: Callable[[bool], Running],
+) -> None:
     from chalicelib import storage
 
     running = stack_factory(True)
@@ -111,23 +112,16 @@ def test_20_mb_mp4_with_moov_at_end_is_recorded_by_its_event_reading_under_2_mib
     assert served.headers["Content-Type"] == "video/mp4" and len(served.content) == len(video)
 
 
-def test_three_concurrent_deliveries_of_one_event_record_it_once(stack_factory):
+def test_three_concurrent_deliveries_of_one_event_record_it_once(stack_factory: Callable[[bool], Running]) -> None:
     from app import app
-    from chalicelib import records, storage
+    from chalicelib import records
 
     running = stack_factory(False)
     png = (Path(__file__).parent / "fixtures" / "sample.png").read_bytes()
     session = running.start_upload("dup.png", png)
     running.send(session, "dup.png", png)
     key = session["upload"]["fields"]["key"]
-    event = {
-        "Records": [
-            {
-                "eventName": "ObjectCreated:Post",
-                "s3": {"bucket": {"name": storage.bucket()}, "object": {"key": key, "size": len(png)}},
-            }
-        ]
-    }
+    event = s3_event(key, size=len(png))
     handler = app.handler_map["ingest"]
     barrier = threading.Barrier(3)
 
@@ -138,13 +132,13 @@ def test_three_concurrent_deliveries_of_one_event_record_it_once(stack_factory):
     with ThreadPoolExecutor(3) as pool:
         outcomes = sorted(pool.map(deliver, range(3)))
     assert outcomes == ["existing", "existing", "recorded"]
-    account = records.get_account("demo")
+    account = stored_account("demo")
     assert (account.media_count, account.image_count, account.bytes_used) == (1, 1, len(png))
     assert len(records.query_media("demo")) == 1
     assert running.wait_until_settled(session["id"])["status"] == "completed"
 
 
-def test_rejected_upload_is_deleted_from_storage_and_reported(stack_factory):
+def test_rejected_upload_is_deleted_from_storage_and_reported(stack_factory: Callable[[bool], Running]) -> None:
     from chalicelib import storage
 
     running = stack_factory(True)
@@ -159,7 +153,7 @@ def test_rejected_upload_is_deleted_from_storage_and_reported(stack_factory):
     assert complete.status_code == 422 and "file" in complete.json()["errors"]
 
 
-def test_bucket_allows_browser_uploads_and_expires_staged_ones(stack_factory):
+def test_bucket_allows_browser_uploads_and_expires_staged_ones(stack_factory: Callable[[bool], Running]) -> None:
     from chalicelib import storage
 
     stack_factory(False)
@@ -174,7 +168,9 @@ def test_bucket_allows_browser_uploads_and_expires_staged_ones(stack_factory):
     assert rules["abort-incomplete-multipart-uploads"]["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] == 1
 
 
-def test_a_form_sent_again_never_changes_a_checked_file_nor_recreates_a_deleted_one(stack_factory):
+def test_a_form_sent_again_never_changes_a_checked_file_nor_recreates_a_deleted_one(
+    stack_factory: Callable[[bool], Running],
+) -> None:
     """S3 takes a POST policy any number of times until it expires (DESIGN §3.4, §8)."""
     from chalicelib import storage
 
@@ -212,7 +208,7 @@ def test_a_form_sent_again_never_changes_a_checked_file_nor_recreates_a_deleted_
     assert running.user.get(f"{running.api}/media", timeout=30).json()["data"] == []
 
 
-def test_a_form_takes_no_more_than_the_declared_size(stack_factory):
+def test_a_form_takes_no_more_than_the_declared_size(stack_factory: Callable[[bool], Running]) -> None:
     running = stack_factory(True)
     png = (Path(__file__).parent / "fixtures" / "sample.png").read_bytes()
     session = running.start_upload("logo.png", png[:100])  # declared 100 bytes

@@ -13,7 +13,7 @@ from chalice.test import Client
 
 from chalicelib import site, state
 from ops import vendor
-from tests.test_api_errors import Reply, check_body
+from tests.helpers.http import Reply, check_body
 
 WEB = resources.files("chalicelib").joinpath("web")
 

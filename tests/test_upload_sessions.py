@@ -3,70 +3,30 @@
 from __future__ import annotations
 
 import base64
-import copy
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from urllib.parse import parse_qs, quote_plus, urlparse
+from typing import Any
+from urllib.parse import parse_qs, urlparse
 
-import boto3
 import pytest
+from chalice.test import Client
 
-from chalicelib import records, state
+from chalicelib import state
 from chalicelib.media import TIMESTAMP_FORMAT
 from chalicelib.models import UploadSession
-from tests.conftest import TEST_ENV, Tenant, fixture_bytes, make_tenant, png_bytes
+from tests.helpers.aws import TEST_ENV
+from tests.helpers.events import s3_event
+from tests.helpers.http import call
+from tests.helpers.media import fixture_bytes, png_bytes
+from tests.helpers.stores import key_of, object_exists, s3, stored_account, stored_session
+from tests.helpers.tenants import Tenant, make_tenant
+from tests.helpers.uploads import complete, send, start, started
 
-EVENT = json.loads((Path(__file__).parent / "events" / "s3_object_created.json").read_text())
 BUCKET = TEST_ENV["MEDIA_BUCKET"]
 
 
-def s3():
-    return boto3.client("s3", region_name="us-east-1")
-
-
-def start(client, tenant: Tenant, **body):
-    payload = {"filename": "clip.png", "file_size": 1000, **body}
-    return client.http.post(
-        "/api/v1/media/uploads",
-        headers={**tenant.headers, "Content-Type": "application/json"},
-        body=json.dumps(payload),
-    )
-
-
-def started(client, tenant: Tenant, **body) -> dict:
-    response = start(client, tenant, **body)
-    assert response.status_code == 201, response.json_body
-    return response.json_body
-
-
-def send(upload: dict, data: bytes) -> str:
-    """What a client does with the form: store the bytes under the signed key."""
-    fields = upload["upload"]["fields"]
-    s3().put_object(Bucket=BUCKET, Key=fields["key"], Body=data, ContentType=fields["Content-Type"])
-    return fields["key"]
-
-
-def complete(client, tenant: Tenant, upload_id: str):
-    return client.http.post(f"/api/v1/media/uploads/{upload_id}/complete", headers=tenant.headers)
-
-
-def event_for(key: str, bucket: str = BUCKET) -> dict:
-    event = copy.deepcopy(EVENT)
-    event["Records"][0]["s3"]["bucket"]["name"] = bucket
-    event["Records"][0]["s3"]["object"]["key"] = quote_plus(key, safe="/")
-    return event
-
-
-def object_exists(key: str) -> bool:
-    return s3().list_objects_v2(Bucket=BUCKET, Prefix=key).get("KeyCount", 0) > 0
-
-
-def public_key(media: dict) -> str:
-    return media["url"].removeprefix(TEST_ENV["MEDIA_PUBLIC_BASE_URL"] + "/")
-
-
-def test_start_returns_a_pending_session_with_a_presigned_post(client, tenant):
+def test_start_returns_a_pending_session_with_a_presigned_post(client: Client, tenant: Tenant) -> None:
     body = started(client, tenant, filename="Hero Shot.PNG", file_size=2048, name="Hero")
     assert body["status"] == "pending"
     assert body["max_size"] == 2048  # the form takes no more than was declared
@@ -79,7 +39,7 @@ def test_start_returns_a_pending_session_with_a_presigned_post(client, tenant):
     assert timedelta(0) < expires - datetime.now(UTC) <= timedelta(minutes=15)
 
 
-def test_post_policy_pins_key_size_range_type_and_short_expiry(client, tenant):
+def test_post_policy_pins_key_size_range_type_and_short_expiry(client: Client, tenant: Tenant) -> None:
     body = started(client, tenant, filename="clip.mp4", file_size=10_000_000)
     fields = body["upload"]["fields"]
     assert fields["x-amz-algorithm"] == "AWS4-HMAC-SHA256"
@@ -95,7 +55,7 @@ def test_post_policy_pins_key_size_range_type_and_short_expiry(client, tenant):
     assert expiration - datetime.now(UTC) <= timedelta(minutes=15)
 
 
-def test_put_presigning_signs_type_and_length(client, tenant, monkeypatch):
+def test_put_presigning_signs_type_and_length(client: Client, tenant: Tenant, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MEDIA_PRESIGN_METHOD", "put")
     monkeypatch.setenv("MEDIA_UPLOAD_EXPIRES_SECONDS", "300")
     state.reset()
@@ -124,90 +84,92 @@ def test_put_presigning_signs_type_and_length(client, tenant, monkeypatch):
         ({"name": "bad\x00name"}, "name"),
     ],
 )
-def test_start_rejects_bad_declarations_with_field_errors(client, tenant, body, field):
+def test_start_rejects_bad_declarations_with_field_errors(
+    client: Client, tenant: Tenant, body: dict[str, Any], field: str
+) -> None:
     response = start(client, tenant, **body)
-    assert response.status_code == 422
-    assert response.json_body["code"] == "validation_failed"
-    assert field in response.json_body["errors"]
+    assert response.status == 422
+    assert response.body["code"] == "validation_failed"
+    assert field in response.body["errors"]
 
 
-def test_start_with_malformed_json_is_400(client, tenant):
+def test_start_with_malformed_json_is_400(client: Client, tenant: Tenant) -> None:
     response = client.http.post(
         "/api/v1/media/uploads", headers={**tenant.headers, "Content-Type": "application/json"}, body="{"
     )
     assert response.status_code == 400
 
 
-def test_start_at_the_plan_limit_is_403_before_any_upload(client, aws):
+def test_start_at_the_plan_limit_is_403_before_any_upload(client: Client, aws: None) -> None:
     tenant = make_tenant("Small", media_limit=0)
     response = start(client, tenant)
-    assert response.status_code == 403
-    assert response.json_body == {
-        "message": response.json_body["message"],
+    assert response.status == 403
+    assert response.body == {
+        "message": response.body["message"],
         "code": "media_limit_reached",
         "limit": 0,
         "used": 0,
     }
 
 
-def test_complete_records_the_file_201_then_200_with_the_same_file(client, tenant):
+def test_complete_records_the_file_201_then_200_with_the_same_file(client: Client, tenant: Tenant) -> None:
     body = started(client, tenant, filename="hero.png", name="Hero")
     key = send(body, png_bytes(64, 48))
     first = complete(client, tenant, body["id"])
-    assert first.status_code == 201
-    media = first.json_body
+    assert first.status == 201
+    media = first.body
     assert (media["name"], media["original_name"], media["mime_type"]) == ("Hero", "hero.png", "image/png")
     assert media["metadata"] == {"width": 64, "height": 48}
     assert media["url"].startswith(f"https://cdn.example.test/media/{tenant.account_id}/images/")
     assert media["url"].endswith(".png")
     assert not object_exists(key)  # promoted, then removed from the staging area
-    assert s3().get_object(Bucket=BUCKET, Key=public_key(media))["Body"].read() == png_bytes(64, 48)
+    assert s3().get_object(Bucket=BUCKET, Key=key_of(media))["Body"].read() == png_bytes(64, 48)
     again = complete(client, tenant, body["id"])
-    assert again.status_code == 200
-    assert again.json_body == media
+    assert again.status == 200
+    assert again.body == media
     shown = client.http.get(f"/api/v1/media/uploads/{body['id']}", headers=tenant.headers).json_body
     assert shown["status"] == "completed"
     assert shown["media"] == media
-    assert records.get_account(tenant.account_id).media_count == 1
+    assert stored_account(tenant.account_id).media_count == 1
 
 
-def test_complete_before_the_bytes_arrive_is_409(client, tenant):
+def test_complete_before_the_bytes_arrive_is_409(client: Client, tenant: Tenant) -> None:
     body = started(client, tenant)
     response = complete(client, tenant, body["id"])
-    assert response.status_code == 409
-    assert response.json_body["code"] == "upload_not_received"
+    assert response.status == 409
+    assert response.body["code"] == "upload_not_received"
     assert (
         client.http.get(f"/api/v1/media/uploads/{body['id']}", headers=tenant.headers).json_body["status"] == "pending"
     )
 
 
-def test_s3_event_records_the_file_without_complete(client, tenant):
+def test_s3_event_records_the_file_without_complete(client: Client, tenant: Tenant) -> None:
     body = started(client, tenant, filename="clip.mp4", file_size=len(fixture_bytes("sample.mp4")))
     key = send(body, fixture_bytes("sample.mp4"))
-    result = client.lambda_.invoke("ingest", event_for(key))
+    result = client.lambda_.invoke("ingest", s3_event(key))
     assert result.payload == {"results": ["recorded"]}
     listed = client.http.get("/api/v1/media", headers=tenant.headers).json_body["data"]
     assert [m["file_type"] for m in listed] == ["video"]
     assert listed[0]["metadata"]["width"] > 0 and listed[0]["metadata"]["duration"] > 0
     # complete afterwards finds it done: first acknowledgement still 201, same file.
     done = complete(client, tenant, body["id"])
-    assert done.status_code == 201
-    assert done.json_body == listed[0]
+    assert done.status == 201
+    assert done.body == listed[0]
 
 
-def test_event_keys_are_url_decoded(client, tenant):
+def test_event_keys_are_url_decoded(client: Client, tenant: Tenant) -> None:
     body = started(client, tenant, filename="a b+c.png")
     key = send(body, png_bytes())
-    event = event_for(key)
+    event = s3_event(key)
     assert client.lambda_.invoke("ingest", event).payload == {"results": ["recorded"]}
 
 
-def test_duplicate_events_record_once(client, tenant):
+def test_duplicate_events_record_once(client: Client, tenant: Tenant) -> None:
     body = started(client, tenant)
     key = send(body, png_bytes())
-    outcomes = [client.lambda_.invoke("ingest", event_for(key)).payload["results"][0] for _ in range(3)]
+    outcomes = [client.lambda_.invoke("ingest", s3_event(key)).payload["results"][0] for _ in range(3)]
     assert outcomes == ["recorded", "existing", "existing"]
-    account = records.get_account(tenant.account_id)
+    account = stored_account(tenant.account_id)
     assert (account.media_count, account.image_count) == (1, 1)
 
 
@@ -220,50 +182,50 @@ def test_duplicate_events_record_once(client, tenant):
         "uploads/acc/../../etc/passwd",
     ],
 )
-def test_events_for_unknown_keys_are_ignored_and_change_nothing(client, tenant, key):
+def test_events_for_unknown_keys_are_ignored_and_change_nothing(client: Client, tenant: Tenant, key: str) -> None:
     s3().put_object(Bucket=BUCKET, Key=key, Body=png_bytes())
-    assert client.lambda_.invoke("ingest", event_for(key)).payload == {"results": ["ignored"]}
-    assert records.get_account(tenant.account_id).media_count == 0
+    assert client.lambda_.invoke("ingest", s3_event(key)).payload == {"results": ["ignored"]}
+    assert stored_account(tenant.account_id).media_count == 0
 
 
-def test_event_for_a_key_under_another_account_is_ignored(client, tenant, other_tenant):
+def test_event_for_a_key_under_another_account_is_ignored(client: Client, tenant: Tenant, other_tenant: Tenant) -> None:
     body = started(client, tenant)
     key = send(body, png_bytes())
     forged = key.replace(f"uploads/{tenant.account_id}/", f"uploads/{other_tenant.account_id}/")
     s3().copy_object(Bucket=BUCKET, Key=forged, CopySource={"Bucket": BUCKET, "Key": key})
-    assert client.lambda_.invoke("ingest", event_for(forged)).payload == {"results": ["ignored"]}
-    assert records.get_account(other_tenant.account_id).media_count == 0
+    assert client.lambda_.invoke("ingest", s3_event(forged)).payload == {"results": ["ignored"]}
+    assert stored_account(other_tenant.account_id).media_count == 0
 
 
-def test_event_for_another_bucket_is_ignored(client, tenant):
+def test_event_for_another_bucket_is_ignored(client: Client, tenant: Tenant) -> None:
     body = started(client, tenant)
     key = send(body, png_bytes())
-    assert client.lambda_.invoke("ingest", event_for(key, bucket="someone-else")).payload == {"results": ["ignored"]}
+    assert client.lambda_.invoke("ingest", s3_event(key, bucket="someone-else")).payload == {"results": ["ignored"]}
 
 
-def test_bad_content_is_rejected_deleted_and_reported(client, tenant):
+def test_bad_content_is_rejected_deleted_and_reported(client: Client, tenant: Tenant) -> None:
     body = started(client, tenant, filename="photo.jpg")
     key = send(body, b"<html><script>alert(1)</script></html>")
     response = complete(client, tenant, body["id"])
-    assert response.status_code == 422
-    assert "file" in response.json_body["errors"]
+    assert response.status == 422
+    assert "file" in response.body["errors"]
     assert not object_exists(key)
     shown = client.http.get(f"/api/v1/media/uploads/{body['id']}", headers=tenant.headers).json_body
     assert shown["status"] == "rejected"
     assert shown["error"]["code"] == "unsupported_content"
-    assert complete(client, tenant, body["id"]).status_code == 422
-    assert records.get_account(tenant.account_id).media_count == 0
+    assert complete(client, tenant, body["id"]).status == 422
+    assert stored_account(tenant.account_id).media_count == 0
 
 
-def test_plan_filled_meanwhile_rejects_at_ingest_with_403(client, aws):
+def test_plan_filled_meanwhile_rejects_at_ingest_with_403(client: Client, aws: None) -> None:
     tenant = make_tenant("Tight", media_limit=1)
     first, second = started(client, tenant), started(client, tenant)
     send(first, png_bytes())
     second_key = send(second, png_bytes())
-    assert complete(client, tenant, first["id"]).status_code == 201
+    assert complete(client, tenant, first["id"]).status == 201
     response = complete(client, tenant, second["id"])
-    assert response.status_code == 403
-    assert (response.json_body["limit"], response.json_body["used"]) == (1, 1)
+    assert response.status == 403
+    assert (response.body["limit"], response.body["used"]) == (1, 1)
     assert not object_exists(second_key)
 
 
@@ -272,39 +234,39 @@ def _expire(upload_id: str) -> None:
     UploadSession(upload_id).update(actions=[UploadSession.expires_at.set(past)])
 
 
-def test_expired_session_cannot_complete(client, tenant):
+def test_expired_session_cannot_complete(client: Client, tenant: Tenant) -> None:
     body = started(client, tenant)
     _expire(body["id"])
     response = complete(client, tenant, body["id"])
-    assert response.status_code == 410
-    assert response.json_body["code"] == "upload_expired"
+    assert response.status == 410
+    assert response.body["code"] == "upload_expired"
     assert (
         client.http.get(f"/api/v1/media/uploads/{body['id']}", headers=tenant.headers).json_body["status"] == "rejected"
     )
 
 
-def test_bytes_arriving_after_expiry_are_rejected_and_deleted(client, tenant):
+def test_bytes_arriving_after_expiry_are_rejected_and_deleted(client: Client, tenant: Tenant) -> None:
     body = started(client, tenant)
     _expire(body["id"])
     key = send(body, png_bytes())
     response = complete(client, tenant, body["id"])
-    assert response.status_code == 410
+    assert response.status == 410
     assert not object_exists(key)
 
 
-def test_sessions_are_private_to_their_account(client, tenant, other_tenant):
+def test_sessions_are_private_to_their_account(client: Client, tenant: Tenant, other_tenant: Tenant) -> None:
     body = started(client, tenant)
     send(body, png_bytes())
-    for response in (
-        client.http.get(f"/api/v1/media/uploads/{body['id']}", headers=other_tenant.headers),
+    for reply in (
+        call(client, "GET", f"/api/v1/media/uploads/{body['id']}", other_tenant),
         complete(client, other_tenant, body["id"]),
     ):
-        assert response.status_code == 404
-        assert response.json_body["code"] == "not_found"
-    assert records.get_session(body["id"]).status == "pending"
+        assert reply.status == 404
+        assert reply.body["code"] == "not_found"
+    assert stored_session(body["id"]).status == "pending"
 
 
-def test_unknown_or_malformed_session_id_is_404(client, tenant):
+def test_unknown_or_malformed_session_id_is_404(client: Client, tenant: Tenant) -> None:
     for upload_id in ("0" * 32, "nope", "A" * 32):
         assert client.http.get(f"/api/v1/media/uploads/{upload_id}", headers=tenant.headers).status_code == 404
 
@@ -312,24 +274,27 @@ def test_unknown_or_malformed_session_id_is_404(client, tenant):
 # -- bytes that change while ingest checks them (DESIGN §3.4) ----------------------------
 
 
-def _on(operation: str, action):
+Hook = Callable[..., None]
+
+
+def _on(operation: str, action: Callable[[dict[str, Any]], None]) -> Hook:
     """Run ``action(params)`` before each ``operation`` the service's S3 client makes."""
     from chalicelib import storage
 
-    def hook(params, **_):
+    def hook(params: dict[str, Any], **_: Any) -> None:
         action(params)
 
     storage.client().meta.events.register(f"before-parameter-build.s3.{operation}", hook)
     return hook
 
 
-def _off(operation: str, hook) -> None:
+def _off(operation: str, hook: Hook) -> None:
     from chalicelib import storage
 
     storage.client().meta.events.unregister(f"before-parameter-build.s3.{operation}", hook)
 
 
-def test_every_read_and_the_promotion_are_conditional_on_the_checked_etag(client, tenant):
+def test_every_read_and_the_promotion_are_conditional_on_the_checked_etag(client: Client, tenant: Tenant) -> None:
     body = started(client, tenant, filename="hero.png", file_size=len(png_bytes(30, 20)))
     key = send(body, png_bytes(30, 20))
     etag = s3().head_object(Bucket=BUCKET, Key=key)["ETag"]
@@ -337,7 +302,7 @@ def test_every_read_and_the_promotion_are_conditional_on_the_checked_etag(client
     reads = _on("GetObject", lambda p: seen.append(("read", p.get("IfMatch"))))
     copies = _on("CopyObject", lambda p: seen.append(("copy", p.get("CopySourceIfMatch"))))
     try:
-        assert complete(client, tenant, body["id"]).status_code == 201
+        assert complete(client, tenant, body["id"]).status == 201
     finally:
         _off("GetObject", reads)
         _off("CopyObject", copies)
@@ -345,13 +310,15 @@ def test_every_read_and_the_promotion_are_conditional_on_the_checked_etag(client
     assert {condition for _, condition in seen} == {etag}
 
 
-def test_bytes_replaced_while_they_are_checked_are_checked_again_and_recorded_as_sent_last(client, tenant):
+def test_bytes_replaced_while_they_are_checked_are_checked_again_and_recorded_as_sent_last(
+    client: Client, tenant: Tenant
+) -> None:
     first, second = png_bytes(30, 20), png_bytes(90, 70, "blue")
     body = started(client, tenant, filename="hero.png", file_size=max(len(first), len(second)))
     key = send(body, first)
     replaced: list[bool] = []
 
-    def resend(params) -> None:  # the form, sent again while the first bytes are read
+    def resend(params: dict[str, Any]) -> None:  # the form, sent again while the first bytes are read
         if not replaced:
             replaced.append(True)
             s3().put_object(Bucket=BUCKET, Key=key, Body=second, ContentType="image/png")
@@ -361,13 +328,15 @@ def test_bytes_replaced_while_they_are_checked_are_checked_again_and_recorded_as
         response = complete(client, tenant, body["id"])
     finally:
         _off("GetObject", hook)
-    assert response.status_code == 201, response.json_body
-    media = response.json_body
+    assert response.status == 201, response.body
+    media = response.body
     assert (media["file_size"], media["metadata"]) == (len(second), {"width": 90, "height": 70})
-    assert s3().get_object(Bucket=BUCKET, Key=public_key(media))["Body"].read() == second
+    assert s3().get_object(Bucket=BUCKET, Key=key_of(media))["Body"].read() == second
 
 
-def test_a_copy_that_ignored_its_condition_is_withdrawn_and_the_new_bytes_checked(client, tenant):
+def test_a_copy_that_ignored_its_condition_is_withdrawn_and_the_new_bytes_checked(
+    client: Client, tenant: Tenant
+) -> None:
     """moto ignores CopySourceIfMatch (DESIGN §8): the copy's ETag tells, and unchecked
     bytes are never published."""
     page = b"<html><script>alert(1)</script></html>"
@@ -375,7 +344,7 @@ def test_a_copy_that_ignored_its_condition_is_withdrawn_and_the_new_bytes_checke
     key = send(body, png_bytes(30, 20))
     swapped: list[bool] = []
 
-    def swap(params) -> None:
+    def swap(params: dict[str, Any]) -> None:
         if not swapped:
             swapped.append(True)
             s3().put_object(Bucket=BUCKET, Key=key, Body=page, ContentType="image/png")
@@ -385,19 +354,19 @@ def test_a_copy_that_ignored_its_condition_is_withdrawn_and_the_new_bytes_checke
         response = complete(client, tenant, body["id"])
     finally:
         _off("CopyObject", hook)
-    assert response.status_code == 422, response.json_body
-    assert response.json_body["errors"]["file"][0].startswith("The file content is not a supported")
+    assert response.status == 422, response.body
+    assert response.body["errors"]["file"][0].startswith("The file content is not a supported")
     assert s3().list_objects_v2(Bucket=BUCKET, Prefix="media/").get("KeyCount") == 0
     assert not object_exists(key)
-    assert records.get_account(tenant.account_id).media_count == 0
+    assert stored_account(tenant.account_id).media_count == 0
 
 
-def test_a_re_sent_form_after_completion_changes_nothing_and_leaves_nothing(client, tenant):
+def test_a_re_sent_form_after_completion_changes_nothing_and_leaves_nothing(client: Client, tenant: Tenant) -> None:
     body = started(client, tenant, filename="hero.png", file_size=5000)
     key = send(body, png_bytes(30, 20))
-    media = complete(client, tenant, body["id"]).json_body
+    media = complete(client, tenant, body["id"]).body
     send(body, b"<html>other bytes</html>")
-    assert client.lambda_.invoke("ingest", event_for(key)).payload == {"results": ["existing"]}
+    assert client.lambda_.invoke("ingest", s3_event(key)).payload == {"results": ["existing"]}
     assert not object_exists(key)  # the staged leftover is gone
-    assert s3().get_object(Bucket=BUCKET, Key=public_key(media))["Body"].read() == png_bytes(30, 20)
+    assert s3().get_object(Bucket=BUCKET, Key=key_of(media))["Body"].read() == png_bytes(30, 20)
     assert client.http.get(f"/api/v1/media/{media['id']}", headers=tenant.headers).json_body == media

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.browser.harness import INSTALL_HINT, Running, Tenant, chromium_path, launch, running_stack
-from tests.media_samples import big_mp4
+from tests.helpers.samples import big_mp4
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "img"
 WIDTHS = {1280: 800, 360: 740}
@@ -45,7 +45,7 @@ def gradient(name: str, top: tuple[int, int, int], bottom: tuple[int, int, int])
 
 
 def seed(stack: Running) -> Tenant:
-    from tests.conftest import fixture_bytes
+    from tests.helpers.media import fixture_bytes
 
     tenant = stack.tenant("Acme Studio", media_limit=500)
     stack.seed(tenant, "launch.mp4", fixture_bytes("sample.mp4"), "Launch teaser")

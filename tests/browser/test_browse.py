@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from tests.browser.harness import Running, Tenant, jpeg, png
 from tests.browser.pages import card, card_names, sign_in
-from tests.conftest import fixture_bytes
+from tests.helpers.media import fixture_bytes
 
 
 def list_requests(page: Any) -> list[dict[str, list[str]]]:
@@ -146,7 +146,12 @@ def test_a_name_made_of_markup_is_shown_as_text_everywhere(page: Any, stack: Run
     hostile = "<img src=x onerror=alert(1)>"
     stack.seed(tenant, '"><svg onload=alert(2)>.png', png(), hostile)
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def refuse(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", refuse)
     sign_in(page, stack, tenant.api_key)
     article = card(page, hostile)
     expect(article.get_by_role("heading")).to_have_text(hostile)

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from tests.browser.harness import Running, Tenant, jpeg, png
 from tests.browser.pages import card, sign_in
-from tests.conftest import fixture_bytes
+from tests.helpers.media import fixture_bytes
 
 
 def api_get(stack: Running, tenant: Tenant, path: str) -> requests.Response:

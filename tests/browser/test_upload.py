@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from tests.browser.harness import Running, Tenant, jpeg, png
 from tests.browser.pages import card, card_names, sign_in
-from tests.media_samples import big_mp4
+from tests.helpers.samples import big_mp4
 
 MIB = 1024 * 1024
 

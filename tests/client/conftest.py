@@ -149,14 +149,14 @@ def tenant(stack: Stack) -> Tenant:
 
 def mp4_file(path: Path, size: int) -> Path:
     """A real MP4 (its moov at the end) of exactly ``size`` bytes."""
-    from tests.media_samples import big_mp4
+    from tests.helpers.samples import big_mp4
 
     path.write_bytes(big_mp4(size))
     return path
 
 
 def png_file(path: Path) -> Path:
-    from tests.conftest import png_bytes
+    from tests.helpers.media import png_bytes
 
     path.write_bytes(png_bytes())
     return path

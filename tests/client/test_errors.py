@@ -88,7 +88,7 @@ def test_a_full_plan_is_media_limit_reached(stack: Stack, tmp_path: Path) -> Non
 
 
 def test_an_admin_file_cannot_be_deleted(stack: Stack, tenant: Tenant) -> None:
-    from tests.conftest import png_bytes
+    from tests.helpers.media import png_bytes
 
     media_id = stack.admin_upload(tenant, "brand.png", png_bytes())
     with stack.client(tenant) as client:

@@ -148,8 +148,7 @@ def test_storage_asking_for_a_retry_is_retried(stack: Stack, tenant: Tenant, tmp
     def storage_first_refuses(request: httpx.Request) -> httpx.Response:
         if request.url.port == storage_port and refusals:
             status, body = refusals.pop(0)
-            for _ in request.stream:  # the body is read, then refused
-                pass
+            request.read()  # the body is read, then refused
             answered.append(status)
             return httpx.Response(status, content=body, headers={"Content-Type": "application/xml"})
         response = real.handle_request(request)

@@ -15,12 +15,13 @@ import boto3
 import pytest
 from chalice.test import Client
 from click.testing import CliRunner
-from moto import mock_aws
 
 from chalicelib import state
 from manage import cli
 from ops.moto_server import EmbeddedMotoServer
-from tests.conftest import multipart, png_bytes
+from tests.helpers.aws import forget_everything
+from tests.helpers.http import multipart
+from tests.helpers.media import png_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,9 +52,11 @@ def aws_endpoint(deployed_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterato
 
 
 @pytest.fixture
-def aws_in_process(deployed_env: None) -> Iterator[None]:
-    with mock_aws():
-        yield
+def aws_in_process(deployed_env: None, mocked_aws: None) -> Iterator[None]:
+    """The process's moto with nothing in it: only what the test makes."""
+    forget_everything()
+    yield
+    forget_everything()
 
 
 def run(*args: str) -> Any:
@@ -66,6 +69,7 @@ def outcomes(report: dict[str, Any]) -> dict[str, str]:
     return {step["resource"]: step["outcome"] for step in report["steps"]}
 
 
+@pytest.mark.slow
 def test_bootstrap_creates_the_stage_once(aws_endpoint: str) -> None:
     first = outcomes(run("bootstrap", "--stage", "prod"))
     assert first == {

@@ -9,7 +9,8 @@ import pytest
 from chalice.test import Client
 
 from chalicelib import state
-from tests.conftest import Tenant, upload
+from tests.helpers.http import upload
+from tests.helpers.tenants import Tenant
 
 PARAMETER = "/media-api/test/cursor-secret"
 

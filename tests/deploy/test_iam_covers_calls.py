@@ -23,7 +23,11 @@ from chalice.test import Client
 
 from chalicelib import state
 from ops import iam
-from tests.conftest import TEST_ENV, Tenant, png_bytes, upload
+from tests.helpers.aws import TEST_ENV
+from tests.helpers.events import s3_event
+from tests.helpers.http import upload
+from tests.helpers.media import png_bytes
+from tests.helpers.tenants import Tenant
 
 PARAMETER = "/media-api/test/cursor-secret"
 ENV = {**TEST_ENV, "MEDIA_CURSOR_SECRET_PARAMETER": PARAMETER}
@@ -178,13 +182,12 @@ def test_ingest_and_reconcile_policies_cover_their_calls(
 ) -> None:
     from app import ingest_objects
     from chalicelib import reconcile
-    from tests.test_upload_sessions import event_for
 
     good = presigned(client, tenant, "hero.png", png_bytes())
     bad = presigned(client, tenant, "fake.png", b"<html>not an image</html>")
     with recorder() as calls:
         for key in (good["key"], bad["key"], good["key"]):
-            ingest_objects(event_for(key), None)
+            ingest_objects(s3_event(key), None)
     assert {op for _, op, _ in calls} >= {"CopyObject", "DeleteObject", "TransactWriteItems"}
     assert_allowed("ingest", calls)
 

@@ -14,7 +14,8 @@ from chalice.test import Client
 
 from chalicelib import state
 from ops.moto_server import EmbeddedMotoServer
-from tests.conftest import make_tenant, png_bytes
+from tests.helpers.media import png_bytes
+from tests.helpers.tenants import make_tenant
 
 PUBLIC_BASE = "https://media.provider.example"
 

@@ -10,7 +10,8 @@ from chalice.test import Client
 
 from chalicelib import state
 from ops import iam
-from tests.conftest import Tenant, upload
+from tests.helpers.http import upload
+from tests.helpers.tenants import Tenant
 
 PARAMETER = "/media-api/test/storage-keys"
 

@@ -13,6 +13,8 @@ import pytest
 
 from ops import iam, template
 
+pytestmark = pytest.mark.slow  # chalice package twice, then cfn-lint
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 STAGES = ("dev", "prod")

@@ -10,8 +10,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from tests.conftest import fixture_bytes
-from tests.reliability.conftest import image_bytes
+from tests.helpers.media import fixture_bytes, image_bytes
 
 # (filename, bytes, kind, mime, metadata): kind is image | video | invalid.
 IMAGE_FORMATS = {

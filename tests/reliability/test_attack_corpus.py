@@ -11,22 +11,22 @@ from __future__ import annotations
 
 import functools
 import io
-import json
-import re
 import struct
 import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 from chalice.test import Client
 from PIL import Image
 
 from chalicelib import state
-from tests.conftest import Tenant, fixture_bytes, png_bytes
-from tests.test_api_errors import API, Reply, bucket, call, counters, key_of, media_items, s3, session_items
+from tests.helpers.http import API, call
+from tests.helpers.media import fixture_bytes, png_bytes
+from tests.helpers.stores import bucket, counters, key_of, media_items, s3, session_items
+from tests.helpers.tenants import Tenant
+from tests.helpers.uploads import SEND, assert_stored, direct, start, via_session
 
 MAX = 52_428_800
 ROUTES = ["direct", "session"]
@@ -107,56 +107,7 @@ CONTENT = [
     Hostile("mp4 named avi", "clip.avi", lambda: fixture_bytes("sample.mp4"), None, "mp4"),
     Hostile("motion photo (jpeg + declared mp4)", "PXL.jpg", lambda: fixture_bytes("motion-photo-v2.jpg"), None, "jpg"),
 ]
-KEY = re.compile(
-    r"^media/(?P<account>[^/]+)/(images|videos)/\d+_[0-9a-f]{32}\.(jpe?g|png|gif|mp4|avi|mov|wmv|flv|webm)$"
-)
-STAGED = re.compile(r"^uploads/(?P<account>[^/]+)/[0-9a-f]{32}$")
-
-
-# -- the two ways in -------------------------------------------------------------------
-
-
-def direct(client: Client, tenant: Tenant, filename: str, data: bytes, name: str | None = None) -> Reply:
-    """POST /media with a hand-written body, so hostile filenames reach the parser byte for byte."""
-    boundary = "attack-corpus-boundary"
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n\r\n'.encode()]
-    parts += [data, b"\r\n"]
-    if name is not None:
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="name"\r\n\r\n{name}\r\n'.encode())
-    parts.append(f"--{boundary}--\r\n".encode())
-    content_type = f"multipart/form-data; boundary={boundary}"
-    return call(client, "POST", f"{API}/media", tenant, headers={"Content-Type": content_type}, body=b"".join(parts))
-
-
-def start(client: Client, tenant: Tenant, **body: Any) -> Reply:
-    headers = {"Content-Type": "application/json"}
-    return call(client, "POST", f"{API}/media/uploads", tenant, headers=headers, body=json.dumps(body))
-
-
-def via_session(
-    client: Client, tenant: Tenant, filename: str, data: bytes, name: str | None = None, declared: int | None = None
-) -> Reply:
-    """Start a session, store the bytes under its key as a client would, then complete."""
-    started = start(client, tenant, filename=filename, file_size=declared or max(1, len(data)), name=name)
-    if started.status != 201:
-        return started
-    key = started.body["upload"]["fields"]["key"]
-    assert_server_key(key, tenant, filename)
-    s3().put_object(Bucket=bucket(), Key=key, Body=data, ContentType=started.body["upload"]["fields"]["Content-Type"])
-    return call(client, "POST", f"{API}/media/uploads/{started.body['id']}/complete", tenant)
-
-
-SEND = {"direct": direct, "session": via_session}
-
-
 # -- what must hold after each attempt -------------------------------------------------
-
-
-def assert_server_key(key: str, tenant: Tenant, filename: str) -> None:
-    match = KEY.match(key) or STAGED.match(key)
-    assert match and match["account"] == tenant.account_id, key
-    stem = re.split(r"[\\/]", filename)[-1].rsplit(".", 1)[0]
-    assert not stem or stem not in key.rsplit("/", 1)[-1], (stem, key)
 
 
 def assert_nothing_left(tenant: Tenant, route: str, reason: str | None) -> None:
@@ -169,16 +120,6 @@ def assert_nothing_left(tenant: Tenant, route: str, reason: str | None) -> None:
         assert sessions == []
     else:
         assert [(s["status"]["S"], s["reason"]["S"]) for s in sessions] == [("rejected", reason)]
-
-
-def assert_stored(reply: Reply, tenant: Tenant, filename: str) -> dict[str, Any]:
-    assert reply.status == 201, reply.body
-    key = key_of(reply.body)
-    assert_server_key(key, tenant, filename)
-    head = s3().head_object(Bucket=bucket(), Key=key)
-    assert head["ContentType"] == reply.body["mime_type"]
-    assert [o["Key"] for o in s3().list_objects_v2(Bucket=bucket())["Contents"]] == [key]
-    return dict(reply.body)
 
 
 # -- the corpus ----------------------------------------------------------------------------

@@ -20,8 +20,15 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.conftest import TEST_ENV, make_tenant, moto_server_env
-from tests.reliability.conftest import assert_consistent, image_bytes, presigned, s3_event
+from tests.helpers.aws import TEST_ENV
+from tests.helpers.consistency import assert_consistent
+from tests.helpers.events import s3_event
+from tests.helpers.media import image_bytes
+from tests.helpers.servers import moto_server_env
+from tests.helpers.tenants import make_tenant
+from tests.helpers.uploads import presigned
+
+pytestmark = pytest.mark.slow(seconds=30)
 
 EVENTS = 1000
 WORKERS = 8
@@ -97,7 +104,7 @@ def _deliver(handler: Any, key: str) -> tuple[str, int]:
     raise AssertionError("unreachable")
 
 
-def test_thousand_duplicated_shuffled_concurrent_events_record_each_valid_object_once(moto_stack):
+def test_thousand_duplicated_shuffled_concurrent_events_record_each_valid_object_once(moto_stack: str) -> None:
     from app import app
     from chalicelib import records, storage
     from chalicelib.reconcile import reconcile

@@ -17,17 +17,15 @@ from chalice.test import Client
 from chalicelib import records
 from chalicelib.errors import ServiceUnavailable
 from chalicelib.reconcile import reconcile
-from tests.conftest import TEST_ENV, Tenant, png_bytes, upload
-from tests.faults import failing, s3_client
-from tests.reliability.conftest import (
-    THROTTLES,
-    assert_consistent,
-    cancelled,
-    deliver,
-    dynamodb_failing,
-    presigned,
-    stale_reads,
-)
+from tests.helpers.aws import TEST_ENV
+from tests.helpers.consistency import assert_consistent
+from tests.helpers.events import deliver
+from tests.helpers.faults import THROTTLES, cancelled, dynamodb_failing, failing, s3_client, stale_reads
+from tests.helpers.http import upload
+from tests.helpers.media import png_bytes
+from tests.helpers.stores import stored_account, stored_session
+from tests.helpers.tenants import Tenant
+from tests.helpers.uploads import presigned
 
 API = "/api/v1/media"
 JSON = {"Content-Type": "application/json"}
@@ -53,7 +51,7 @@ def fingerprint(tenant: Tenant) -> tuple[Any, ...]:
 
     objects = sorted(key for key, _ in storage.list_objects(f"media/{tenant.account_id}/"))
     media = sorted((int(m.media_id), m.name, m.updated_at) for m in records.query_media(tenant.account_id))
-    account = records.get_account(tenant.account_id)
+    account = stored_account(tenant.account_id)
     assert account is not None
     return objects, media, (account.media_count, account.image_count, account.bytes_used)
 
@@ -68,7 +66,9 @@ def stored(client: Client, tenant: Tenant, filename: str = "kept.png") -> int:
 
 
 @pytest.mark.parametrize("k", [1, 2, 3])
-def test_delete_whose_storage_delete_fails_k_times_answers_503_then_converges(client, tenant, k):
+def test_delete_whose_storage_delete_fails_k_times_answers_503_then_converges(
+    client: Client, tenant: Tenant, k: int
+) -> None:
     media_id = stored(client, tenant)
     before = fingerprint(tenant)
     with failing(s3_client(), "DeleteObject", times=k) as fault:
@@ -81,30 +81,36 @@ def test_delete_whose_storage_delete_fails_k_times_answers_503_then_converges(cl
 
 
 @pytest.mark.parametrize("k", [1, 2, 3])
-def test_rejected_object_whose_delete_fails_k_times_is_deleted_by_the_event_retry(client, tenant, k):
+def test_rejected_object_whose_delete_fails_k_times_is_deleted_by_the_event_retry(
+    client: Client, tenant: Tenant, k: int
+) -> None:
     upload_id, key = presigned(tenant.account_id, b"<html>not an image</html>", "fake.png")
     with failing(s3_client(), "DeleteObject", times=k) as fault:
         for _ in range(k):
             with pytest.raises(ServiceUnavailable):  # the platform retries the event
                 deliver(key)
             # Already closed with its reason, so the client learns why; the bytes wait for the retry.
-            assert (records.get_session(upload_id).reason, object_exists(key)) == ("unsupported_content", True)
+            assert (stored_session(upload_id).reason, object_exists(key)) == ("unsupported_content", True)
     assert fault.failed == k
     assert deliver(key) == "rejected"
     assert_consistent([tenant.account_id])
 
 
-def test_invalid_object_whose_rejection_write_fails_is_rejected_with_its_reason_on_retry(client, tenant):
+def test_invalid_object_whose_rejection_write_fails_is_rejected_with_its_reason_on_retry(
+    client: Client, tenant: Tenant
+) -> None:
     upload_id, key = presigned(tenant.account_id, b"<?php system($_GET['c']); ?>", "shell.jpg")
     with dynamodb_failing("UpdateItem", 1, table="uploads"), pytest.raises(ServiceUnavailable):
         deliver(key)
     assert deliver(key) == "rejected"
-    session = records.get_session(upload_id)
+    session = stored_session(upload_id)
     assert (session.status, session.reason) == ("rejected", "unsupported_content")
     assert_consistent([tenant.account_id])
 
 
-def test_rejected_object_whose_delete_keeps_failing_is_removed_by_the_reconciler(client, tenant):
+def test_rejected_object_whose_delete_keeps_failing_is_removed_by_the_reconciler(
+    client: Client, tenant: Tenant
+) -> None:
     upload_id, key = presigned(tenant.account_id, b"\x00" * 64, "zeros.gif")
     with failing(s3_client(), "DeleteObject", times=3):
         for _ in range(3):
@@ -112,7 +118,7 @@ def test_rejected_object_whose_delete_keeps_failing_is_removed_by_the_reconciler
                 deliver(key)
     report = reconcile(min_age=timedelta(0))
     assert report.removed_objects == [key] and report.errors == []
-    assert records.get_session(upload_id).reason == "unsupported_content"
+    assert stored_session(upload_id).reason == "unsupported_content"
     assert_consistent([tenant.account_id])
 
 
@@ -180,7 +186,9 @@ THROTTLED_CALLS = [
 
 @pytest.mark.parametrize("code", THROTTLES)
 @pytest.mark.parametrize(("route", "operation", "table"), THROTTLED_CALLS)
-def test_throttled_database_call_answers_503_with_nothing_half_written(client, tenant, route, operation, table, code):
+def test_throttled_database_call_answers_503_with_nothing_half_written(
+    client: Client, tenant: Tenant, route: str, operation: str, table: str | None, code: str
+) -> None:
     spec = ROUTES[route]
     target = spec.prepare(client, tenant)
     before = fingerprint(tenant)
@@ -199,7 +207,9 @@ def test_throttled_database_call_answers_503_with_nothing_half_written(client, t
 
 
 @pytest.mark.parametrize("code", THROTTLES)
-def test_throttled_event_ingest_is_retried_by_the_platform_and_records_once(client, tenant, code):
+def test_throttled_event_ingest_is_retried_by_the_platform_and_records_once(
+    client: Client, tenant: Tenant, code: str
+) -> None:
     upload_id, key = presigned(tenant.account_id, png_bytes(30, 20))
     for operation, table in [("GetItem", "uploads"), ("UpdateItem", "accounts"), ("TransactWriteItems", None)]:
         with dynamodb_failing(operation, 1, code, table=table), pytest.raises(ServiceUnavailable):
@@ -207,7 +217,7 @@ def test_throttled_event_ingest_is_retried_by_the_platform_and_records_once(clie
         assert_consistent([tenant.account_id], allow_pending=True)
     assert deliver(key) == "recorded"
     assert deliver(key) == "existing"
-    assert records.get_session(upload_id).status == "completed"
+    assert stored_session(upload_id).status == "completed"
     assert assert_consistent([tenant.account_id]).records == 1
 
 
@@ -217,7 +227,7 @@ CONFLICT = "TransactionConflict"
 FAILED = "ConditionalCheckFailed"
 
 
-def test_upload_whose_transaction_conflicts_once_is_retried_and_recorded(client, tenant):
+def test_upload_whose_transaction_conflicts_once_is_retried_and_recorded(client: Client, tenant: Tenant) -> None:
     with cancelled(["None", "None", CONFLICT]) as fault:
         assert upload(client, tenant).status_code == 201
     assert fault.failed == 1
@@ -232,7 +242,9 @@ def test_upload_whose_transaction_conflicts_once_is_retried_and_recorded(client,
         ["None", "None", FAILED],  # the session closed, yet a re-read finds it pending
     ],
 )
-def test_upload_whose_transaction_is_cancelled_unexpectedly_answers_503_and_keeps_nothing(client, tenant, reasons):
+def test_upload_whose_transaction_is_cancelled_unexpectedly_answers_503_and_keeps_nothing(
+    client: Client, tenant: Tenant, reasons: list[str]
+) -> None:
     before = fingerprint(tenant)
     with cancelled(reasons, times=4):
         response = upload(client, tenant)
@@ -251,7 +263,9 @@ def test_upload_whose_transaction_is_cancelled_unexpectedly_answers_503_and_keep
         (["None", FAILED], 1),  # the counter update has no condition: should never happen
     ],
 )
-def test_delete_whose_transaction_is_cancelled_converges_on_retry(client, tenant, reasons, times):
+def test_delete_whose_transaction_is_cancelled_converges_on_retry(
+    client: Client, tenant: Tenant, reasons: list[str], times: int
+) -> None:
     media_id = stored(client, tenant)
     with cancelled(reasons, times=times):
         first = client.http.delete(f"{API}/{media_id}", headers=tenant.headers)
@@ -264,11 +278,11 @@ def test_delete_whose_transaction_is_cancelled_converges_on_retry(client, tenant
 
 
 @pytest.mark.parametrize("reasons", [["None", "None", CONFLICT], [FAILED, "None", "None"], ["None", "None", FAILED]])
-def test_event_whose_transaction_is_cancelled_is_not_lost(client, tenant, reasons):
+def test_event_whose_transaction_is_cancelled_is_not_lost(client: Client, tenant: Tenant, reasons: list[str]) -> None:
     upload_id, key = presigned(tenant.account_id, png_bytes(12, 34))
     with cancelled(reasons, times=4), pytest.raises(ServiceUnavailable):
         deliver(key)
-    assert records.get_session(upload_id).status == "pending"
+    assert stored_session(upload_id).status == "pending"
     assert_consistent([tenant.account_id], allow_pending=True)
     assert deliver(key) == "recorded"
     assert assert_consistent([tenant.account_id]).records == 1
@@ -277,29 +291,31 @@ def test_event_whose_transaction_is_cancelled_is_not_lost(client, tenant, reason
 # -- eventual consistency: HEAD 404 right after the event ------------------------------------
 
 
-def test_event_whose_object_is_not_visible_yet_is_not_rejected_and_a_retry_records_it(client, tenant):
+def test_event_whose_object_is_not_visible_yet_is_not_rejected_and_a_retry_records_it(
+    client: Client, tenant: Tenant
+) -> None:
     upload_id, key = presigned(tenant.account_id, png_bytes())
     with failing(s3_client(), "HeadObject", times=1, code="404") as fault:
         outcome = deliver(key)
     assert fault.failed == 1
     assert outcome != "rejected"
-    assert records.get_session(upload_id).status == "pending"
+    assert stored_session(upload_id).status == "pending"
     assert_consistent([tenant.account_id], allow_pending=True)  # the object is still there
     assert deliver(key) == "recorded"
     assert_consistent([tenant.account_id])
 
 
-def test_event_whose_object_is_not_visible_yet_is_ingested_by_the_reconciler(client, tenant):
+def test_event_whose_object_is_not_visible_yet_is_ingested_by_the_reconciler(client: Client, tenant: Tenant) -> None:
     upload_id, key = presigned(tenant.account_id, png_bytes())
     with failing(s3_client(), "HeadObject", times=1, code="404"):
         deliver(key)
     report = reconcile(min_age=timedelta(0))
     assert report.ingested == [key]
-    assert records.get_session(upload_id).status == "completed"
+    assert stored_session(upload_id).status == "completed"
     assert assert_consistent([tenant.account_id]).records == 1
 
 
-def test_complete_before_the_object_is_visible_answers_409_then_records_it(client, tenant):
+def test_complete_before_the_object_is_visible_answers_409_then_records_it(client: Client, tenant: Tenant) -> None:
     upload_id, _ = presigned(tenant.account_id, png_bytes())
     with failing(s3_client(), "HeadObject", times=1, code="404"):
         early = client.http.post(f"{API}/uploads/{upload_id}/complete", headers=tenant.headers)
@@ -308,7 +324,7 @@ def test_complete_before_the_object_is_visible_answers_409_then_records_it(clien
     assert assert_consistent([tenant.account_id]).records == 1
 
 
-def test_complete_on_a_lagging_replica_returns_the_file_the_event_recorded(client, tenant):
+def test_complete_on_a_lagging_replica_returns_the_file_the_event_recorded(client: Client, tenant: Tenant) -> None:
     upload_id, key = presigned(tenant.account_id, png_bytes(16, 9))
     table = boto3.client("dynamodb", region_name="us-east-1")
     pending = table.get_item(TableName=f"{TEST_ENV['MEDIA_TABLE_PREFIX']}-uploads", Key={"upload_id": {"S": upload_id}})
@@ -318,6 +334,6 @@ def test_complete_on_a_lagging_replica_returns_the_file_the_event_recorded(clien
         again = deliver(key)
     assert served, "no read was served stale"
     assert late.status_code == 201, late.json_body
-    assert late.json_body["id"] == records.get_session(upload_id).media_id
+    assert late.json_body["id"] == stored_session(upload_id).media_id
     assert again == "existing"
     assert assert_consistent([tenant.account_id]).records == 1

@@ -26,8 +26,9 @@ from chalicelib.config import MAX_KEY_CACHE_SECONDS, get_settings
 from chalicelib.errors import ConfigurationError, Unauthenticated
 from chalicelib.media import now_iso
 from ops.template import stage_settings
-from tests.conftest import Tenant, make_tenant
-from tests.test_api_errors import API, aws_client, bucket, call, s3, table_name, uploaded
+from tests.helpers.http import API, call, uploaded
+from tests.helpers.stores import aws_client, bucket, s3, table_name
+from tests.helpers.tenants import Tenant, make_tenant
 
 DEPLOY = Path(__file__).parents[2] / "deploy"
 MODELS = ("Account", "ApiKey", "MediaFile", "UploadSession")

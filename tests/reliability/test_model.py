@@ -15,6 +15,7 @@ from collections import Counter
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlparse
 
+import pytest
 from chalice.test import Client
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -23,8 +24,10 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from chalicelib import accounts, auth, records, uploads
 from chalicelib.errors import MediaLimitReached
 from chalicelib.models import Account
-from tests.conftest import multipart
-from tests.reliability.conftest import assert_consistent, image_bytes
+from tests.helpers.aws import process_world
+from tests.helpers.consistency import assert_consistent
+from tests.helpers.http import multipart
+from tests.helpers.media import image_bytes
 from tests.reliability.media_model import (
     BAD_NAMES,
     IGNORED_FIELDS,
@@ -36,6 +39,8 @@ from tests.reliability.media_model import (
     files,
     valid_name,
 )
+
+pytestmark = pytest.mark.slow(seconds=25)
 
 API = "/api/v1/media"
 MIN_STEPS = 1000
@@ -60,6 +65,10 @@ TARGETS = st.sampled_from(["own", "own", "foreign", "deleted", "missing"])
 class MediaLibraryMachine(RuleBasedStateMachine):
     def __init__(self, client: Client) -> None:
         super().__init__()
+        # Each example starts from empty tables and bucket, as a test does: a failing
+        # example replays alike while Hypothesis shrinks it, and moto's cost (it copies
+        # every table for each transaction) stays that of one example's data.
+        process_world().reset()
         self.client = client
         self.libs: list[Library] = []
         self.acting: Library | None = None

@@ -15,8 +15,9 @@ from chalice.test import Client
 from openapi_spec_validator import validate as validate_openapi
 
 from chalicelib import state
-from tests.conftest import MEDIA_FIELDS, Tenant, fixture_bytes
-from tests.test_api_errors import call, upload_file
+from tests.helpers.http import MEDIA_FIELDS, call, upload_file
+from tests.helpers.media import fixture_bytes
+from tests.helpers.tenants import Tenant
 
 DOCUMENT = Path(__file__).parents[2] / "chalicelib" / "openapi.json"
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}

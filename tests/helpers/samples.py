@@ -12,11 +12,11 @@ import io
 import random
 import struct
 import zlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 import pytest
 
-from tests.conftest import fixture_bytes
+from tests.helpers.media import fixture_bytes
 
 if TYPE_CHECKING:
     from chalicelib.errors import ContentRejected
@@ -57,13 +57,17 @@ class CountingSource:
         self.reads += 1
         return chunk
 
+    def stream(self) -> BinaryIO:
+        """This source where the probe takes a binary file (it only seeks, tells and reads)."""
+        return cast(BinaryIO, self)
+
 
 def run(data: bytes, family: str, size: int | None = None, **kwargs: int) -> tuple[Probed, CountingSource]:
     """Probe ``data`` through a CountingSource: (result, the source with its counts)."""
     from chalicelib import probe
 
     source = CountingSource(data)
-    result = probe.inspect(source, len(data) if size is None else size, family, **kwargs)
+    result = probe.inspect(source.stream(), len(data) if size is None else size, family, **kwargs)
     return result, source
 
 

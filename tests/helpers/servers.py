@@ -1,0 +1,67 @@
+"""Servers in the test process: moto as an embedded HTTP server, and the app on
+chalice's threaded local server (as `make run` serves it).
+
+moto's state belongs to the process: an embedded server started with a reset
+(``moto_server_env``) wipes the in-process world too (see ``helpers.aws``).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from tests.helpers.aws import TEST_ENV
+
+#: How often an idle server thread checks for shutdown: socketserver's default
+#: (0.5 s) made every stop wait that long.
+POLL_SECONDS = 0.05
+
+
+@contextmanager
+def moto_server_env() -> Iterator[dict[str, str]]:
+    """An embedded moto server (thread-safe, DynamoDB atomic as on AWS) with the
+    bucket and tables, this process pointed at it; yields the environment."""
+    from chalicelib import state
+    from ops.local_stack import apply_environment
+    from ops.moto_server import EmbeddedMotoServer
+
+    saved = dict(os.environ)
+    moto = EmbeddedMotoServer(port=0)
+    url = moto.start()
+    env = {
+        **TEST_ENV,
+        "MEDIA_S3_ENDPOINT_URL": url,
+        "MEDIA_DYNAMODB_ENDPOINT_URL": url,
+        "MEDIA_S3_ADDRESSING_STYLE": "path",
+    }
+    try:
+        apply_environment(env)
+        from chalicelib import models, storage
+
+        storage.configure_bucket()
+        models.create_tables()
+        yield env
+    finally:
+        moto.stop()
+        os.environ.clear()
+        os.environ.update(saved)
+        state.reset()
+
+
+@contextmanager
+def api_over_http() -> Iterator[str]:
+    """The app on chalice's threaded local server (as `make run` serves it); yields its base URL."""
+    from app import app
+    from ops.dev_server import create_api_server
+
+    server = create_api_server(app, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.server.serve_forever, args=(POLL_SECONDS,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.port}"
+    finally:
+        server.shutdown()
+        server.server.server_close()
+        thread.join(timeout=10)
