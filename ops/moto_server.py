@@ -161,7 +161,9 @@ class EmbeddedMotoServer:
         handler = None if self._verbose else _quiet_handler()
         kwargs: dict[str, Any] = {"request_handler": handler} if handler else {}
         self._server = make_server(self._host, self._port, self._app, threaded=True, **kwargs)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="embedded-moto", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="embedded-moto", daemon=True
+        )
         self._thread.start()
         if reset:
             self.reset()
