@@ -103,11 +103,14 @@ def record(media: MediaFile, session: UploadSession) -> IngestResult:
     return IngestResult(IngestOutcome.RECORDED, media=media, session=session)
 
 
-def ingest_session(session: UploadSession) -> IngestResult:
-    """Validate a presigned session's staged object, promote it and record it (safe to repeat)."""
+def ingest_session(session: UploadSession, *, consistent: bool = False) -> IngestResult:
+    """Validate a presigned session's staged object, promote it and record it (safe to repeat).
+
+    ``consistent``: ``session`` was just read strongly consistently (no need to again).
+    """
     staged = sessions.staging_key(session)
     if session.status != SessionStatus.PENDING:
-        return sessions.settle(session)
+        return sessions.settle(session, read=not consistent)
     if staged is None:  # a direct upload records itself; it has nothing staged
         raise UploadNotReceived()
     for _ in range(MAX_VALIDATIONS):
@@ -117,7 +120,7 @@ def ingest_session(session: UploadSession) -> IngestResult:
             # read of the session was too stale to see (a strongly consistent one tells).
             fresh = records.get_session(session.upload_id, consistent=True)
             if fresh is not None and fresh.status != SessionStatus.PENDING:
-                return sessions.settle(fresh)
+                return sessions.settle(fresh, read=False)
             raise UploadNotReceived()
         if info.last_modified is not None and sessions.is_expired(session, info.last_modified):
             late = UploadExpired("The file arrived after the upload session expired.")
@@ -192,7 +195,7 @@ def ingest_object(key: str) -> IngestResult:
         log.warning("ingest: no upload session matches %r", key)
         return IngestResult(IngestOutcome.IGNORED)
     try:
-        return ingest_session(session)
+        return ingest_session(session, consistent=True)
     except UploadNotReceived:
         log.info("ingest: %r is gone already", key)
         return IngestResult(IngestOutcome.IGNORED, session=session)

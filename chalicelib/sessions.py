@@ -144,13 +144,14 @@ def expire(session: UploadSession) -> IngestResult:
     return reject(session, UploadExpired(), "upload_expired")
 
 
-def settle(session: UploadSession) -> IngestResult:
+def settle(session: UploadSession, *, read: bool = True) -> IngestResult:
     """What became of a session some earlier call closed.
 
     Reads are strongly consistent: the write that closed it may be milliseconds
-    old, and a stale "pending" must never be reported as a rejection.
+    old, and a stale "pending" must never be reported as a rejection. A caller
+    that has just read it so passes ``read=False``.
     """
-    fresh = records.get_session(session.upload_id, consistent=True) or session
+    fresh = (records.get_session(session.upload_id, consistent=True) if read else None) or session
     if fresh.status == SessionStatus.PENDING:
         # A write found it closed, yet it reads pending: a retry (the event's
         # redelivery, the client's next request) settles it.

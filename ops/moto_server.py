@@ -108,6 +108,21 @@ def _hash_etags_under_lock() -> None:
     setattr(FakeKey, "etag", property(etag))  # noqa: B010 - replacing a property mypy sees as a method
 
 
+def _cache_module_list() -> None:
+    """moto's dispatcher lists its own package directory (``isdir`` on ~150 entries) on
+    every request to find a backend by host name; the list never changes while we run."""
+    from moto import backends
+
+    if not getattr(backends.list_of_moto_modules, "cached", False):
+        modules = tuple(backends.list_of_moto_modules())
+
+        def cached() -> Iterable[str]:
+            return modules
+
+        cached.cached = True  # type: ignore[attr-defined]
+        backends.list_of_moto_modules = cached
+
+
 def _quiet_handler() -> type:
     from moto.moto_server.werkzeug_app import MotoRequestHandler
 
@@ -158,6 +173,7 @@ class EmbeddedMotoServer:
 
         _hash_etags_under_lock()
         self._app = _SerialisedApp(DomainDispatcherApplication(create_backend_app))
+        _cache_module_list()
         handler = None if self._verbose else _quiet_handler()
         kwargs: dict[str, Any] = {"request_handler": handler} if handler else {}
         self._server = make_server(self._host, self._port, self._app, threaded=True, **kwargs)
