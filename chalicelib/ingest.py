@@ -103,14 +103,16 @@ def record(media: MediaFile, session: UploadSession) -> IngestResult:
     return IngestResult(IngestOutcome.RECORDED, media=media, session=session)
 
 
-def ingest_session(session: UploadSession, *, consistent: bool = False) -> IngestResult:
+def ingest_session(session: UploadSession, *, consistent: bool = False, describe: bool = True) -> IngestResult:
     """Validate a presigned session's staged object, promote it and record it (safe to repeat).
 
     ``consistent``: ``session`` was just read strongly consistently (no need to again).
+    ``describe=False``: a session closed earlier is reported by its outcome only
+    (sessions.settle), as a storage event needs.
     """
     staged = sessions.staging_key(session)
     if session.status != SessionStatus.PENDING:
-        return sessions.settle(session, read=not consistent)
+        return sessions.settle(session, read=not consistent, describe=describe)
     if staged is None:  # a direct upload records itself; it has nothing staged
         raise UploadNotReceived()
     for _ in range(MAX_VALIDATIONS):
@@ -120,7 +122,7 @@ def ingest_session(session: UploadSession, *, consistent: bool = False) -> Inges
             # read of the session was too stale to see (a strongly consistent one tells).
             fresh = records.get_session(session.upload_id, consistent=True)
             if fresh is not None and fresh.status != SessionStatus.PENDING:
-                return sessions.settle(fresh, read=False)
+                return sessions.settle(fresh, read=False, describe=describe)
             raise UploadNotReceived()
         if info.last_modified is not None and sessions.is_expired(session, info.last_modified):
             late = UploadExpired("The file arrived after the upload session expired.")
@@ -195,7 +197,8 @@ def ingest_object(key: str) -> IngestResult:
         log.warning("ingest: no upload session matches %r", key)
         return IngestResult(IngestOutcome.IGNORED)
     try:
-        return ingest_session(session, consistent=True)
+        # A repeated event (S3 delivers at least once) costs one read and one delete.
+        return ingest_session(session, consistent=True, describe=False)
     except UploadNotReceived:
         log.info("ingest: %r is gone already", key)
         return IngestResult(IngestOutcome.IGNORED, session=session)

@@ -144,12 +144,14 @@ def expire(session: UploadSession) -> IngestResult:
     return reject(session, UploadExpired(), "upload_expired")
 
 
-def settle(session: UploadSession, *, read: bool = True) -> IngestResult:
+def settle(session: UploadSession, *, read: bool = True, describe: bool = True) -> IngestResult:
     """What became of a session some earlier call closed.
 
     Reads are strongly consistent: the write that closed it may be milliseconds
     old, and a stale "pending" must never be reported as a rejection. A caller
-    that has just read it so passes ``read=False``.
+    that has just read it so passes ``read=False``. ``describe=False``: the
+    outcome only, without the reads that rebuild the file or the error (a
+    repeated storage event needs no answer body).
     """
     fresh = (records.get_session(session.upload_id, consistent=True) if read else None) or session
     if fresh.status == SessionStatus.PENDING:
@@ -162,7 +164,9 @@ def settle(session: UploadSession, *, read: bool = True) -> IngestResult:
     if fresh.status == SessionStatus.REJECTED:
         if staged is None and fresh.storage_key:
             storage.delete_object(fresh.storage_key)  # finishes a rejection whose delete failed
-        return IngestResult(IngestOutcome.REJECTED, session=fresh, error=rejection_of(fresh))
+        return IngestResult(IngestOutcome.REJECTED, session=fresh, error=rejection_of(fresh) if describe else None)
+    if not describe:
+        return IngestResult(IngestOutcome.EXISTING, session=fresh)
     media = records.get_media(fresh.account_id, int(fresh.media_id), consistent=True) if fresh.media_id else None
     if media is None:
         # Recorded, then deleted: nothing to return any more, and nothing was rejected.

@@ -33,6 +33,8 @@ from ops.snapshot import local_session
 log = logging.getLogger("ops.events")
 #: Like S3 on AWS, events arrive a little after the write.
 EVENT_DELAY_SECONDS = 1
+#: How often an idle pump asks the queue again; also how long ``stop()`` waits at most.
+POLL_SECONDS = 0.1
 #: A failed event comes back after this many seconds, at most MAX_ATTEMPTS times.
 RETRY_AFTER_SECONDS = 5
 MAX_ATTEMPTS = 3
@@ -54,6 +56,7 @@ class S3EventPump:
         *,
         failures_queue: str | None = None,
         retry_after: int = RETRY_AFTER_SECONDS,
+        delay: int = EVENT_DELAY_SECONDS,
     ) -> None:
         session = session or local_session()
         self._sqs = session.client("sqs", endpoint_url=endpoint_url)
@@ -64,6 +67,7 @@ class S3EventPump:
         self._failures_name = failures_queue
         self._failures_url: str | None = None
         self._retry_after = retry_after
+        self._delay = delay
         self._queue_url: str | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -73,7 +77,7 @@ class S3EventPump:
         self._queue_url = self._sqs.create_queue(
             QueueName=self._queue_name,
             Attributes={
-                "DelaySeconds": str(EVENT_DELAY_SECONDS),
+                "DelaySeconds": str(self._delay),
                 "VisibilityTimeout": str(self._retry_after),
             },
         )["QueueUrl"]
@@ -106,7 +110,10 @@ class S3EventPump:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                self.poll()
+                # A short poll and a wait that stop() ends: a long poll would hold
+                # stop() (and every test's teardown) for up to a second.
+                if not self.poll():
+                    self._stop.wait(POLL_SECONDS)
             except Exception:  # the server may be stopping; keep the thread alive otherwise
                 if not self._stop.wait(1):
                     log.exception("S3 event polling failed; retrying")
@@ -116,7 +123,7 @@ class S3EventPump:
         response = self._sqs.receive_message(
             QueueUrl=self._queue_url,
             MaxNumberOfMessages=10,
-            WaitTimeSeconds=1,
+            WaitTimeSeconds=0,
             MessageSystemAttributeNames=["ApproximateReceiveCount"],
         )
         handled = 0

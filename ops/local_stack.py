@@ -20,7 +20,7 @@ from typing import Any
 
 from chalicelib import state
 from chalicelib.media import MEDIA_PREFIX, STAGING_PREFIX
-from ops.events import EventHandler, S3EventPump
+from ops.events import EVENT_DELAY_SECONDS, EventHandler, S3EventPump
 from ops.iam import failure_queue_name, public_read_policy
 from ops.moto_server import EmbeddedMotoServer
 from ops.snapshot import Snapshot, Snapshotter, local_session, write_atomic
@@ -183,6 +183,7 @@ class LocalStack:
         events: bool = True,
         event_handlers: dict[str, EventHandler] | None = None,
         retry_after: int = 5,
+        event_delay: int = EVENT_DELAY_SECONDS,
     ) -> None:
         self.data = data or data_dir()
         self.moto = EmbeddedMotoServer(port=moto_port)
@@ -190,6 +191,7 @@ class LocalStack:
         # By key prefix, as the deploy template wires the bucket's events.
         self.event_handlers = event_handlers or {STAGING_PREFIX: _ingest_event, MEDIA_PREFIX: _thumbnail_event}
         self.retry_after = retry_after  # seconds before a failed event is delivered again
+        self.event_delay = event_delay  # seconds between a write and its event
         self.demo_key = ""
         self.restored: dict[str, int] = {}
         self._snapshotter: Snapshotter | None = None
@@ -220,7 +222,7 @@ class LocalStack:
             if self.events:
                 self._pump = S3EventPump(
                     url, BUCKET, EVENT_QUEUE, self.event_handlers, session,
-                    failures_queue=FAILURES_QUEUE, retry_after=self.retry_after,
+                    failures_queue=FAILURES_QUEUE, retry_after=self.retry_after, delay=self.event_delay,
                 )  # fmt: skip
                 self._pump.start()
         except BaseException:
