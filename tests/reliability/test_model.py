@@ -1,5 +1,6 @@
 """Stateful model test: three accounts make random sequences of API calls (upload,
-list in every mode, get, rename, delete) while their plan limits change and keys are
+list in every mode, get, rename, delete, the account's usage, retries with an
+Idempotency-Key, conditional requests) while their plan limits change and keys are
 issued and revoked. After every step the service must agree with a small in-memory
 model: nothing crosses accounts, counters equal records, revoked keys get 401,
 limits hold, and every listing is exactly the model's, newest first.
@@ -9,6 +10,7 @@ Derandomized, so each CI run replays the same >= 1,000 steps.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections import Counter
@@ -56,6 +58,9 @@ SETTINGS = settings(
 STATS: Counter[str] = Counter()
 STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 NOT_FOUND = {"message": "Media file not found.", "code": "not_found"}
+JSON = {"Content-Type": "application/json"}
+#: Idempotency keys, never drawn twice (the tables are emptied between examples anyway).
+IDEMPOTENCY_KEYS = (f"model-{n}" for n in itertools.count())
 
 WHO = st.integers(0, 2)
 OFTEN_FALSE = st.sampled_from([False, False, False, True])
@@ -139,24 +144,34 @@ class MediaLibraryMachine(RuleBasedStateMachine):
     def upload(self, who: int, file: tuple[str, bytes, str, str | None, Any], name: Any, revoked: bool) -> None:
         self.send(self.step(who), file, name, revoked)
 
-    def send(self, lib: Library, file: tuple[str, bytes, str, str | None, Any], name: Any, revoked: bool) -> None:
-        """POST a multipart upload and check the answer against the model."""
-        body, content_type = multipart(file[0], file[1], name)
-        response = self.call(lib, "post", API, revoked, headers={"Content-Type": content_type}, body=body)
+    def send(
+        self,
+        lib: Library,
+        file: tuple[str, bytes, str, str | None, Any],
+        name: Any,
+        revoked: bool,
+        form: tuple[bytes, str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Any:
+        """POST a multipart upload (``form``: its body and type, if already made) and
+        check the answer against the model; returns the response."""
+        body, content_type = form or multipart(file[0], file[1], name)
+        headers = {"Content-Type": content_type, **({"Idempotency-Key": idempotency_key} if idempotency_key else {})}
+        response = self.call(lib, "post", API, revoked, headers=headers, body=body)
         if response is None:
-            return
+            return None
         expected = lib.expect_upload(file, name)
         if expected == "invalid":
             assert response.status_code == 422, response.json_body
             assert set(response.json_body["errors"]) <= {"file", "name"}
             STATS["upload_422"] += 1
-            return
+            return response
         if expected == "full":
             assert response.status_code == 403, response.json_body
             assert response.json_body["code"] == "media_limit_reached"
             assert (response.json_body["limit"], response.json_body["used"]) == (lib.limit, len(lib.media))
             STATS["upload_403_limit"] += 1
-            return
+            return response
         assert response.status_code == 201, response.json_body
         got = response.json_body
         assert isinstance(expected, dict) and {k: got[k] for k in expected} == expected
@@ -167,6 +182,79 @@ class MediaLibraryMachine(RuleBasedStateMachine):
         assert STAMP.match(got["created_at"]) and got["updated_at"] == got["created_at"]
         lib.media[got["id"]], lib.last_id = got, got["id"]
         STATS["uploaded"] += 1
+        return response
+
+    @rule(who=WHO, file=files(), name=NAMES, other=files())
+    def retry_with_idempotency_key(
+        self, who: int, file: tuple[str, bytes, str, str | None, Any], name: Any, other: Any
+    ) -> None:
+        """A retried POST with its Idempotency-Key gets the first answer again, whatever it
+        was, and stores nothing more; the key sent with another request is 422 (DESIGN §3.9)."""
+        lib = self.step(who)
+        key, form = next(IDEMPOTENCY_KEYS), multipart(file[0], file[1], name)
+        first = self.send(lib, file, name, False, form, key)
+        counters = lib.counters()
+        body, content_type = form
+        again = self.call(lib, "post", API, headers={"Content-Type": content_type, "Idempotency-Key": key}, body=body)
+        assert (again.status_code, again.json_body) == (first.status_code, first.json_body)
+        assert again.headers.get("Idempotent-Replayed") == "true"
+        if (other[0], other[1]) != (file[0], file[1]):
+            body, content_type = multipart(other[0], other[1], name)
+            reused = self.call(
+                lib, "post", API, headers={"Content-Type": content_type, "Idempotency-Key": key}, body=body
+            )
+            assert (reused.status_code, reused.json_body["code"]) == (422, "idempotency_key_reused")
+        assert lib.counters() == counters  # the invariant then checks the service agrees
+        STATS["idempotent_replay"] += 1
+
+    @rule(who=WHO, revoked=OFTEN_FALSE)
+    def account_usage(self, who: int, revoked: bool) -> None:
+        """GET /account (DESIGN §3.8) is exact: the model's files, kinds and bytes, and what is left."""
+        lib = self.step(who)
+        response = self.call(lib, "get", "/api/v1/account", revoked)
+        if response is None:
+            return
+        assert response.status_code == 200, response.json_body
+        got, (files_, images, videos, size) = response.json_body, lib.counters()
+        usage = {k: got["usage"][k] for k in ("files", "images", "videos", "bytes")}
+        assert usage == {"files": files_, "images": images, "videos": videos, "bytes": size}
+        remaining = None if lib.limit is None else max(0, lib.limit - files_)
+        assert (got["media_limit"], got["remaining"]) == (lib.limit, remaining)
+        STATS["account"] += 1
+
+    @rule(
+        who=WHO,
+        kind=st.sampled_from(["own", "own", "own", "foreign", "missing"]),
+        name=NAME.filter(valid_name),
+        data=st.data(),
+    )
+    def conditional_requests(self, who: int, kind: str, name: str, data: Any) -> None:
+        """ETag and If-None-Match / If-Match (DESIGN §3.10): 304 while a file is unchanged;
+        a rename or delete with a stale tag is 412 and changes nothing; no tag reveals
+        another account's file."""
+        lib = self.step(who)
+        media_id, media = self.target(lib, data, kind)
+        path, rename = f"{API}/{media_id}", json.dumps({"name": name})
+        if media is None:
+            self.expect_404(self.call(lib, "get", path, headers={"If-None-Match": "*"}))
+            self.expect_404(self.call(lib, "put", path, headers={**JSON, "If-Match": "*"}, body=rename))
+            return
+        tag = self.call(lib, "get", path).headers["ETag"]
+        unchanged = self.call(lib, "get", path, headers={"If-None-Match": tag})
+        assert (unchanged.status_code, unchanged.headers["ETag"]) == (304, tag)
+        renamed = self.call(lib, "put", path, headers={**JSON, "If-Match": tag}, body=rename)
+        assert renamed.status_code == 200, renamed.json_body
+        assert renamed.json_body == {**media, "name": name.strip(), "updated_at": renamed.json_body["updated_at"]}
+        assert renamed.headers["ETag"] != tag
+        lib.media[media_id] = renamed.json_body
+        for method, body in (("put", json.dumps({"name": "stale"})), ("delete", "")):
+            stale = self.call(lib, method, path, headers={**JSON, "If-Match": tag}, body=body)
+            protected = method == "delete" and media["uploaded_by"] == "admin"  # refused whatever the tag
+            refused = (403, "admin_file") if protected else (412, "precondition_failed")
+            assert (stale.status_code, stale.json_body["code"]) == refused
+        changed = self.call(lib, "get", path, headers={"If-None-Match": tag})
+        assert (changed.status_code, changed.json_body) == (200, lib.media[media_id])
+        STATS["conditional"] += 1
 
     @rule(who=WHO)
     def upload_as_admin(self, who: int) -> None:
