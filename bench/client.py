@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -29,7 +28,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.harness import MIB, ROOT, emit, median
+from bench.harness import MIB, emit, median
+from bench.memory import peak_growth, run_child
 
 SIZE_MB = 50
 ROUNDS = 5
@@ -112,43 +112,20 @@ def measure_rounds(api_url: str, api_key: str, path: Path) -> dict[str, Any]:
     }
 
 
-def _status_kib(field: str) -> int:
-    with open("/proc/self/status") as status:
-        return int(next(line for line in status if line.startswith(field + ":")).split()[1])
-
-
 def measure_memory(api_url: str, api_key: str, path: Path) -> dict[str, Any]:
     """Child side: warm up (imports, connection, limits), then one upload; the peak RSS growth."""
-    import tracemalloc
-
     from media_client import Client
 
     with Client(api_key, api_url) as client:
         client.account()
-        with open("/proc/self/clear_refs", "w") as refs:  # restart the peak mark (Linux >= 4.0)
-            refs.write("5")
-        before = _status_kib("VmRSS")
-        tracemalloc.start()
-        media = client.upload(path)
-        python_peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-        after = _status_kib("VmHWM")
+        with peak_growth() as figures:
+            media = client.upload(path)
         client.delete(media.id)
-    return {"rss_mb": round((after - before) / 1024, 1), "python_peak_mb": round(python_peak / MIB, 2)}
+    return figures
 
 
 def _child(mode: str, api_url: str, api_key: str, path: Path) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.client", mode, api_url, api_key, str(path)],
-        cwd=ROOT,
-        env={**os.environ, "NO_PROXY": "127.0.0.1,localhost"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"{mode} failed:\n{done.stderr[-3000:]}")
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    return run_child("bench.client", mode, api_url, api_key, str(path), timeout=600)
 
 
 def run() -> dict[str, Any]:

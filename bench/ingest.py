@@ -9,33 +9,23 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import random
-import resource
-import subprocess
 import sys
-import tracemalloc
 from typing import Any
 
 from bench.harness import (
     MIB,
-    ROOT,
     AwsCalls,
-    create_storage_and_tables,
     emit,
     in_process_aws,
     new_account,
-    use_environment,
 )
+from bench.memory import moto_in_own_process, peak_growth, run_child
 
 JPEG_BYTES = 5 * MIB
 MP4_BYTES = 50 * MIB
 # A second interpreter serves moto, so the 50 MB object it holds is not
 # counted in the memory of the process that ingests it.
-MOTO_PROCESS = (
-    "import sys; from ops.moto_server import EmbeddedMotoServer; "
-    "server = EmbeddedMotoServer(port=0); print(server.start(), flush=True); sys.stdin.read(); server.stop()"
-)
 
 
 def noise_jpeg(target: int) -> bytes:
@@ -118,54 +108,10 @@ def bytes_read() -> dict[str, Any]:
 
 def peak_rss_growth() -> dict[str, float]:
     """MB of peak memory an ingest of a 50 MB MP4 adds, in an interpreter of its own."""
-    moto = subprocess.Popen(
-        [sys.executable, "-c", MOTO_PROCESS], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert moto.stdout is not None
-        url = moto.stdout.readline().strip()
-        env = use_environment(
-            {
-                "MEDIA_S3_ENDPOINT_URL": url,
-                "MEDIA_DYNAMODB_ENDPOINT_URL": url,
-                "MEDIA_S3_ADDRESSING_STYLE": "path",
-                "NO_PROXY": "127.0.0.1,localhost",  # a configured proxy must not carry local calls
-            }
-        )
-        create_storage_and_tables()
+    with moto_in_own_process() as env:
         account_id, _ = new_account()
         key = stored_upload(account_id, "clip.mp4", big_mp4(MP4_BYTES), "video/mp4")
-        measured = subprocess.run(
-            [sys.executable, "-m", "bench.ingest", "--measure-memory", key],
-            cwd=ROOT,
-            env={**os.environ, **env},
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        if measured.returncode != 0:
-            raise RuntimeError(f"memory measurement failed:\n{measured.stderr}")
-        return dict(json.loads(measured.stdout.strip().splitlines()[-1]))
-    finally:
-        if moto.stdin is not None:
-            moto.stdin.close()
-        moto.wait(timeout=30)
-
-
-def _status_kib(field: str) -> int:
-    with open("/proc/self/status") as status:
-        return int(next(line for line in status if line.startswith(field + ":")).split()[1])
-
-
-def _reset_peak() -> bool:
-    """Restart the kernel's peak-RSS mark (Linux >= 4.0), so an earlier peak
-    (imports, client setup) cannot hide the ingest's; False where unsupported."""
-    try:
-        with open("/proc/self/clear_refs", "w") as refs:
-            refs.write("5")
-        return True
-    except OSError:
-        return False
+        return run_child("bench.ingest", "--measure-memory", key, env=env, timeout=120)
 
 
 def measure_memory(key: str) -> None:
@@ -174,14 +120,9 @@ def measure_memory(key: str) -> None:
 
     assert storage.head_object(key) is not None
     records.get_session("0" * 32)
-    exact = _reset_peak()
-    before = _status_kib("VmRSS") if exact else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    tracemalloc.start()  # second opinion: the peak of Python allocations during the ingest
-    ingest(key)
-    python_peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    after = _status_kib("VmHWM") if exact else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"rss_mb": round((after - before) / 1024, 1), "python_peak_mb": round(python_peak / MIB, 2)}))
+    with peak_growth() as figures:
+        ingest(key)
+    print(json.dumps(figures))
 
 
 def run() -> dict[str, Any]:

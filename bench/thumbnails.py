@@ -9,15 +9,14 @@ of its own, with moto (holding the file) in another.
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import subprocess
 import sys
 import time
 from typing import Any
 
-from bench.harness import ROOT, AwsCalls, create_storage_and_tables, emit, in_process_aws, new_account, use_environment
-from bench.ingest import JPEG_BYTES, MOTO_PROCESS, _reset_peak, _status_kib, noise_jpeg
+from bench.harness import AwsCalls, emit, in_process_aws, new_account
+from bench.ingest import JPEG_BYTES, noise_jpeg
+from bench.memory import moto_in_own_process, peak_growth, run_child
 
 RUNS = 3
 
@@ -75,59 +74,26 @@ def time_and_bytes() -> dict[str, Any]:
 
 
 def peak_rss() -> dict[str, Any]:
-    moto = subprocess.Popen(
-        [sys.executable, "-c", MOTO_PROCESS], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert moto.stdout is not None
-        url = moto.stdout.readline().strip()
-        env = use_environment(
-            {
-                "MEDIA_S3_ENDPOINT_URL": url,
-                "MEDIA_DYNAMODB_ENDPOINT_URL": url,
-                "MEDIA_S3_ADDRESSING_STYLE": "path",
-                "NO_PROXY": "127.0.0.1,localhost",
-            }
-        )
-        create_storage_and_tables()
+    with moto_in_own_process() as env:
         account_id, _ = new_account()
         data = big_png()
         key = stored_file(account_id, "poster.png", data)
-        measured = subprocess.run(
-            [sys.executable, "-m", "bench.thumbnails", "--measure-memory", key],
-            cwd=ROOT,
-            env={**os.environ, **env},
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        if measured.returncode != 0:
-            raise RuntimeError(f"memory measurement failed:\n{measured.stderr}")
-        figures = dict(json.loads(measured.stdout.strip().splitlines()[-1]))
-        figures["_thumbnail_file_bytes_40mpx_png"] = len(data)
-        return figures
-    finally:
-        if moto.stdin is not None:
-            moto.stdin.close()
-        moto.wait(timeout=30)
+        growth = run_child("bench.thumbnails", "--measure-memory", key, env=env)
+        return {"thumbnail_peak_rss_mb_40mpx_png": growth["rss_mb"], "_thumbnail_file_bytes_40mpx_png": len(data)}
 
 
 def measure_memory(key: str) -> None:
     """Child side: warm up (imports, clients), then make the thumbnail and report the peak growth."""
-    import resource
-
     from PIL import Image, WebPImagePlugin  # noqa: F401 - imported before the baseline
 
     from chalicelib import records, storage, thumbnails
 
     assert storage.head_object(key) is not None
     records.get_session("0" * 32)
-    exact = _reset_peak()
-    before = _status_kib("VmRSS") if exact else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    outcome = thumbnails.make(key)
-    after = _status_kib("VmHWM") if exact else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with peak_growth(python=False) as figures:  # Pillow's buffers are not Python allocations
+        outcome = thumbnails.make(key)
     assert outcome == thumbnails.ThumbnailOutcome.MADE, outcome
-    print(json.dumps({"thumbnail_peak_rss_mb_40mpx_png": round((after - before) / 1024, 1)}))
+    print(json.dumps(figures))
 
 
 def run() -> dict[str, Any]:
