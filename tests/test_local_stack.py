@@ -4,102 +4,23 @@ the way the README tells, stopped with Ctrl-C and started again."""
 from __future__ import annotations
 
 import json
-import os
-import queue
-import re
-import signal
-import socket
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pytest
 import requests
 
-from ops import local_stack
+from tests.helpers.manage import Serve
 from tests.helpers.media import FIXTURES, png_bytes
+from tests.helpers.servers import free_port
 
 pytestmark = pytest.mark.slow(seconds=10)
-
-ROOT = Path(__file__).resolve().parent.parent
-DEMO_KEY_RE = re.compile(r"Demo key\s+(sk_(?:live|test)_[A-Za-z0-9_-]{43})")
-START_TIMEOUT = 20
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def sample_png() -> bytes:
     path = FIXTURES / "sample.png"
     return path.read_bytes() if path.exists() else png_bytes(50, 40, "blue")
-
-
-class Serve:
-    """`python manage.py serve --port N` in a subprocess, data in ``data``."""
-
-    def __init__(self, port: int, data: Path, log: IO[str]) -> None:
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("MEDIA_")}
-        self.env[local_stack.DATA_ENV] = str(data)
-        self.env["PYTHONUNBUFFERED"] = "1"
-        self.proc = subprocess.Popen(
-            [sys.executable, "manage.py", "serve", "--port", str(port)],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=log,
-            text=True,
-        )
-        self.output: list[str] = []
-        self._lines: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self._lines.put(line)
-        self._lines.put(None)
-
-    def wait_for_demo_key(self) -> str:
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            try:
-                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                break
-            if line is None:
-                break
-            self.output.append(line)
-            found = DEMO_KEY_RE.search(line)
-            if found:
-                return found.group(1)
-        raise AssertionError(f"serve did not print a demo key; output so far: {''.join(self.output)!r}")
-
-    def interrupt(self) -> int:
-        """Ctrl-C, as a user stops it; the exit code."""
-        self.proc.send_signal(signal.SIGINT)
-        return self.proc.wait(timeout=20)
-
-    def manage(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """`python manage.py ...` in another process, as in a second terminal."""
-        return subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
 
 
 def wait_for_ingest(user: requests.Session, status_url: str, timeout: float = 15) -> Any:

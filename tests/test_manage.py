@@ -5,39 +5,26 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from chalice.test import Client
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from chalicelib import state
 from manage import cli
 from ops import local_stack, targets
+from tests.helpers.manage import KEY_RE, run, run_json, stack_for_manage
 from tests.helpers.media import FIXTURES, png_bytes
-
-KEY_RE = re.compile(r"^sk_(live|test)_[A-Za-z0-9_-]{43}$")
 
 
 @pytest.fixture
 def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[local_stack.LocalStack]:
     """A running local stack on tmp_path, found by manage.py through stack.json."""
-    saved = dict(os.environ)
     monkeypatch.setenv(local_stack.DATA_ENV, str(tmp_path))
-    running = local_stack.LocalStack(tmp_path, events=False)
-    try:
-        running.start()
-        running.write_stack_file(None)
+    with stack_for_manage(tmp_path) as running:
         yield running
-    finally:
-        running.stop()
-        # start() switched os.environ to the stack; give the next test its own.
-        os.environ.clear()
-        os.environ.update(saved)
-        state.reset()
 
 
 @pytest.fixture
@@ -49,21 +36,6 @@ def api(stack: local_stack.LocalStack, tmp_path: Path) -> Iterator[Client]:
     project.mkdir()
     with Client(app, stage_name="test", project_dir=str(project)) as client:
         yield client
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> Result:
-    """manage.py as a user runs it; whatever happens, no traceback (an exception
-    that escaped the command would show up here as something other than an exit)."""
-    result = CliRunner().invoke(cli, list(args), env=env)
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    assert "Traceback" not in result.output
-    return result
-
-
-def run_json(*args: str) -> Any:
-    result = run(*args, "--json")
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 def create_account(name: str = "Acme", *extra: str) -> dict[str, str]:

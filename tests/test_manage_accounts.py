@@ -6,7 +6,6 @@ one test runs `manage.py` in processes against `manage.py serve`."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,14 +15,13 @@ import pytest
 from click.testing import CliRunner
 from rich.cells import cell_len
 
-from chalicelib import state
 from chalicelib.media import NAME_MAX
 from manage import cli
 from ops import local_stack, targets
 from tests.helpers.http import MEDIA_FIELDS
+from tests.helpers.manage import KEY_RE, Serve, run, run_json, stack_for_manage
 from tests.helpers.media import FIXTURES
-from tests.test_local_stack import Serve, free_port
-from tests.test_manage import KEY_RE, run, run_json
+from tests.helpers.servers import free_port
 
 ACCOUNT_FIELDS = {"account_id", "name", "created_at", "media_limit", "remaining", "usage"}
 USAGE_FIELDS = {"files", "images", "videos", "bytes", "formatted_bytes"}
@@ -35,17 +33,8 @@ NO_ACCOUNT = "Error: Account 'acc-nope' not found.\n"
 def stack_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One running local stack for the module, found by manage.py through stack.json."""
     data = tmp_path_factory.mktemp("stack")
-    saved = dict(os.environ)
-    running = local_stack.LocalStack(data, events=False)
-    try:
-        running.start()
-        running.write_stack_file(None)
+    with stack_for_manage(data):
         yield data
-    finally:
-        running.stop()
-        os.environ.clear()
-        os.environ.update(saved)
-        state.reset()
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from click.testing import CliRunner, Result
 from media_client.cli import cli
 from media_client.cli._upload import Batch, progress_display
 from tests.client.conftest import DEPLOYED_DIRECT_MAX, MIB, Stack, Tenant, mp4_file, png_file
-from tests.client.test_retries import closed_port_url
+from tests.helpers.servers import closed_port_url
 
 COMMANDS = ["ls", "upload", "get", "rename", "rm", "download", "usage"]
 

@@ -7,7 +7,6 @@ the API and the storage are the real ones, in their own process.
 from __future__ import annotations
 
 import hashlib
-import socket
 import time
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pytest
 from media_client import APIConnectionError, Client, NotFound, RetryPolicy, ServiceUnavailable, TooManyRequests
 from tests.client.conftest import DEPLOYED_DIRECT_MAX, MIB, Stack, Tenant, mp4_file, png_file
 from tests.client.faults import FaultyNetwork
+from tests.helpers.servers import closed_port_url
 
 UNAVAILABLE = {
     "message": "A backing service is temporarily unavailable. Retry the request.",
@@ -219,14 +219,6 @@ def test_a_delete_whose_answer_was_lost_is_done_not_an_error(stack: Stack, tenan
         assert stack.files(tenant) == []
         with pytest.raises(NotFound):
             client.delete(media.id)  # no earlier attempt: a missing file is an error
-
-
-def closed_port_url() -> str:
-    """An address where nothing listens (a port just released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 def test_backoff_is_full_jitter_below_a_doubling_cap() -> None:

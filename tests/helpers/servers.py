@@ -8,6 +8,7 @@ moto's state belongs to the process: an embedded server started with a reset
 from __future__ import annotations
 
 import os
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,18 @@ from tests.helpers.aws import TEST_ENV
 #: How often an idle server thread checks for shutdown: socketserver's default
 #: (0.5 s) made every stop wait that long.
 POLL_SECONDS = 0.05
+
+
+def free_port() -> int:
+    """A port nothing listens on (just released; the caller takes it)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def closed_port_url() -> str:
+    """An address where nothing listens."""
+    return f"http://127.0.0.1:{free_port()}"
 
 
 @contextmanager
