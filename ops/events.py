@@ -33,8 +33,8 @@ from ops.snapshot import local_session
 log = logging.getLogger("ops.events")
 #: Like S3 on AWS, events arrive a little after the write.
 EVENT_DELAY_SECONDS = 1
-#: How often an idle pump asks the queue again; also how long ``stop()`` waits at most.
-POLL_SECONDS = 0.1
+#: How long one receive waits for a message (a long poll: an idle pump costs next to nothing).
+POLL_SECONDS = 1
 #: A failed event comes back after this many seconds, at most MAX_ATTEMPTS times.
 RETRY_AFTER_SECONDS = 5
 MAX_ATTEMPTS = 3
@@ -105,15 +105,17 @@ class S3EventPump:
     def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:
+            if self._queue_url is not None:
+                try:  # ends the long poll in flight at once, rather than after up to a second
+                    self._sqs.send_message(QueueUrl=self._queue_url, MessageBody="stop", DelaySeconds=0)
+                except Exception:
+                    log.debug("could not wake the S3 event pump; it stops after its poll")
             self._thread.join(timeout=10)
 
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                # A short poll and a wait that stop() ends: a long poll would hold
-                # stop() (and every test's teardown) for up to a second.
-                if not self.poll():
-                    self._stop.wait(POLL_SECONDS)
+                self.poll()
             except Exception:  # the server may be stopping; keep the thread alive otherwise
                 if not self._stop.wait(1):
                     log.exception("S3 event polling failed; retrying")
@@ -123,7 +125,7 @@ class S3EventPump:
         response = self._sqs.receive_message(
             QueueUrl=self._queue_url,
             MaxNumberOfMessages=10,
-            WaitTimeSeconds=0,
+            WaitTimeSeconds=POLL_SECONDS,
             MessageSystemAttributeNames=["ApproximateReceiveCount"],
         )
         handled = 0
