@@ -4,7 +4,6 @@ free port, data in a temporary directory), driven with click's CliRunner."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,9 +11,9 @@ import pytest
 from chalice.test import Client
 from click.testing import CliRunner
 
-from chalicelib import state
 from manage import cli
 from ops import local_stack, targets
+from tests.helpers.aws import restored_environment
 from tests.helpers.manage import KEY_RE, run, run_json, stack_for_manage
 from tests.helpers.media import FIXTURES, png_bytes
 
@@ -182,8 +181,7 @@ def test_upload_errors_exit_non_zero_with_one_line(stack: local_stack.LocalStack
 def test_local_stack_keeps_the_demo_key_and_data_across_restarts(tmp_path: Path) -> None:
     from chalicelib import accounts, auth
 
-    saved = dict(os.environ)
-    try:
+    with restored_environment():
         first = local_stack.LocalStack(tmp_path, events=False)
         first.start()
         account, _ = accounts.create_account("Kept")
@@ -206,10 +204,6 @@ def test_local_stack_keeps_the_demo_key_and_data_across_restarts(tmp_path: Path)
             assert auth.authenticate(third.demo_key) == local_stack.DEMO_ACCOUNT_ID
         finally:
             third.stop()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        state.reset()
 
 
 def test_stage_environment_merges_the_stage_over_the_top_level(tmp_path: Path) -> None:

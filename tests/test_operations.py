@@ -5,7 +5,6 @@ after their retries kept in a queue that `manage.py ingest redrive` replays."""
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -18,10 +17,10 @@ import requests
 from chalice.test import Client
 from click.testing import CliRunner
 
-from chalicelib import state
 from manage import cli
 from ops import local_stack
 from ops.iam import failure_queue_name
+from tests.helpers.aws import restored_environment
 from tests.helpers.events import s3_event
 from tests.helpers.faults import dynamodb_failing
 from tests.helpers.http import API, call, upload_file, uploaded
@@ -121,23 +120,20 @@ def running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[l
     from app import app
     from ops.dev_server import create_api_server, event_handlers
 
-    saved = dict(os.environ)
     monkeypatch.setenv(local_stack.DATA_ENV, str(tmp_path))
     stack = local_stack.LocalStack(tmp_path, event_handlers=event_handlers(app), retry_after=1)
     server = create_api_server(app, "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
-    try:
-        stack.start()
-        stack.write_stack_file(None)
-        thread.start()
-        yield stack, f"http://127.0.0.1:{server.port}/api/v1"
-    finally:
-        server.shutdown()
-        server.server.server_close()
-        stack.stop()
-        os.environ.clear()
-        os.environ.update(saved)
-        state.reset()
+    with restored_environment():
+        try:
+            stack.start()
+            stack.write_stack_file(None)
+            thread.start()
+            yield stack, f"http://127.0.0.1:{server.port}/api/v1"
+        finally:
+            server.shutdown()
+            server.server.server_close()
+            stack.stop()
 
 
 def _queued(stack: local_stack.LocalStack) -> int:

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import requests
 
-from chalicelib import state
 from ops import local_stack
+from tests.helpers.aws import restored_environment
 from tests.helpers.events import s3_event
 from tests.helpers.samples import big_mp4
 from tests.helpers.servers import api_over_http
@@ -57,8 +57,7 @@ class Running:
 
 @pytest.fixture
 def stack_factory(tmp_path: Path) -> Iterator[Callable[[bool], Running]]:
-    saved = dict(os.environ)
-    with ExitStack() as running:
+    with restored_environment(), ExitStack() as running:
 
         def start(events: bool) -> Running:
             from app import app
@@ -75,9 +74,6 @@ def stack_factory(tmp_path: Path) -> Iterator[Callable[[bool], Running]]:
             return Running(stack, f"{base}/api/v1")
 
         yield start
-    os.environ.clear()
-    os.environ.update(saved)
-    state.reset()
 
 
 def _count_storage_reads(counter: list[int]) -> Callable[..., None]:

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chalicelib import state
 from ops import local_stack
+from tests.helpers.aws import restored_environment
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -92,24 +92,21 @@ def running_stack(data: Path) -> Iterator[Running]:
     from app import app
     from ops.dev_server import create_api_server, event_handlers
 
-    saved = dict(os.environ)
     server = create_api_server(app, "127.0.0.1", 0)
     url = f"http://127.0.0.1:{server.port}"
     stack = local_stack.LocalStack(data, event_handlers=event_handlers(app))
     thread = threading.Thread(target=server.server.serve_forever, name="page-api", daemon=True)
-    try:
-        stack.start(url)
-        thread.start()
-        yield Running(stack, url, dict(os.environ))
-    finally:
-        if thread.is_alive():
-            server.shutdown()
-            thread.join(timeout=10)
-        server.server.server_close()
-        stack.stop()
-        os.environ.clear()
-        os.environ.update(saved)
-        state.reset()
+    with restored_environment():
+        try:
+            stack.start(url)
+            thread.start()
+            yield Running(stack, url, dict(os.environ))
+        finally:
+            if thread.is_alive():
+                server.shutdown()
+                thread.join(timeout=10)
+            server.server.server_close()
+            stack.stop()
 
 
 def png(width: int = 64, height: int = 48, color: str = "teal") -> bytes:

@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from media_client import Client, RetryPolicy
+from tests.helpers.aws import restored_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 MIB = 1024 * 1024
@@ -46,17 +47,11 @@ class Stack:
     @contextmanager
     def operator(self) -> Iterator[None]:
         """This process pointed at the stack's storage and tables (as manage.py is), for setup only."""
-        from chalicelib import state
         from ops.local_stack import apply_environment, environment
 
-        saved = dict(os.environ)
-        apply_environment(environment(self.moto_url, self.data, self.api_url))
-        try:
+        with restored_environment():
+            apply_environment(environment(self.moto_url, self.data, self.api_url))
             yield
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
-            state.reset()
 
     def new_tenant(self, name: str = "Tenant", media_limit: int | None = None) -> Tenant:
         from chalicelib import accounts

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from chalicelib import state
 from manage import cli
 from ops.moto_server import EmbeddedMotoServer
-from tests.helpers.aws import forget_everything
+from tests.helpers.aws import forget_everything, restored_environment
 from tests.helpers.http import multipart
 from tests.helpers.media import png_bytes
 
@@ -31,16 +31,13 @@ def deployed_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A clean slate for `manage.py --stage`, which switches os.environ to the stage."""
     from chalicelib import parameters
 
-    saved = dict(os.environ)
-    monkeypatch.delenv("MEDIA_CURSOR_SECRET")  # a deployed stage reads it from SSM
-    state.reset()
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    with restored_environment():
+        monkeypatch.delenv("MEDIA_CURSOR_SECRET")  # a deployed stage reads it from SSM
         state.reset()
-        parameters.reset()
+        try:
+            yield
+        finally:
+            parameters.reset()
 
 
 @pytest.fixture

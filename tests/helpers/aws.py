@@ -16,6 +16,9 @@ that asks for AWS builds it again.
 from __future__ import annotations
 
 import functools
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 #: The environment every test starts from (conftest applies it before each test).
@@ -36,6 +39,21 @@ TEST_ENV = {
 REGION = TEST_ENV["MEDIA_REGION"]
 BUCKET = TEST_ENV["MEDIA_BUCKET"]
 TABLE_PREFIX = TEST_ENV["MEDIA_TABLE_PREFIX"]
+
+
+@contextmanager
+def restored_environment() -> Iterator[None]:
+    """When the block ends, os.environ is as it was and chalicelib's caches are empty
+    (a local stack's start() and `manage.py --stage` switch both to themselves)."""
+    from chalicelib import state
+
+    saved = dict(os.environ)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        state.reset()
 
 
 def forget_everything() -> None:

@@ -20,9 +20,9 @@ from typing import IO, Any
 
 from click.testing import CliRunner, Result
 
-from chalicelib import state
 from manage import cli
 from ops import local_stack
+from tests.helpers.aws import restored_environment
 
 KEY_RE = re.compile(r"^sk_(live|test)_[A-Za-z0-9_-]{43}$")
 
@@ -97,17 +97,14 @@ class Serve:
 def stack_for_manage(data: Path) -> Iterator[local_stack.LocalStack]:
     """A running local stack on ``data`` (no bucket events) that manage.py finds through
     stack.json; this process's environment, which start() switched to it, is restored after."""
-    saved = dict(os.environ)
-    running = local_stack.LocalStack(data, events=False)
-    try:
-        running.start()
-        running.write_stack_file(None)
-        yield running
-    finally:
-        running.stop()
-        os.environ.clear()
-        os.environ.update(saved)
-        state.reset()
+    with restored_environment():
+        running = local_stack.LocalStack(data, events=False)
+        try:
+            running.start()
+            running.write_stack_file(None)
+            yield running
+        finally:
+            running.stop()
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> Result:

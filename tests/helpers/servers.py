@@ -7,13 +7,12 @@ moto's state belongs to the process: an embedded server started with a reset
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from tests.helpers.aws import TEST_ENV
+from tests.helpers.aws import TEST_ENV, restored_environment
 
 #: How often an idle server thread checks for shutdown: socketserver's default
 #: (0.5 s) made every stop wait that long.
@@ -36,31 +35,27 @@ def closed_port_url() -> str:
 def moto_server_env() -> Iterator[dict[str, str]]:
     """An embedded moto server (thread-safe, DynamoDB atomic as on AWS) with the
     bucket and tables, this process pointed at it; yields the environment."""
-    from chalicelib import state
     from ops.local_stack import apply_environment
     from ops.moto_server import EmbeddedMotoServer
 
-    saved = dict(os.environ)
-    moto = EmbeddedMotoServer(port=0)
-    url = moto.start()
-    env = {
-        **TEST_ENV,
-        "MEDIA_S3_ENDPOINT_URL": url,
-        "MEDIA_DYNAMODB_ENDPOINT_URL": url,
-        "MEDIA_S3_ADDRESSING_STYLE": "path",
-    }
-    try:
-        apply_environment(env)
-        from chalicelib import models, storage
+    with restored_environment():
+        moto = EmbeddedMotoServer(port=0)
+        url = moto.start()
+        env = {
+            **TEST_ENV,
+            "MEDIA_S3_ENDPOINT_URL": url,
+            "MEDIA_DYNAMODB_ENDPOINT_URL": url,
+            "MEDIA_S3_ADDRESSING_STYLE": "path",
+        }
+        try:
+            apply_environment(env)
+            from chalicelib import models, storage
 
-        storage.configure_bucket()
-        models.create_tables()
-        yield env
-    finally:
-        moto.stop()
-        os.environ.clear()
-        os.environ.update(saved)
-        state.reset()
+            storage.configure_bucket()
+            models.create_tables()
+            yield env
+        finally:
+            moto.stop()
 
 
 @contextmanager
