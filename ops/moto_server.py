@@ -10,7 +10,7 @@ the tests rely on:
   written against (DESIGN §3.4).
 - Every request that may change state bumps a counter, so the snapshotter can
   tell "nothing changed" without scanning anything.
-- An object's ETag is hashed under the object's lock (see ``_hash_etags_under_lock``).
+- An object's ETag is hashed under the object's lock (see ``hash_etags_under_lock``).
 
 moto keeps its state in process-global backends: run one embedded server per
 process at a time. ``start()`` resets that state unless told otherwise.
@@ -83,7 +83,7 @@ class _SerialisedApp:
         return result
 
 
-def _hash_etags_under_lock() -> None:
+def hash_etags_under_lock() -> None:
     """moto 5.2 hashes an object's ETag (MD5, then cached on the object) by reading the
     object's shared buffer in 16 MB blocks WITHOUT the lock its reads take. A concurrent
     read (the snapshotter listing or copying, a ranged GET, another HEAD) moves the
@@ -171,7 +171,7 @@ class EmbeddedMotoServer:
         # and nothing may happen at import (STYLE 4).
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-        _hash_etags_under_lock()
+        hash_etags_under_lock()
         self._app = _SerialisedApp(DomainDispatcherApplication(create_backend_app))
         _cache_module_list()
         handler = None if self._verbose else _quiet_handler()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -95,3 +96,33 @@ class World:
 def process_world() -> World:
     """This process's world (conftest keeps moto on from the first test to the last)."""
     return World()
+
+
+@contextmanager
+def dynamodb_one_request_at_a_time() -> Iterator[None]:
+    """In-process moto for tests that call AWS from several threads at once: while the
+    block runs, DynamoDB requests are executed one at a time, as the embedded moto
+    server executes them (``ops.moto_server``) and as DynamoDB applies each request and
+    transaction atomically. moto does not lock its tables: without this, two
+    concurrent transactions could both pass a condition. S3 requests run concurrently,
+    as on the server; objects are hashed under their own lock there and here.
+    """
+    from moto.core.models import botocore_stubber
+
+    from ops.moto_server import hash_etags_under_lock
+
+    hash_etags_under_lock()
+    lock = threading.Lock()
+    process = botocore_stubber.process_request
+
+    def one_at_a_time(request: Any) -> Any:
+        if "://dynamodb." not in request.url:
+            return process(request)
+        with lock:
+            return process(request)
+
+    botocore_stubber.process_request = one_at_a_time
+    try:
+        yield
+    finally:
+        del botocore_stubber.process_request  # the class's method again

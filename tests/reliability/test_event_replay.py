@@ -3,8 +3,8 @@ over 200 objects (valid images, invalid files, keys nobody issued), duplicated,
 shuffled and delivered by 8 threads to the ingest Lambda record every valid object
 exactly once, reject every invalid one, and leave the counters right.
 
-moto in-process is not thread-safe, so this runs against the embedded moto server,
-which executes DynamoDB requests one at a time like real DynamoDB.
+moto runs in the test process with DynamoDB requests executed one at a time, like real
+DynamoDB and like the embedded moto server (helpers.aws.dynamodb_one_request_at_a_time).
 """
 
 from __future__ import annotations
@@ -20,11 +20,10 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.helpers.aws import TEST_ENV
+from tests.helpers.aws import BUCKET, dynamodb_one_request_at_a_time
 from tests.helpers.consistency import assert_consistent
 from tests.helpers.events import s3_event
 from tests.helpers.media import image_bytes
-from tests.helpers.servers import moto_server_env
 from tests.helpers.tenants import make_tenant
 from tests.helpers.uploads import presigned
 
@@ -60,9 +59,9 @@ class Sent:
 
 
 @pytest.fixture
-def moto_stack() -> Iterator[str]:
-    with moto_server_env() as env:
-        yield env["MEDIA_S3_ENDPOINT_URL"]
+def threaded_aws(aws: None) -> Iterator[None]:
+    with dynamodb_one_request_at_a_time():
+        yield
 
 
 def _send_everything(s3: Any, rng: random.Random) -> list[Sent]:
@@ -87,7 +86,7 @@ def _send_everything(s3: Any, rng: random.Random) -> list[Sent]:
             if n % 2
             else f"media/{owner}/images/{1700000000 + n}_{rng.randbytes(16).hex()}.png"
         )
-        s3.put_object(Bucket=TEST_ENV["MEDIA_BUCKET"], Key=key, Body=image_bytes("PNG", 9, 9))
+        s3.put_object(Bucket=BUCKET, Key=key, Body=image_bytes("PNG", 9, 9))
         sent.append(Sent(owner, key, 0, None, "unissued"))
     rng.shuffle(sent)
     return sent
@@ -104,13 +103,13 @@ def _deliver(handler: Any, key: str) -> tuple[str, int]:
     raise AssertionError("unreachable")
 
 
-def test_thousand_duplicated_shuffled_concurrent_events_record_each_valid_object_once(moto_stack: str) -> None:
+def test_thousand_duplicated_shuffled_concurrent_events_record_each_valid_object_once(threaded_aws: None) -> None:
     from app import app
     from chalicelib import records, storage
     from chalicelib.reconcile import reconcile
 
     rng = random.Random(SEED)
-    s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=moto_stack)
+    s3 = boto3.client("s3", region_name="us-east-1")
     sent = _send_everything(s3, rng)
     kinds = Counter(s.expect for s in sent)
     assert kinds == {"valid": 150, "limited": 30, "invalid": 12, "unissued": 8}
