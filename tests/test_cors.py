@@ -11,7 +11,7 @@ from chalice.test import Client
 
 from chalicelib import state
 from tests.helpers.http import API, call
-from tests.helpers.servers import api_over_http, moto_server_env
+from tests.helpers.servers import api_over_http, threaded_aws_env
 from tests.helpers.tenants import Tenant, make_tenant
 
 ALLOWED = "https://app.example.com"
@@ -82,8 +82,8 @@ def test_the_default_allows_every_origin(client: Client, tenant: Tenant) -> None
 
 @pytest.fixture
 def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    with moto_server_env(), api_over_http() as base:
-        monkeypatch.setenv("MEDIA_CORS_ORIGINS", ALLOWED)  # moto_server_env set the test environment anew
+    with threaded_aws_env(), api_over_http() as base:
+        monkeypatch.setenv("MEDIA_CORS_ORIGINS", ALLOWED)  # threaded_aws_env set the test environment anew
         state.reset()
         yield base
 

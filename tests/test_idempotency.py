@@ -18,7 +18,7 @@ from chalicelib.records import idempotency as store
 from tests.helpers.faults import dynamodb_failing
 from tests.helpers.http import API, Reply, call, post_form
 from tests.helpers.media import fixture_bytes, png_bytes
-from tests.helpers.servers import api_over_http, moto_server_env
+from tests.helpers.servers import api_over_http, threaded_aws_env
 from tests.helpers.stores import media_items
 from tests.helpers.tenants import Tenant, make_tenant
 
@@ -149,7 +149,7 @@ def test_complete_with_a_key_replays_its_first_answer(client: Client, tenant: Te
 
 @pytest.fixture
 def server() -> Iterator[str]:
-    with moto_server_env(), api_over_http() as base:
+    with threaded_aws_env(), api_over_http() as base:
         yield base
 
 

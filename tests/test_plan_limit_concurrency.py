@@ -2,8 +2,8 @@
 the record change in one conditional transaction, so 20 parallel uploads
 against a limit of 5 store exactly 5, whatever the interleaving.
 
-This runs over real HTTP: the API on chalice's threaded local server and
-moto as a threaded server (DynamoDB requests atomic, as on AWS).
+This runs over real HTTP: the API on chalice's threaded local server, moto in the
+process with DynamoDB requests executed one at a time (atomic, as on AWS).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from tests.helpers.media import png_bytes
-from tests.helpers.servers import api_over_http, moto_server_env
+from tests.helpers.servers import api_over_http, threaded_aws_env
 from tests.helpers.stores import stored_account
 from tests.helpers.tenants import make_tenant
 
@@ -30,7 +30,7 @@ LIMIT = 5
 
 @pytest.fixture
 def api_url() -> Iterator[str]:
-    with moto_server_env(), api_over_http() as base:
+    with threaded_aws_env(), api_over_http() as base:
         yield f"{base}/api/v1"
 
 

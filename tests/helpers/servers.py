@@ -1,5 +1,5 @@
-"""Servers in the test process: moto as an embedded HTTP server, and the app on
-chalice's threaded local server (as `make run` serves it).
+"""Servers in the test process: moto as an embedded HTTP server (or in-process moto made
+safe for threads), and the app on chalice's threaded local server (as `make run` serves it).
 
 moto's state belongs to the process: an embedded server started with a reset
 (``moto_server_env``) wipes the in-process world too (see ``helpers.aws``).
@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from tests.helpers.aws import TEST_ENV, restored_environment
+from tests.helpers.aws import TEST_ENV, dynamodb_one_request_at_a_time, process_world, restored_environment
 
 #: How often an idle server thread checks for shutdown: socketserver's default
 #: (0.5 s) made every stop wait that long.
@@ -56,6 +56,20 @@ def moto_server_env() -> Iterator[dict[str, str]]:
             yield env
         finally:
             moto.stop()
+
+
+@contextmanager
+def threaded_aws_env() -> Iterator[dict[str, str]]:
+    """moto in this process with nothing in it but the bucket and tables, for callers on
+    several threads (a server's): DynamoDB requests run one at a time, as on the embedded
+    server. For tests that need no storage over HTTP; yields the environment."""
+    from ops.local_stack import apply_environment
+
+    with restored_environment():
+        apply_environment(dict(TEST_ENV))
+        process_world().reset()
+        with dynamodb_one_request_at_a_time():
+            yield dict(TEST_ENV)
 
 
 @contextmanager

@@ -1,8 +1,8 @@
 """Schemathesis against the running API (DESIGN §3): every operation of
 chalicelib/openapi.json, every built-in check, with a valid key and with none.
 
-The API runs over real HTTP (chalice's local server, moto as an embedded
-server), as in test_plan_limit_concurrency.py. The run is deterministic
+The API runs over real HTTP (chalice's local server; moto in the process, made
+safe for the server's threads), as in test_plan_limit_concurrency.py. The run is deterministic
 (derandomized, no example database) and bounded (MAX_EXAMPLES per operation
 and phase). The library is seeded so get/rename/delete/complete sometimes
 hit real records: ids 1.. are small integers Hypothesis draws often, and the
@@ -27,7 +27,7 @@ from hypothesis.stateful import run_state_machine_as_test
 from PIL import Image
 
 from tests.helpers.media import fixture_bytes, png_bytes
-from tests.helpers.servers import api_over_http, moto_server_env
+from tests.helpers.servers import api_over_http, threaded_aws_env
 from tests.helpers.tenants import make_tenant
 
 pytestmark = pytest.mark.slow(seconds=0.4)
@@ -131,7 +131,7 @@ def _seed(stack: Stack) -> None:
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
-    with moto_server_env() as env, api_over_http() as base:
+    with threaded_aws_env() as env, api_over_http() as base:
         running = Stack(base, env)
         _seed(running)
         yield running
