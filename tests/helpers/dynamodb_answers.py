@@ -63,8 +63,8 @@ def plain_dynamodb_answers(*, check: bool = False) -> Iterator[None]:
         return answer
 
     execute_result.moto_serialize = serialize  # type: ignore[attr-defined]
-    ActionResult.execute_result = execute_result  # type: ignore[method-assign]
+    ActionResult.execute_result = execute_result
     try:
         yield
     finally:
-        ActionResult.execute_result = current  # type: ignore[method-assign]
+        ActionResult.execute_result = current
