@@ -21,7 +21,7 @@ from moto import mock_aws
 
 from tests.helpers.aws import TEST_ENV, World, forget_everything, process_world
 from tests.helpers.caches import ProcessCaches
-from tests.helpers.dynamodb_answers import plain_dynamodb_answers
+from tests.helpers.faster_moto import faster_moto
 from tests.helpers.tenants import Tenant, make_tenant
 
 
@@ -79,8 +79,8 @@ def shared_botocore_loader() -> Iterator[None]:
 @pytest.fixture(scope="session", autouse=True)
 def mocked_aws(shared_botocore_loader: None) -> Iterator[None]:
     """moto for the whole test process, from its first test to its last (DynamoDB's
-    answers written as plain JSON: helpers.dynamodb_answers)."""
-    with mock_aws(), plain_dynamodb_answers():
+    two per-request costs of moto's taken away: helpers.faster_moto)."""
+    with mock_aws(), faster_moto():
         yield
 
 

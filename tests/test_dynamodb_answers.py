@@ -1,4 +1,4 @@
-"""The suite's moto answers DynamoDB requests as plain JSON (helpers.dynamodb_answers).
+"""The suite's moto answers DynamoDB requests as plain JSON (helpers.faster_moto).
 Here the service does everything it asks DynamoDB for, and every answer is also built
 by moto's own serializer: the two must be the same document."""
 
@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from chalice.test import Client
 
-from tests.helpers.dynamodb_answers import ANSWERED, plain_dynamodb_answers
 from tests.helpers.events import deliver
+from tests.helpers.faster_moto import ANSWERED, plain_dynamodb_answers
 from tests.helpers.http import API, call, put_json, upload_file, uploaded
 from tests.helpers.media import image_bytes, png_bytes
 from tests.helpers.tenants import Tenant, make_tenant
