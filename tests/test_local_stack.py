@@ -29,7 +29,7 @@ def wait_for_ingest(user: requests.Session, status_url: str, timeout: float = 15
         status = user.get(status_url, timeout=10).json()
         if status.get("status") != "pending" or time.monotonic() > deadline:
             return status
-        time.sleep(0.2)
+        time.sleep(0.05)
 
 
 @pytest.fixture

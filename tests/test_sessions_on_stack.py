@@ -52,7 +52,7 @@ class Running:
             status = self.user.get(f"{self.api}/media/uploads/{upload_id}", timeout=30).json()
             if status["status"] != "pending" or time.monotonic() > deadline:
                 return status
-            time.sleep(0.2)
+            time.sleep(0.05)
 
 
 @pytest.fixture
@@ -223,7 +223,7 @@ def wait_for(condition: Callable[[], bool], limit_s: float = 30) -> None:
     deadline = time.monotonic() + limit_s
     while not condition():
         assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.1)
+        time.sleep(0.05)
 
 
 def test_images_uploaded_either_way_get_an_upright_webp_thumbnail_within_seconds(stack_factory):
