@@ -4,14 +4,21 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8000
+ARGS   ?=
 STAGE  ?= dev
+
+# Bytecode is written as modules are first imported, and only then: pip does not compile
+# every module of every package at install (~27 s, mostly code never imported here,
+# such as sympy under cfn-lint), and an environment that forbids writing bytecode would
+# make every process compile its imports again (our .venv is ours to write).
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: install run test suite test-fast lint bench package vendor screenshots clean
 
 # Re-install only when a requirements file changed (warm starts stay fast).
 $(STAMP): requirements.txt requirements-dev.txt client/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-compile --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -25,11 +32,11 @@ test: install
 	$(MAKE) --no-print-directory -j2 lint suite
 
 suite: install
-	$(BIN)/python -m pytest -n 2 -q -p no:cacheprovider
+	$(BIN)/python -m pytest -n 2 -q -p no:cacheprovider $(ARGS)
 
 # The inner loop: everything but the tests marked slow (pytest.ini), no lint.
 test-fast: install
-	$(BIN)/python -m pytest -n 2 -q -p no:cacheprovider -m "not slow"
+	$(BIN)/python -m pytest -n 2 -q -p no:cacheprovider -m "not slow" $(ARGS)
 
 lint: install
 	$(BIN)/ruff check .
