@@ -161,6 +161,8 @@ def _attach(account_id: str, media_id: int, key: str, thumb: str) -> ThumbnailOu
             return ThumbnailOutcome.MADE
         record = records.get_media(account_id, media_id, consistent=True)
         if record is not None:
+            if record.storage_key == key and not record.thumbnail_key:
+                continue  # written just after the update was refused: attach it again, at once
             if record.storage_key == key and record.thumbnail_key == thumb:
                 return ThumbnailOutcome.EXISTING
             storage.delete_object(thumb)  # the id holds another file: this thumbnail is nobody's

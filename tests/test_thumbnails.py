@@ -167,6 +167,34 @@ def test_a_thumbnail_made_before_its_record_exists_waits_for_it(
     assert thumbnails.make(key_of(media)) == ThumbnailOutcome.MADE and len(pauses) == 1
 
 
+def test_a_record_written_between_the_refused_attach_and_the_read_back_gets_its_thumbnail(
+    client: Client, tenant: Tenant
+) -> None:
+    """The upload's transaction can commit after the thumbnail's update was refused and
+    before the record is read back: the record is there, without a thumbnail yet."""
+    from chalicelib.models import MediaFile
+
+    media = uploaded(client, tenant)
+    record = records.get_media(tenant.account_id, media["id"])
+    assert record is not None
+    record.delete()  # not written yet when the thumbnail is attached...
+    refused: list[str] = []
+
+    def written_meanwhile(parsed: dict[str, Any], **_: Any) -> None:  # ...and written right after
+        if "Error" in parsed and not refused:
+            refused.append(parsed["Error"]["Code"])
+            record.save()
+
+    events = MediaFile._get_connection().connection.client.meta.events
+    events.register("after-call.dynamodb.UpdateItem", written_meanwhile)
+    try:
+        assert thumbnails.make(key_of(media)) == ThumbnailOutcome.MADE
+    finally:
+        events.unregister("after-call.dynamodb.UpdateItem", written_meanwhile)
+    assert refused == ["ConditionalCheckFailedException"]
+    assert call(client, "GET", f"{API}/media/{media['id']}", tenant).body["thumbnail_url"] is not None
+
+
 def test_the_thumbnail_of_a_file_that_never_got_a_record_is_removed(
     client: Client, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
