@@ -31,9 +31,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Order the run for ``-n 2 --dist worksteal``, which gives each worker one half of
     the list and lets a worker that runs dry take the tail of the other's.
 
-    Each half starts with about half of the slow tests, modules kept together and the
-    costliest first (``slow(seconds=...)`` is a rough figure, 1 s when absent); then come
-    the other tests, in collection order.
+    Each half starts with about half of the slow tests, modules (or an ``xdist_group``,
+    such as the browser package's one stack and browser) kept together and the costliest
+    first (``slow(seconds=...)`` is a rough figure, 1 s when absent); then come the other
+    tests, in collection order.
     """
     slow: dict[str, list[pytest.Item]] = {}
     fast: list[pytest.Item] = []
@@ -42,7 +43,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if marker is None:
             fast.append(item)
         else:
-            slow.setdefault(item.nodeid.split("::")[0], []).append(item)
+            group = item.get_closest_marker("xdist_group")
+            key = str(group.args[0]) if group else item.nodeid.split("::")[0]
+            slow.setdefault(key, []).append(item)
 
     def cost(module: list[pytest.Item]) -> float:
         return sum(_seconds(item) for item in module)

@@ -28,6 +28,8 @@ USAGE_FIELDS = {"files", "images", "videos", "bytes", "formatted_bytes"}
 KEY_FIELDS = {"prefix", "created_at", "revoked_at"}
 NO_ACCOUNT = "Error: Account 'acc-nope' not found.\n"
 
+pytestmark = pytest.mark.slow(seconds=0.5)  # one local stack for the module
+
 
 @pytest.fixture(scope="module")
 def stack_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:

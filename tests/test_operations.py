@@ -143,6 +143,7 @@ def _queued(stack: local_stack.LocalStack) -> int:
     return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
 
 
+@pytest.mark.slow(seconds=5)  # a local stack, and Lambda's retries
 def test_an_ingest_failing_after_its_retries_is_kept_and_redrive_records_the_file(
     running: tuple[local_stack.LocalStack, str],
 ) -> None:

@@ -1,8 +1,9 @@
 """The media library page in real Chromium, against one real local stack for the package.
 
 Without Chromium the tests skip, saying how to install it; with REQUIRE_BROWSER=1
-(CI) they fail instead. All of them run on one xdist worker (one stack, one
-browser); each test makes its own account, so none sees another's files.
+(CI) they fail instead. They are `slow` (not in `make test-fast`), and the root
+conftest keeps their group in one half of the run, so one xdist worker runs them all
+(one stack, one browser); each test makes its own account, so none sees another's files.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if str(item.fspath).startswith(HERE):
             item.add_marker(pytest.mark.xdist_group("browser"))
+            item.add_marker(pytest.mark.slow(seconds=0.75))
 
 
 @pytest.fixture(scope="package")
