@@ -4,7 +4,7 @@ shuffled and delivered by 8 threads to the ingest Lambda record every valid obje
 exactly once, reject every invalid one, and leave the counters right.
 
 moto runs in the test process with DynamoDB requests executed one at a time, like real
-DynamoDB and like the embedded moto server (helpers.aws.dynamodb_one_request_at_a_time).
+DynamoDB and like the embedded moto server (helpers.servers.threaded_aws_env).
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.helpers.aws import BUCKET, dynamodb_one_request_at_a_time
+from tests.helpers.aws import BUCKET
 from tests.helpers.consistency import assert_consistent
 from tests.helpers.events import s3_event
 from tests.helpers.media import image_bytes
+from tests.helpers.servers import threaded_aws_env
 from tests.helpers.tenants import make_tenant
 from tests.helpers.uploads import presigned
 
@@ -59,8 +60,8 @@ class Sent:
 
 
 @pytest.fixture
-def threaded_aws(aws: None) -> Iterator[None]:
-    with dynamodb_one_request_at_a_time():
+def threaded_aws() -> Iterator[None]:
+    with threaded_aws_env():
         yield
 
 
