@@ -1,5 +1,10 @@
-"""HTTP routes of the Media API (DESIGN §3): read the request, call one library
-function, return JSON. The one place that maps library errors to HTTP."""
+"""HTTP routes and Lambda handlers of the Media API (docs/architecture.md, "Request flow").
+
+A view reads the request, calls one use case and hands its value to a
+presenter. Three middlewares wrap every request, outermost first: the edge
+(timing, errors as our JSON, CORS headers, the request line), authentication
+(API paths), then idempotent POSTs (authenticated requests only).
+"""
 
 from __future__ import annotations
 
@@ -14,33 +19,15 @@ from typing import TYPE_CHECKING, Any
 from chalice import Chalice, Rate, Response
 from chalice.app import Request
 
-from chalicelib import accounts, auth, cors, library, links, listing, telemetry, uploads
-from chalicelib.errors import (
-    AdminFileProtected,
-    ConfigurationError,
-    IdempotencyInProgress,
-    IdempotencyKeyReused,
-    InvalidInput,
-    MalformedRequest,
-    MediaError,
-    MediaLimitReached,
-    NotFound,
-    ObjectChanged,
-    PayloadTooLarge,
-    PreconditionFailed,
-    ServiceUnavailable,
-    Unauthenticated,
-    UnsupportedMediaType,
-    UploadExpired,
-    UploadNotReceived,
-)
+from chalicelib import accounts, auth, cors, edge, library, links, listing, presenters, telemetry, uploads
+from chalicelib.errors import MediaError
 
 if TYPE_CHECKING:
     from chalicelib import site
 
 # Imported where first needed, to keep a cold start's imports to what every request
 # uses (bench: import_ratio): idempotency (POSTs with a key), site (the page),
-# ingest, thumbnails and reconcile (their own functions).
+# events and reconcile (their own functions).
 
 app = Chalice(app_name="media-api")
 # multipart bodies must reach the view as bytes (API Gateway binary media type).
@@ -51,96 +38,47 @@ API = "/api/v1"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 ANY_TYPE = ["*/*"]  # routes without a body accept any Content-Type
 JSON_TYPES = ["application/json"]
-
-STATUS: dict[type[MediaError], int] = {
-    MalformedRequest: 400,
-    Unauthenticated: 401,
-    AdminFileProtected: 403,
-    MediaLimitReached: 403,
-    NotFound: 404,
-    UploadNotReceived: 409,
-    ObjectChanged: 409,
-    IdempotencyInProgress: 409,
-    UploadExpired: 410,
-    PreconditionFailed: 412,
-    PayloadTooLarge: 413,
-    UnsupportedMediaType: 415,
-    InvalidInput: 422,
-    IdempotencyKeyReused: 422,
-    ConfigurationError: 500,
-    ServiceUnavailable: 503,
-}
-# Chalice answers some requests itself with {"Code", "Message"}; those bodies
-# are rewritten into ours by the middleware below.
-CHALICE_CODES = {
-    400: ("bad_request", "The request could not be understood."),
-    405: ("method_not_allowed", "This method is not allowed on this resource."),
-    415: ("unsupported_media_type", "Unsupported Content-Type for this resource."),
-    500: ("server_error", "An internal error occurred. It has been logged."),
-}
-
-
-def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
-    return {"message": message, "code": code, **extra}
+PUBLIC_PATHS: set[str] = {f"{API}/openapi.json"}
+#: Path -> the methods it serves (the Allow header of its 405 answers).
+ALLOWED: dict[str, str] = {}
 
 
 def error_response(error: MediaError) -> Response:
-    status = next((STATUS[t] for t in type(error).__mro__ if t in STATUS), 400)
-    body = error_body(error.code, error.message, **error.extra)
-    if error.errors is not None:
-        body["errors"] = error.errors
-    retry = status == 503 or isinstance(error, IdempotencyInProgress)
-    headers: dict[str, str | list[str]] = {"Retry-After": "1"} if retry else {}
-    return Response(body=body, status_code=status, headers=headers)
+    answer = edge.answer_error(error)
+    return Response(body=answer.body, status_code=answer.status, headers=dict(answer.headers))
 
 
 def internal_error() -> Response:
     app.log.exception("unhandled error on %s", getattr(app.current_request, "path", "?"))
-    code, message = CHALICE_CODES[500]
-    return Response(body=error_body(code, message), status_code=500)
-
-
-def _is_chalice_error(response: Response) -> bool:
-    body = response.body
-    return isinstance(body, dict) and set(body) == {"Code", "Message"}
+    return Response(body=edge.framework_error(500), status_code=500)
 
 
 def _normalize(response: Response, path: str) -> Response:
-    if response.status_code >= 400 and _is_chalice_error(response):
-        code, message = CHALICE_CODES.get(response.status_code, CHALICE_CODES[400])
+    """Chalice's own error bodies ({"Code", "Message"}) become ours."""
+    if response.status_code >= 400 and edge.is_framework_error(response.body):
         if response.status_code == 500:
             app.log.error("chalice returned an internal error: %s", response.body)
         if response.status_code == 405 and path in ALLOWED:
             # Chalice's own 405 (a method no route knows, e.g. TRACE) lists every
             # registered method, the 405 handlers' included: name the served ones.
             response.headers = {**(response.headers or {}), "Allow": ALLOWED[path]}
-        response.body = error_body(code, message)
+        response.body = edge.framework_error(response.status_code)
     return response
 
 
 @app.middleware("http")
-def api_guard(event: Request, get_response: Callable[[Request], Response]) -> Response:
-    """Authenticate every API request (Chalice's authorizer ignores X-Api-Key locally,
-    aws/chalice#1675), run POSTs with an Idempotency-Key once, keep Chalice's own
-    error bodies from reaching clients, add CORS headers for allowed origins, and log
-    one line per request."""
+def answer_at_the_edge(event: Request, get_response: Callable[[Request], Response]) -> Response:
+    """Outermost: every error leaves as our JSON, allowed origins get CORS headers, and
+    each request writes one line."""
     started = time.perf_counter()
     try:
-        if event.method != "OPTIONS" and event.path.startswith(API) and event.path not in PUBLIC_PATHS:
-            event.context["account_id"] = auth.authenticate(event.headers.get("x-api-key"))
-        key = event.headers.get("idempotency-key") if event.method == "POST" else None
-        response = get_response(event) if key is None else idempotent(event, key, get_response)
+        response = get_response(event)
     except MediaError as exc:
         response = error_response(exc)
     except Exception:
         response = internal_error()
     response = _normalize(response, event.path)
     response.headers = {**(response.headers or {}), **cors.response_headers(event.headers.get("origin"))}
-    log_request(event, response, started)
-    return response
-
-
-def log_request(event: Request, response: Response, started: float) -> None:
     body = response.body if isinstance(response.body, dict) else {}
     telemetry.request(
         getattr(event.lambda_context, "aws_request_id", None) or event.context.get("requestId"),
@@ -151,37 +89,49 @@ def log_request(event: Request, response: Response, started: float) -> None:
         event.context.get("account_id"),
         body.get("code"),
     )
+    return response
 
 
-def idempotent(event: Request, raw_key: str, get_response: Callable[[Request], Response]) -> Response:
-    """The view's answer, or the kept answer of the first attempt (DESIGN §3.9)."""
+@app.middleware("http")
+def authenticate(event: Request, get_response: Callable[[Request], Response]) -> Response:
+    """Every API request names its account by its key (Chalice's authorizer ignores X-Api-Key
+    locally, aws/chalice#1675); the page, its files and the public document need none."""
+    if event.method != "OPTIONS" and event.path.startswith(API) and event.path not in PUBLIC_PATHS:
+        event.context["account_id"] = auth.authenticate(event.headers.get("x-api-key"))
+    return get_response(event)
+
+
+@app.middleware("http")
+def idempotent_posts(event: Request, get_response: Callable[[Request], Response]) -> Response:
+    """An authenticated POST with an Idempotency-Key runs once; its retries get the kept answer."""
+    raw_key = event.headers.get("idempotency-key") if event.method == "POST" else None
+    account_id = event.context.get("account_id")
+    if raw_key is None or account_id is None:
+        return get_response(event)
     from chalicelib import idempotency
 
-    account, key = str(event.context["account_id"]), idempotency.parse_key(raw_key)
+    key = idempotency.parse_key(raw_key)
     raw = event.raw_body if isinstance(event.raw_body, bytes) else (event.raw_body or "").encode()
     params = dict(event.uri_params or {})
     print_ = idempotency.fingerprint(event.method, event.path, params, event.headers.get("content-type", ""), raw)
-    kept = idempotency.begin(account, key, print_)
+    kept = idempotency.begin(str(account_id), key, print_)
     if kept is not None:
-        headers: dict[str, str | list[str]] = {
-            **kept.headers,
-            "Content-Type": "application/json",
-            "Idempotent-Replayed": "true",
-        }
-        return Response(body=kept.body, status_code=kept.status, headers=headers)
+        headers = {**kept.headers, "Content-Type": "application/json", "Idempotent-Replayed": "true"}
+        return Response(body=kept.body, status_code=kept.status, headers=dict(headers))
     try:
         response = get_response(event)
     except BaseException:
-        idempotency.release(account, key, print_)
+        idempotency.release(str(account_id), key, print_)
         raise
     body = response.body if isinstance(response.body, str) else json.dumps(response.body, separators=(",", ":"))
     kept_headers = idempotency.kept_headers(dict(response.headers or {}))
-    idempotency.finish(account, key, print_, idempotency.Answer(response.status_code, body, kept_headers))
+    idempotency.finish(str(account_id), key, print_, idempotency.Answer(response.status_code, body, kept_headers))
     return response
 
 
 def view(path: str, methods: list[str], content_types: list[str] | None = None) -> Callable[..., Any]:
-    """Register a route whose MediaErrors become our JSON error bodies."""
+    """Register a route whose MediaErrors become our JSON error bodies (Chalice keeps a
+    REST view's exceptions from the middleware)."""
 
     def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(func)
@@ -210,13 +160,7 @@ def account_id() -> str:
 
 
 def json_body() -> Any:
-    raw = request().raw_body
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise MalformedRequest("The request body is not valid JSON.") from None
-    except RecursionError:  # ~1,000 levels of [[[...]]] fit in 2 KB
-        raise MalformedRequest("The request body is nested too deeply.") from None
+    return edge.parse_json(request().raw_body)
 
 
 def api_base() -> str:
@@ -225,36 +169,29 @@ def api_base() -> str:
     return links.api_base(req.context.get("domainName"), req.context.get("path"), req.path)
 
 
-def list_url() -> str:
-    """Absolute URL of the list route (links and meta.path of a page)."""
-    return f"{api_base()}{API}/media"
-
-
-PUBLIC_PATHS: set[str] = {f"{API}/openapi.json"}
-
-
 def created(media: dict[str, Any], status: int = 201) -> Response:
     """A MediaFile answer that names where the file lives from now on."""
     return Response(body=media, status_code=status, headers={"Location": f"{api_base()}{API}/media/{media['id']}"})
 
 
 def tagged(found: library.Tagged) -> Response:
-    if found.body is None:
+    if found.media is None:
         return Response(body="", status_code=304, headers={"ETag": found.etag})
-    return Response(body=found.body, status_code=200, headers={"ETag": found.etag})
+    return Response(body=presenters.media_json(found.media), status_code=200, headers={"ETag": found.etag})
 
 
 @view(f"{API}/media", ["GET"])
 def list_media() -> dict[str, Any]:
     query = listing.parse_list_query(dict(request().query_params or {}))
-    return listing.list_media(account_id(), query, list_url())
+    return presenters.list_json(listing.list_media(account_id(), query), f"{api_base()}{API}/media")
 
 
 @view(f"{API}/media", ["POST"], content_types=["multipart/form-data"])
 def upload_media() -> Response:
     req = request()
     body = req.raw_body if isinstance(req.raw_body, bytes) else req.raw_body.encode()
-    return created(uploads.upload_multipart(account_id(), body, req.headers.get("content-type", "")))
+    media = uploads.upload_multipart(account_id(), body, req.headers.get("content-type", ""))
+    return created(presenters.media_json(media))
 
 
 @view(f"{API}/media/{{media_id}}", ["GET"])
@@ -275,24 +212,26 @@ def delete_media(media_id: str) -> Response:
 
 @view(f"{API}/media/uploads", ["POST"], content_types=JSON_TYPES)
 def start_upload() -> Response:
-    return Response(body=uploads.start_upload(account_id(), json_body()), status_code=201)
+    started = uploads.start_upload(account_id(), json_body())
+    return Response(body=presenters.started_upload_json(started.session, started.form), status_code=201)
 
 
 @view(f"{API}/media/uploads/{{upload_id}}", ["GET"])
 def get_upload(upload_id: str) -> dict[str, Any]:
-    return uploads.get_upload(account_id(), upload_id)
+    state = uploads.get_upload(account_id(), upload_id)
+    return presenters.session_json(state.session, state.media, state.error)
 
 
 @view(f"{API}/media/uploads/{{upload_id}}/complete", ["POST"])
 def complete_upload(upload_id: str) -> Response:
     media, first = uploads.complete_upload(account_id(), upload_id)
-    return created(media, 201 if first else 200)
+    return created(presenters.media_json(media), 201 if first else 200)
 
 
 @view(f"{API}/account", ["GET"])
 def get_account() -> dict[str, Any]:
     """The caller's account: plan, usage and the limits to respect before uploading."""
-    return accounts.describe_account(account_id())
+    return presenters.account_json(accounts.require_account(account_id()))
 
 
 @functools.lru_cache(maxsize=1)
@@ -313,7 +252,7 @@ def served(reply: site.Reply) -> Response:
 
 @view("/", ["GET"])
 def media_page() -> Response:
-    """The media library page (DESIGN §3.11); it signs in with a key, the page itself needs none."""
+    """The media library page; it signs in with a key, the page itself needs none."""
     from chalicelib import site
 
     return served(site.page(request().context.get("path"), request().headers.get("if-none-match")))
@@ -335,21 +274,20 @@ def static_file(version: str, name: str) -> Response:
 
 @app.lambda_function(name="ingest")
 def ingest_objects(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """S3 ObjectCreated notifications on the staging prefix (wired by the deploy template:
-    `chalice package` refuses @app.on_s3_event, DESIGN §8)."""
-    from chalicelib import ingest
+    """Storage events of staged uploads (wired by the deploy template: `chalice package`
+    refuses @app.on_s3_event)."""
+    from chalicelib import events
 
-    results = ingest.ingest_event(event)
-    return {"results": [str(r.outcome) for r in results]}
+    return {"results": events.handle(event)}
 
 
 @app.lambda_function(name="thumbnail")
 def make_thumbnails(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """S3 ObjectCreated notifications on the media prefix (promotions, direct uploads):
-    thumbnails off the request path (wired by the deploy template, like ingest)."""
-    from chalicelib import thumbnails
+    """Storage events of new public files (promotions, direct uploads): their thumbnails,
+    off the request path (wired by the deploy template, like ingest)."""
+    from chalicelib import events
 
-    return {"results": [str(o) for o in thumbnails.make_for_event(event)]}
+    return {"results": events.handle(event)}
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS), name="reconcile")
@@ -359,10 +297,6 @@ def reconcile_storage(event: Any) -> dict[str, Any]:
     report = reconcile.reconcile().to_json()
     telemetry.emit("reconcile", **report)
     return report
-
-
-#: Path -> the methods it serves (the Allow header of its 405 answers).
-ALLOWED: dict[str, str] = {}
 
 
 def _register_method_not_allowed_and_preflight() -> None:
@@ -385,8 +319,7 @@ def _register_method_not_allowed_and_preflight() -> None:
             continue
 
         def not_allowed(allowed: str = allowed, **_: Any) -> Response:
-            code, message = CHALICE_CODES[405]
-            return Response(body=error_body(code, message), status_code=405, headers={"Allow": allowed})
+            return Response(body=edge.framework_error(405), status_code=405, headers={"Allow": allowed})
 
         not_allowed.__name__ = f"method_not_allowed_{name}"
         app.route(path, methods=missing, content_types=ANY_TYPE)(not_allowed)

@@ -27,7 +27,7 @@ def run() -> dict[str, Any]:
 
     with in_process_aws(), tempfile.TemporaryDirectory() as project:
         account_id, headers = new_account()
-        ids = [int(uploads.upload_direct(account_id, f"photo-{i}.png", _png(i))["id"]) for i in range(FILES)]
+        ids = [uploads.upload_direct(account_id, f"photo-{i}.png", _png(i)).media_id for i in range(FILES)]
         counter = AwsCalls().attach()
         # chalice.test.Client applies .chalice/config.json's stage variables;
         # an empty project dir keeps the bench settings in force.

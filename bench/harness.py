@@ -17,7 +17,7 @@ RESULT_MARK = "BENCH-RESULT "
 MIB = 1024 * 1024
 
 #: A stage's settings, as the tests use them but with the key cache on, as
-#: deployed: per-request figures are taken with a warm key (DESIGN §6).
+#: deployed: per-request figures are taken with a warm key (docs/architecture.md, "API keys").
 ENV = {
     "AWS_ACCESS_KEY_ID": "bench",
     "AWS_SECRET_ACCESS_KEY": "bench",
@@ -43,9 +43,10 @@ def use_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def create_storage_and_tables() -> None:
-    from chalicelib import models, storage
+    from chalicelib import models
+    from chalicelib.storage.configuration import configure_bucket
 
-    storage.configure_bucket()
+    configure_bucket()
     models.create_tables()
 
 

@@ -71,8 +71,8 @@ def stored_upload(account_id: str, filename: str, data: bytes, content_type: str
     """Start an upload session and put ``data`` at its key, as the presigned form would."""
     from chalicelib import storage, uploads
 
-    session = uploads.start_upload(account_id, {"filename": filename, "file_size": len(data)})
-    key = str(session["upload"]["fields"]["key"])
+    started = uploads.start_upload(account_id, {"filename": filename, "file_size": len(data)})
+    key = str(started.session.staging_key)
     storage.client().put_object(Bucket=storage.bucket(), Key=key, Body=data, ContentType=content_type)
     return key
 
@@ -118,8 +118,8 @@ def measure_memory(key: str) -> None:
     """Child side: warm up (imports, clients, one read), then ingest and report the peak growth."""
     from chalicelib import probe, records, storage  # noqa: F401 - imported before the baseline
 
-    assert storage.head_object(key) is not None
-    records.get_session("0" * 32)
+    assert storage.store().head_object(key) is not None
+    records.store().get_session("0" * 32)
     with peak_growth() as figures:
         ingest(key)
     print(json.dumps(figures))

@@ -43,8 +43,8 @@ def _seed(stack: Any, tenant: Any) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:  # thumbnails are made by events: let them finish first
         query = listing.parse_list_query({"per_page": "100"})
-        page = listing.list_media(tenant.account_id, query, "http://bench")
-        if all(m["thumbnail_url"] for m in page["data"]):
+        page = listing.list_media(tenant.account_id, query)
+        if all(m.thumbnail_key for m in page.items):
             return
         time.sleep(0.5)
 

@@ -23,12 +23,9 @@ RUNS = 3
 
 def stored_file(account_id: str, filename: str, data: bytes) -> str:
     """Upload as a client would (direct route, no size cap here) and return the stored key."""
-    from chalicelib import records, uploads
+    from chalicelib import uploads
 
-    media = uploads.upload_direct(account_id, filename, data)
-    record = records.get_media(account_id, int(media["id"]))
-    assert record is not None
-    return str(record.storage_key)
+    return uploads.upload_direct(account_id, filename, data).storage_key
 
 
 def big_png(width: int = 8000, height: int = 5000) -> bytes:
@@ -65,7 +62,7 @@ def time_and_bytes() -> dict[str, Any]:
             assert outcome == thumbnails.ThumbnailOutcome.MADE, outcome
             reads.append(counter.bytes_read)
         record = next(iter(MediaFile.query(account_id)))
-        assert records.get_media(account_id, int(record.media_id)) is not None
+        assert records.store().get_media(account_id, int(record.media_id)) is not None
     return {
         "thumbnail_ms_5mb_jpeg": round(statistics.median(seconds) * 1000, 1),
         "thumbnail_bytes_read_5mb_jpeg": max(reads),
@@ -88,8 +85,8 @@ def measure_memory(key: str) -> None:
 
     from chalicelib import records, storage, thumbnails
 
-    assert storage.head_object(key) is not None
-    records.get_session("0" * 32)
+    assert storage.store().head_object(key) is not None
+    records.store().get_session("0" * 32)
     with peak_growth(python=False) as figures:  # Pillow's buffers are not Python allocations
         outcome = thumbnails.make(key)
     assert outcome == thumbnails.ThumbnailOutcome.MADE, outcome

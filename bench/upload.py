@@ -88,7 +88,7 @@ def run() -> dict[str, Any]:
                 started = time.perf_counter()
                 raw(index)
                 raw_s.append(time.perf_counter() - started)
-                storage.delete_object(f"bench/raw-{index}.bin")  # keeps the snapshot small
+                storage.store().delete_object(f"bench/raw-{index}.bin")  # keeps the snapshot small
         finally:
             server.shutdown()
             server.server.server_close()

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 from chalicelib import records
 from chalicelib.config import get_settings
+from chalicelib.domain.clock import now_text
+from chalicelib.domain.values import ApiKey
 from chalicelib.errors import InvalidInput, Unauthenticated
-from chalicelib.media import now_iso
-from chalicelib.models import ApiKey
 
 KEY_RE = re.compile(r"^sk_(live|test)_[A-Za-z0-9_-]{43}$")
 PREFIX_LENGTH = 16  # "sk_live_" + 8 characters: enough to recognise, useless to guess
@@ -49,15 +49,8 @@ def hash_key(api_key: str) -> str:
 def issue_key(account_id: str, *, live: bool = True) -> IssuedKey:
     """Create a key for the account and return it in clear, once."""
     api_key = f"sk_{'live' if live else 'test'}_{secrets.token_urlsafe(32)}"
-    created = now_iso()
-    records.put_api_key(
-        ApiKey(
-            hash_key(api_key),
-            account_id=account_id,
-            prefix=api_key[:PREFIX_LENGTH],
-            created_at=created,
-        )
-    )
+    created = now_text()
+    records.store().put_api_key(ApiKey(hash_key(api_key), account_id, api_key[:PREFIX_LENGTH], created))
     return IssuedKey(api_key, api_key[:PREFIX_LENGTH], account_id, created)
 
 
@@ -78,7 +71,7 @@ def authenticate(header_value: str | None, *, now: float | None = None) -> str:
         hit = _cache.get(digest)
     if hit is not None and hit[1] > now:
         return hit[0]
-    stored = records.get_api_key(digest)
+    stored = records.store().get_api_key(digest)
     # The lookup is by hash, so the comparison below never sees attacker-chosen
     # prefixes; compare_digest keeps it constant-time all the same.
     if stored is None or not hmac.compare_digest(stored.key_hash, digest) or stored.revoked_at:
@@ -105,15 +98,15 @@ def revoke(key_or_prefix: str) -> list[str]:
         digest = hash_key(value)
         with _cache_lock:
             _cache.pop(digest, None)
-        return [value[:PREFIX_LENGTH]] if records.revoke_api_key(digest, now_iso()) else []
+        return [value[:PREFIX_LENGTH]] if records.store().revoke_api_key(digest, now_text()) else []
     if len(value) != PREFIX_LENGTH or not value.startswith(("sk_live_", "sk_test_")):
         raise InvalidInput(
             {"key": [f"Give the full key or its {PREFIX_LENGTH}-character prefix (e.g. sk_live_AbCdEfGh)."]}
         )
-    matches = [k for k in records.scan_api_keys() if k.prefix == value and not k.revoked_at]
+    matches = [k for k in records.store().scan_api_keys() if k.prefix == value and not k.revoked_at]
     if len(matches) > 1:
         raise InvalidInput({"key": ["That prefix matches several keys: give the full key."]})
-    return [k.prefix for k in matches if records.revoke_api_key(k.key_hash, now_iso())]
+    return [k.prefix for k in matches if records.store().revoke_api_key(k.key_hash, now_text())]
 
 
 def clear_cache() -> None:

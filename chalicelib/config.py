@@ -54,7 +54,7 @@ class Settings:
     cors_origins: tuple[str, ...]
     bucket_events: bool
     # Base of every link the API builds (links, meta.path, openapi servers):
-    # never the client's Host or X-Forwarded-* headers (DESIGN §3.10).
+    # never the client's Host or X-Forwarded-* headers (docs/architecture.md, "Browsers and links").
     public_api_url: str | None
 
     def table_name(self, name: str) -> str:

@@ -1,4 +1,5 @@
-"""Which browser origins may call the API, and the CORS headers that say so (DESIGN §3.10).
+"""Which browser origins may call the API, and the CORS headers that say so (docs/architecture.md, "Browsers
+and links").
 
 ``MEDIA_CORS_ORIGINS`` governs the API as it governs the bucket: ``*`` or a
 comma-separated list of origins. A preflight from an allowed origin is

@@ -129,7 +129,7 @@ class UploadExpired(MediaError):
 
 
 class IdempotencyKeyReused(MediaError):
-    """The Idempotency-Key was first used with another request (DESIGN §3.9)."""
+    """The Idempotency-Key was first used with another request (docs/architecture.md, "Idempotent retries")."""
 
     code = "idempotency_key_reused"
     default_message = (

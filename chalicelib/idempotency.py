@@ -1,4 +1,4 @@
-"""Idempotent retries of POST requests (DESIGN §3.9), with Stripe's semantics.
+"""Idempotent retries of POST requests, with Stripe's semantics.
 
 The first attempt with an ``Idempotency-Key`` claims the key (a conditional
 put) and runs; its answer, any 2xx or 4xx, is kept 24 h and replayed to every
@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from chalicelib import records
 from chalicelib.errors import IdempotencyInProgress, IdempotencyKeyReused, InvalidInput, MediaError
-from chalicelib.records import idempotency as store
 
 KEEP = timedelta(hours=24)
 #: An attempt still "in progress" after this long died (the API times out at 29 s):
@@ -85,26 +85,26 @@ def begin(account_id: str, key: str, print_: str) -> Answer | None:
     Raises IdempotencyKeyReused (another request holds the key) or
     IdempotencyInProgress (the first attempt still runs).
     """
-    held = store.claim(account_id, key, print_, LOCK, KEEP)
+    held = records.store().claim_key(account_id, key, print_, LOCK, KEEP)
     if held is None:
         return None
     if held.fingerprint != print_:
         raise IdempotencyKeyReused()
-    if held.status != store.DONE or held.response_status is None:
+    if held.status is None:
         raise IdempotencyInProgress()
-    return Answer(int(held.response_status), held.response_body or "", dict(held.response_headers or {}))
+    return Answer(held.status, held.body, dict(held.headers or {}))
 
 
 def finish(account_id: str, key: str, print_: str, answer: Answer) -> None:
     """Keep a 2xx/4xx answer for the retries; give the key back after a 5xx."""
     if answer.status >= 500:
-        store.release(account_id, key, print_)
+        release(account_id, key, print_)
     else:
-        store.complete(account_id, key, print_, answer.status, answer.body, answer.headers)
+        records.store().keep_answer(account_id, key, print_, answer.status, answer.body, answer.headers)
 
 
 def release(account_id: str, key: str, print_: str) -> None:
-    store.release(account_id, key, print_)
+    records.store().release_key(account_id, key, print_)
 
 
 def kept_headers(headers: dict[str, Any]) -> dict[str, str]:

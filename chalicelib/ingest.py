@@ -1,51 +1,70 @@
-"""Ingest: how stored bytes become a MediaFile.
+"""Ingest: how checked bytes become a MediaFile, whichever way they came in.
 
-Shared by every way in: the direct route (bytes already checked in memory),
-``complete``, the S3 event of a staged object, and the reconciler. The
-record, the counters and the session's status change in one conditional
-transaction, so whichever path comes first records the file and the others
-find it done (sessions.settle).
-
-A presigned upload's bytes are validated where they were staged, then
-promoted by a server-side copy to a new public key (DESIGN §3.4). The form
-may be re-sent meanwhile, so every read and the copy are conditional on the
-ETag of the validation's first HEAD: when the bytes change (ObjectChanged),
-the new bytes are validated from the start, and unchecked bytes are never
-promoted.
+Two ways in, one step that records them (:func:`record`): the direct route
+hands bytes already in memory (:func:`ingest_bytes`); a presigned upload's
+bytes wait at the session's private staging key until chalicelib.promotion
+validates and promotes them (for ``complete``, the storage event and the
+reconciler alike). The record, the account counters and the session's close
+are written in one conditional transaction, so whichever path comes first
+records the file and the others find it done (:func:`settle`).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import logging
-import time
-from typing import Any, BinaryIO
-from urllib.parse import unquote_plus
+import io
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, BinaryIO
 
-from chalicelib import records, sessions, storage, telemetry
+from chalicelib import accounts, records, storage, telemetry
 from chalicelib.config import get_settings
+from chalicelib.domain import clock, layout
+from chalicelib.domain.formats import extension_for, formatted_size
+from chalicelib.domain.names import Uploader, UploadFlow
+from chalicelib.domain.upload import Declared, UploadSession
+from chalicelib.domain.values import MediaFile
 from chalicelib.errors import (
     ContentRejected,
+    MediaError,
     MediaLimitReached,
-    ObjectChanged,
+    MediaNotFound,
     ServiceUnavailable,
     UploadExpired,
-    UploadNotReceived,
 )
-from chalicelib.media import extension_for, formatted_size, media_key, now_iso, parse_staged_key
-from chalicelib.models import MediaFile, UploadSession
-from chalicelib.sessions import IngestOutcome, IngestResult
-from chalicelib.states import SessionStatus, UploadFlow
 
-log = logging.getLogger(__name__)
-#: How many times new bytes may replace a staged object during one ingest.
-MAX_VALIDATIONS = 3
+if TYPE_CHECKING:
+    from chalicelib.probe import Probed
 
 
-def inspect_content(source: BinaryIO, size: int, family: str) -> Any:
+class IngestOutcome(StrEnum):
+    RECORDED = "recorded"  # this call recorded the file
+    EXISTING = "existing"  # an earlier call did
+    REJECTED = "rejected"  # the bytes (or the plan) were refused
+    IGNORED = "ignored"  # nothing to do: unknown key, nothing stored, file deleted since
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What became of one session's bytes."""
+
+    outcome: IngestOutcome
+    media: MediaFile | None = None
+    session: UploadSession | None = None
+    error: MediaError | None = None
+    bytes_read: int = 0  # from storage, to check the bytes (0: nothing read this time)
+
+    def media_or_raise(self) -> MediaFile:
+        if self.error is not None:
+            raise self.error
+        assert self.media is not None
+        return self.media
+
+
+def inspect_content(source: BinaryIO, size: int, declared: Declared) -> Probed:
     from chalicelib import probe  # Pillow and the video probe stay off the API's import path
 
-    return probe.inspect(source, size, family)
+    return probe.inspect(source, size, declared.file_type)
 
 
 def check_size(size: int, declared: int | None = None) -> None:
@@ -61,184 +80,132 @@ def check_size(size: int, declared: int | None = None) -> None:
         )
 
 
-def new_record(session: UploadSession, probed: Any, size: int, key: str) -> MediaFile:
-    """The MediaFile checked bytes at ``key`` will be, with a freshly allocated id."""
-    now = now_iso()
-    return MediaFile(
-        session.account_id,
-        records.allocate_media_id(session.account_id),
-        type_key=f"{session.account_id}#{probed.family}",
-        name=session.name,
-        original_name=session.filename,
-        name_lower=session.name.lower(),
-        original_lower=session.filename.lower(),
+def upload_lifetime() -> timedelta:
+    """How long an upload session's form (and window) lasts."""
+    return timedelta(seconds=get_settings().upload_expires_seconds)
+
+
+def ingest_bytes(account_id: str, declared: Declared, data: bytes, *, uploaded_by: Uploader) -> MediaFile:
+    """The direct route: check bytes already in memory, store them at their public key, record the file."""
+    try:
+        check_size(len(data))
+        probed = inspect_content(io.BytesIO(data), len(data), declared)
+    except ContentRejected as exc:
+        telemetry.upload_rejected(exc.reason, str(UploadFlow.DIRECT))
+        raise
+    accounts.require_room(account_id, "direct")
+    key = layout.media_key(account_id, declared.file_type, extension_for(probed.mime_type, declared.extension))
+    session = UploadSession.direct(
+        account_id,
+        declared,
         storage_key=key,
-        upload_id=session.upload_id,
-        file_type=probed.family,
+        size=len(data),
+        content_type=probed.mime_type,
+        uploaded_by=uploaded_by,
+        lifetime=upload_lifetime(),
+    )
+    records.store().put_session(session)
+    media = new_media(session, probed, len(data), key)
+    storage.store().put_object(key, data, probed.mime_type, object_metadata(media))
+    try:
+        result = record(media, session)
+    except ServiceUnavailable as exc:
+        # The client retries a 503: withdraw the bytes. (If the record was written
+        # after all, the session is closed and that file is the answer.)
+        result = reject(session, exc, "service_unavailable")
+    return result.media_or_raise()
+
+
+def new_media(session: UploadSession, probed: Probed, size: int, key: str) -> MediaFile:
+    """The MediaFile checked bytes at ``key`` will be, with a freshly allocated id."""
+    return session.media_file(
+        records.store().allocate_media_id(session.account_id),
+        storage_key=key,
         mime_type=probed.mime_type,
-        extension=extension_for(probed.mime_type, session.extension),
-        file_size=size,
+        extension=extension_for(probed.mime_type, session.declared.extension),
         metadata=probed.metadata,
-        uploaded_by=session.uploaded_by,
-        is_active=True,
-        created_at=now,
-        updated_at=now,
+        size=size,
+        now=clock.now_text(),
     )
 
 
-def tags_of(media: MediaFile) -> dict[str, str]:
-    """The object metadata a stored file carries: its record's id, for the thumbnail maker."""
-    return {"media-id": str(int(media.media_id))}
+def object_metadata(media: MediaFile) -> dict[str, str]:
+    """What a stored file carries besides its bytes: its record's id, for the thumbnail maker."""
+    return {"media-id": str(media.media_id)}
 
 
 def record(media: MediaFile, session: UploadSession) -> IngestResult:
     """Write the record, its counters and the session's close at once (safe to repeat)."""
     try:
-        created = records.record_media(media, session)
+        created = records.store().record_media(media, session)
     except MediaLimitReached as exc:
-        return sessions.reject(session, exc, "media_limit_reached")
+        return reject(session, exc, "media_limit_reached")
     if not created:
-        return sessions.settle(session)
+        return settle(session)
     telemetry.emit("upload_accepted", {"UploadsAccepted": 1.0}, route=str(session.flow), file_type=media.file_type)
-    return IngestResult(IngestOutcome.RECORDED, media=media, session=session)
-
-
-def ingest_session(session: UploadSession, *, consistent: bool = False, describe: bool = True) -> IngestResult:
-    """Validate a presigned session's staged object, promote it and record it (safe to repeat).
-
-    ``consistent``: ``session`` was just read strongly consistently (no need to again).
-    ``describe=False``: a session closed earlier is reported by its outcome only
-    (sessions.settle), as a storage event needs.
-    """
-    staged = sessions.staging_key(session)
-    if session.status != SessionStatus.PENDING:
-        return sessions.settle(session, read=not consistent, describe=describe)
-    if staged is None:  # a direct upload records itself; it has nothing staged
-        raise UploadNotReceived()
-    for _ in range(MAX_VALIDATIONS):
-        info = storage.head_object(staged)
-        if info is None:
-            # Nothing staged: not sent yet, or already ingested by a call this
-            # read of the session was too stale to see (a strongly consistent one tells).
-            fresh = records.get_session(session.upload_id, consistent=True)
-            if fresh is not None and fresh.status != SessionStatus.PENDING:
-                return sessions.settle(fresh, read=False, describe=describe)
-            raise UploadNotReceived()
-        if info.last_modified is not None and sessions.is_expired(session, info.last_modified):
-            late = UploadExpired("The file arrived after the upload session expired.")
-            return sessions.reject(session, late, "upload_expired")
-        reader = storage.RangedReader(staged, info.size, etag=info.etag)
-        try:
-            return _promote(session, staged, info, reader)
-        except ObjectChanged:
-            continue  # the form was sent again: the new bytes are the upload now
-        except ContentRejected as exc:
-            return dataclasses.replace(sessions.reject(session, exc, exc.reason), bytes_read=reader.bytes_fetched)
-    raise ServiceUnavailable("The upload kept changing while it was checked. Retry the request.")
-
-
-def _promote(
-    session: UploadSession, staged: str, info: storage.ObjectInfo, reader: storage.RangedReader
-) -> IngestResult:
-    check_size(info.size, None if session.declared_size is None else int(session.declared_size))
-    probed = inspect_content(reader, info.size, session.file_type)  # type: ignore[arg-type]
-    key = media_key(session.account_id, probed.family, extension_for(probed.mime_type, session.extension))
-    media = new_record(session, probed, info.size, key)  # before the copy: a failure here leaves nothing
-    copied = storage.copy_object(staged, key, probed.mime_type, if_match=info.etag or "*", metadata=tags_of(media))
-    if info.etag and copied and copied != info.etag:
-        # A backend that ignored CopySourceIfMatch copied other bytes (a single-part
-        # copy keeps its ETag): never publish what was not checked.
-        storage.delete_object(key)
-        raise ObjectChanged()
-    try:
-        result = dataclasses.replace(record(media, session), bytes_read=reader.bytes_fetched)
-    except ServiceUnavailable:
-        _withdraw(session, key)
-        raise
-    if result.outcome == IngestOutcome.RECORDED:
-        _remove_quietly(staged)
-    elif result.media is None or result.media.storage_key != key:
-        # The transaction was refused (plan full, or another call recorded the
-        # session first): this copy is nobody's file.
-        storage.delete_object(key)
-    return result
-
-
-def _withdraw(session: UploadSession, key: str) -> None:
-    """After a failed transaction: remove the copy unless the session was recorded with it
-    after all (a reply lost on the way). If even that cannot be told, the reconciler will."""
-    try:
-        fresh = records.get_session(session.upload_id, consistent=True)
-        if fresh is not None and fresh.storage_key != key:
-            storage.delete_object(key)
-    except ServiceUnavailable:
-        log.warning("ingest: left %s for the reconciler", key)
-
-
-def _remove_quietly(key: str) -> None:
-    """Best effort: the file is recorded; a leftover staged object is the reconciler's
-    and the lifecycle rule's to remove, never a reason to fail the upload."""
-    try:
-        storage.delete_object(key)
-    except ServiceUnavailable:
-        log.warning("ingest: could not remove the staged object %s", key)
-
-
-def ingest_object(key: str) -> IngestResult:
-    """Ingest the staged object behind a storage event; unknown or foreign keys are ignored."""
-    parsed = parse_staged_key(key)
-    if parsed is None:
-        log.warning("ingest: ignoring key outside the staging area: %r", key)
-        return IngestResult(IngestOutcome.IGNORED)
-    account_id, upload_id = parsed
-    session = records.get_session(upload_id, consistent=True)
-    if session is None or session.account_id != account_id or session.flow != UploadFlow.PRESIGNED:
-        # Not ours to ingest; the reconciler and the staging lifecycle rule remove it.
-        log.warning("ingest: no upload session matches %r", key)
-        return IngestResult(IngestOutcome.IGNORED)
-    try:
-        # A repeated event (S3 delivers at least once) costs one read and one delete.
-        return ingest_session(session, consistent=True, describe=False)
-    except UploadNotReceived:
-        log.info("ingest: %r is gone already", key)
-        return IngestResult(IngestOutcome.IGNORED, session=session)
-
-
-def ingest_logged(key: str) -> IngestResult:
-    """ingest_object, with its log line and metrics (one per object)."""
-    started = time.perf_counter()
-    result = ingest_object(key)
-    ms = round((time.perf_counter() - started) * 1000, 1)
-    reason = result.session.reason if result.session is not None else None
-    telemetry.emit(
-        "ingest",
-        {"IngestDuration": ms},
-        key=key,
-        outcome=str(result.outcome),
-        reason=reason if result.outcome == IngestOutcome.REJECTED else None,
-        bytes_read=result.bytes_read,
-        ms=ms,
+    return IngestResult(
+        IngestOutcome.RECORDED, media=media, session=session.complete(media.media_id, media.storage_key)
     )
-    return result
 
 
-def ingest_event(event: dict[str, Any]) -> list[IngestResult]:
-    """Ingest every object of an S3 event notification (ObjectCreated:*).
+def reject(session: UploadSession, error: MediaError, reason: str) -> IngestResult:
+    """Close the session as rejected, then delete its bytes (both idempotent).
 
-    Keys arrive URL-encoded (spaces as ``+``); records for another bucket or
-    for keys we never issued are ignored. A ServiceUnavailable propagates so
-    the platform retries the event; repeats are no-ops.
+    The session first: a session another path completed meanwhile is never
+    rejected, so a recorded file never loses its object; and when the delete
+    fails, the next event, ``complete`` or the reconciler finishes it, while
+    the session already tells the client why.
     """
-    bucket_name = get_settings().bucket
-    results = []
-    for entry in event.get("Records") or []:
-        s3 = entry.get("s3") or {}
-        if not str(entry.get("eventName", "ObjectCreated")).startswith("ObjectCreated"):
-            continue
-        if (s3.get("bucket") or {}).get("name") != bucket_name:
-            log.warning("ingest: ignoring event for another bucket")
-            results.append(IngestResult(IngestOutcome.IGNORED))
-            continue
-        key = unquote_plus((s3.get("object") or {}).get("key", ""))
-        results.append(ingest_logged(key))
-    return results
+    rejected = session.reject(reason, error.message)
+    if not records.store().reject_session(rejected):
+        return settle(session)
+    telemetry.upload_rejected(reason, str(session.flow))
+    storage.store().delete_object(session.staging_key or session.storage_key or "")
+    return IngestResult(IngestOutcome.REJECTED, session=rejected, error=error)
+
+
+def expire(session: UploadSession) -> IngestResult:
+    """Close a pending session whose window passed with nothing (valid) sent."""
+    return reject(session, UploadExpired(), "upload_expired")
+
+
+def settle(session: UploadSession, *, read: bool = True, describe: bool = True) -> IngestResult:
+    """What became of a session some earlier call closed.
+
+    Reads are strongly consistent: the write that closed it may be milliseconds
+    old, and a stale "pending" must never be reported as a rejection. A caller
+    that has just read it so passes ``read=False``. ``describe=False``: the
+    outcome only, without the reads that rebuild the file or the error (a
+    repeated storage event needs no answer body).
+    """
+    db = records.store()
+    fresh = (db.get_session(session.upload_id, consistent=True) if read else None) or session
+    if fresh.is_pending:
+        # A write found it closed, yet it reads pending: a retry (the event's
+        # redelivery, the client's next request) settles it.
+        raise ServiceUnavailable("The upload could not be recorded yet. Retry the request.")
+    settled = fresh.settle()
+    for leftover in settled.leftovers:
+        storage.store().delete_object(leftover)
+    if settled.media_id is None:
+        return IngestResult(IngestOutcome.REJECTED, session=fresh, error=rejection_of(fresh) if describe else None)
+    if not describe:
+        return IngestResult(IngestOutcome.EXISTING, session=fresh)
+    media = db.get_media(fresh.account_id, settled.media_id, consistent=True)
+    if media is None:
+        # Recorded, then deleted: nothing to return any more, and nothing was rejected.
+        gone = MediaNotFound("The file of this upload has been deleted.")
+        return IngestResult(IngestOutcome.IGNORED, session=fresh, error=gone)
+    return IngestResult(IngestOutcome.EXISTING, media=media, session=fresh)
+
+
+def rejection_of(session: UploadSession) -> MediaError:
+    """Rebuild the error a rejected session was closed with."""
+    if session.reason == "media_limit_reached":
+        account = records.store().get_account(session.account_id)
+        if account is None:
+            return MediaLimitReached(0, 0)
+        return MediaLimitReached(account.media_limit or 0, account.media_count)
+    if session.reason == "upload_expired":
+        return UploadExpired(session.reason_message)
+    return ContentRejected(session.reason or "rejected", session.reason_message or "The file was rejected.")

@@ -1,11 +1,12 @@
-"""The media use cases on one file: get, rename, delete, with conditional requests.
+"""The use cases on one file: get, rename, delete, with conditional requests.
 
 Plain functions taking plain values; every one takes the account id from the
 authenticated key and uses it as the partition key of every read and write.
 Listing lives in ``listing.py``, uploads in ``uploads.py``.
 
-ETags name a record's version (media.etag); ``If-Match`` becomes a condition
-of the write itself (DESIGN §3.10), never a read before it.
+ETags name a record's version (chalicelib.domain.etags); ``If-Match`` becomes a
+condition of the write itself, never a read before it (docs/architecture.md,
+"Conditional requests").
 """
 
 from __future__ import annotations
@@ -14,27 +15,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib import records, storage
+from chalicelib.config import get_settings
+from chalicelib.domain.clock import now_text
+from chalicelib.domain.etags import etag, none_match, parse_entity_tags, version_in_tag
+from chalicelib.domain.fields import name_errors
+from chalicelib.domain.values import MediaFile
 from chalicelib.errors import AdminFileProtected, InvalidInput, MediaNotFound, PreconditionFailed
-from chalicelib.media import (
-    etag,
-    media_json,
-    name_errors,
-    none_match,
-    now_iso,
-    parse_entity_tags,
-    thumbnail_key,
-    version_in_tag,
-)
-from chalicelib.models import MediaFile
-from chalicelib.states import Uploader
 
 
 @dataclass(frozen=True)
 class Tagged:
-    """A MediaFile and its ETag; ``body`` None: the caller's copy is current (304)."""
+    """A MediaFile and its ETag; ``media`` None: the caller's copy is current (304)."""
 
-    body: dict[str, Any] | None
+    media: MediaFile | None
     etag: str
+
+
+def _etag(account_id: str, media_id: int, version: int) -> str:
+    return etag(account_id, media_id, version, get_settings().public_base_url)
 
 
 def parse_media_id(raw: str) -> int:
@@ -46,19 +44,19 @@ def parse_media_id(raw: str) -> int:
 
 
 def _get_record(account_id: str, raw_id: str) -> MediaFile:
-    record = records.get_media(account_id, parse_media_id(raw_id))
+    record = records.store().get_media(account_id, parse_media_id(raw_id))
     if record is None:
         raise MediaNotFound()
     return record
 
 
-def _tagged(record: MediaFile, account_id: str) -> Tagged:
-    return Tagged(media_json(record), etag(account_id, int(record.media_id), int(record.version or 1)))
+def _tagged(record: MediaFile) -> Tagged:
+    return Tagged(record, _etag(record.account_id, record.media_id, record.version))
 
 
 def get_media(account_id: str, raw_id: str, if_none_match: str | None = None) -> Tagged:
     """The file; with If-None-Match naming its current ETag (or ``*``), no body (304)."""
-    found = _tagged(_get_record(account_id, raw_id), account_id)
+    found = _tagged(_get_record(account_id, raw_id))
     return Tagged(None, found.etag) if none_match(if_none_match, found.etag) else found
 
 
@@ -75,7 +73,8 @@ def _expected_versions(account_id: str, media_id: int, if_match: str | None) -> 
         raise PreconditionFailed("The If-Match header is not a list of entity-tags.")
     if "*" in tags:
         return None
-    versions = {v for t in tags if (v := version_in_tag(t, account_id, media_id)) is not None}
+    deployment = get_settings().public_base_url
+    versions = {v for t in tags if (v := version_in_tag(t, account_id, media_id, deployment)) is not None}
     if not versions:
         raise PreconditionFailed()
     return sorted(versions)
@@ -83,7 +82,7 @@ def _expected_versions(account_id: str, media_id: int, if_match: str | None) -> 
 
 def _stale_or_gone(account_id: str, media_id: int) -> PreconditionFailed | MediaNotFound:
     """Why a conditional write failed: read once the write has decided."""
-    exists = records.get_media(account_id, media_id, consistent=True) is not None
+    exists = records.store().get_media(account_id, media_id, consistent=True) is not None
     return PreconditionFailed() if exists else MediaNotFound()
 
 
@@ -98,10 +97,10 @@ def rename_media(account_id: str, raw_id: str, body: Any, if_match: str | None =
     if errors:
         raise InvalidInput({"name": errors})
     versions = _expected_versions(account_id, media_id, if_match)
-    updated = records.rename_media(account_id, media_id, body["name"].strip(), now_iso(), versions=versions)
+    updated = records.store().rename_media(account_id, media_id, body["name"].strip(), now_text(), versions=versions)
     if updated is None:
         raise _stale_or_gone(account_id, media_id) if versions else MediaNotFound()
-    return _tagged(updated, account_id)
+    return _tagged(updated)
 
 
 def delete_media(account_id: str, raw_id: str, if_match: str | None = None) -> None:
@@ -113,14 +112,14 @@ def delete_media(account_id: str, raw_id: str, if_match: str | None = None) -> N
     If-Match, a conditional write that changes nothing decides first.
     """
     record = _get_record(account_id, raw_id)
-    if record.uploaded_by == Uploader.ADMIN:
+    if record.is_admin_file:
         raise AdminFileProtected()
-    versions = _expected_versions(account_id, int(record.media_id), if_match)
-    if versions and not records.confirm_version(account_id, int(record.media_id), versions):
-        raise _stale_or_gone(account_id, int(record.media_id))
-    storage.delete_object(record.storage_key)
-    thumb = thumbnail_key(record.storage_key)
-    if thumb is not None and record.file_type == "image":  # made, or maybe being made right now
-        storage.delete_object(thumb)
-    if not records.delete_media_record(record, MediaFile.uploaded_by != Uploader.ADMIN):
+    db, bucket = records.store(), storage.store()
+    versions = _expected_versions(account_id, record.media_id, if_match)
+    if versions and not db.confirm_version(account_id, record.media_id, versions):
+        raise _stale_or_gone(account_id, record.media_id)
+    bucket.delete_object(record.storage_key)
+    for derived in record.derived_keys:  # made, or maybe being made right now
+        bucket.delete_object(derived)
+    if not db.delete_media_record(record, client_only=True):
         raise MediaNotFound()

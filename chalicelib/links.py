@@ -1,4 +1,4 @@
-"""Where the API answers, from trusted sources only (DESIGN §3.10).
+"""Where the API answers, from trusted sources only (docs/architecture.md, "Browsers and links").
 
 Links in answers (``links``, ``meta.path``, ``Location``, openapi ``servers``)
 and the page's own links are built from ``MEDIA_PUBLIC_API_URL`` when it is

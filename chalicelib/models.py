@@ -1,8 +1,13 @@
-"""PynamoDB models (DESIGN §4) and the one place that points them at a table.
+"""The tables' items as PynamoDB models, and the one place that points them at a table.
+
+Only ``records`` uses these classes: it maps each item to the domain value
+it stores (chalicelib.domain.values, chalicelib.domain.upload) and back. The
+``Item`` suffix keeps them apart from those values. Tables and keys:
+docs/architecture.md, "Data".
 
 PynamoDB reads ``Meta.table_name``/``host``/``region`` from the class, so the
 classes carry placeholders and :func:`bind` fills them from the settings on
-first use (STYLE: nothing happens at import).
+first use (nothing happens at import).
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ class _Meta:
     read_timeout_seconds = 10
 
 
-class Account(Model):
+class AccountItem(Model):
     class Meta(_Meta):
         table_suffix = "accounts"
 
@@ -52,7 +57,7 @@ class Account(Model):
     created_at = UnicodeAttribute()
 
 
-class KeysByAccount(GlobalSecondaryIndex["ApiKey"]):
+class KeysByAccount(GlobalSecondaryIndex["ApiKeyItem"]):
     class Meta:
         index_name = "by-account"
         projection = AllProjection()
@@ -61,7 +66,7 @@ class KeysByAccount(GlobalSecondaryIndex["ApiKey"]):
     created_at = UnicodeAttribute(range_key=True)
 
 
-class ApiKey(Model):
+class ApiKeyItem(Model):
     """An API key, stored only as its SHA-256 (the key itself is shown once)."""
 
     class Meta(_Meta):
@@ -75,7 +80,7 @@ class ApiKey(Model):
     by_account = KeysByAccount()
 
 
-class MediaByType(GlobalSecondaryIndex["MediaFile"]):
+class MediaByType(GlobalSecondaryIndex["MediaItem"]):
     """Newest-first listing of one account's images or videos (``type_key`` = ``{account}#{type}``)."""
 
     class Meta:
@@ -86,7 +91,7 @@ class MediaByType(GlobalSecondaryIndex["MediaFile"]):
     media_id = NumberAttribute(range_key=True)
 
 
-class MediaFile(Model):
+class MediaItem(Model):
     class Meta(_Meta):
         table_suffix = "media"
 
@@ -109,16 +114,16 @@ class MediaFile(Model):
     is_active = BooleanAttribute(default=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
-    # thumbs/{account}/{name}.webp once made (DESIGN §3.10); attempts that failed so far.
+    # thumbs/{account}/{name}.webp once made; attempts that failed so far.
     thumbnail_key = UnicodeAttribute(null=True)
     thumbnail_attempts = NumberAttribute(null=True)
     # Bumped by every change of the representation (rename, thumbnail): the ETag's
-    # base, so If-Match is decided inside the conditional write (DESIGN §3.10).
+    # base, so If-Match is decided inside the conditional write.
     version = NumberAttribute(default=1)
     by_type = MediaByType()
 
 
-class SessionsByAccount(GlobalSecondaryIndex["UploadSession"]):
+class SessionsByAccount(GlobalSecondaryIndex["UploadItem"]):
     class Meta:
         index_name = "by-account"
         projection = KeysOnlyProjection()
@@ -127,7 +132,7 @@ class SessionsByAccount(GlobalSecondaryIndex["UploadSession"]):
     created_at = UnicodeAttribute(range_key=True)
 
 
-class UploadSession(Model):
+class UploadItem(Model):
     """One object's way in: created before the bytes arrive, closed by ingest."""
 
     class Meta(_Meta):
@@ -145,8 +150,8 @@ class UploadSession(Model):
     declared_size = NumberAttribute(null=True)
     content_type = UnicodeAttribute(null=True)
     uploaded_by = UnicodeAttribute()
-    status = UnicodeAttribute()  # states.SessionStatus
-    flow = UnicodeAttribute(default="direct")  # states.UploadFlow
+    status = UnicodeAttribute()  # names.SessionStatus
+    flow = UnicodeAttribute(default="direct")  # names.UploadFlow
     acknowledged_at = UnicodeAttribute(null=True)  # first successful `complete` answer
     media_id = NumberAttribute(null=True)
     reason = UnicodeAttribute(null=True)
@@ -157,8 +162,8 @@ class UploadSession(Model):
     by_account = SessionsByAccount()
 
 
-class IdempotencyRecord(Model):
-    """The first answer to a POST with an Idempotency-Key, kept 24 h (DESIGN §3.9)."""
+class IdempotencyItem(Model):
+    """The first answer to a POST with an Idempotency-Key, kept 24 h."""
 
     class Meta(_Meta):
         table_suffix = "idempotency"
@@ -175,7 +180,7 @@ class IdempotencyRecord(Model):
     expires_ttl = TTLAttribute()
 
 
-MODELS: tuple[type[Model], ...] = (Account, ApiKey, MediaFile, UploadSession, IdempotencyRecord)
+MODELS: tuple[type[Model], ...] = (AccountItem, ApiKeyItem, MediaItem, UploadItem, IdempotencyItem)
 
 _lock = threading.Lock()
 _bound: Settings | None = None

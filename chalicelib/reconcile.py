@@ -1,4 +1,4 @@
-"""Make storage and records agree (DESIGN §3.4-3.5, the scheduled reconciler).
+"""Make storage and records agree (the scheduled reconciler; docs/architecture.md, "Convergence").
 
 It finds and fixes, in one pass:
 
@@ -24,19 +24,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib import ingest, records, sessions, storage, thumbnails
+from chalicelib import ingest, promotion, records, storage, thumbnails
+from chalicelib.domain import clock
+from chalicelib.domain.layout import MEDIA_PREFIX, STAGING_PREFIX, THUMBNAIL_PREFIX, parse_staged_key, thumbnail_key
+from chalicelib.domain.upload import UploadSession
+from chalicelib.domain.values import MediaFile
 from chalicelib.errors import MediaError
-from chalicelib.media import (
-    MEDIA_PREFIX,
-    STAGING_PREFIX,
-    THUMBNAIL_PREFIX,
-    TIMESTAMP_FORMAT,
-    parse_staged_key,
-    thumbnail_key,
-)
-from chalicelib.models import MediaFile, UploadSession
-from chalicelib.sessions import IngestOutcome
-from chalicelib.states import SessionStatus
+from chalicelib.ingest import IngestOutcome
 
 DEFAULT_MIN_AGE = timedelta(minutes=10)
 
@@ -72,17 +66,13 @@ class Report:
         return {**asdict(self), "fixed": self.fixed}
 
 
-def _created(text: str) -> datetime:
-    return datetime.strptime(text, TIMESTAMP_FORMAT).replace(tzinfo=UTC)
-
-
 def _settle_staged(key: str, session: UploadSession | None, report: Report) -> None:
-    if session is not None and session.status == SessionStatus.PENDING and sessions.staging_key(session) == key:
-        result = ingest.ingest_session(session)
+    if session is not None and session.is_pending and session.staging_key == key:
+        result = promotion.ingest_session(session)
         done = result.outcome in (IngestOutcome.RECORDED, IngestOutcome.EXISTING)
         (report.ingested if done else report.rejected).append(key)
     else:
-        storage.delete_object(key)
+        storage.store().delete_object(key)
         report.removed_objects.append(key)
 
 
@@ -91,10 +81,11 @@ def reconcile(min_age: timedelta = DEFAULT_MIN_AGE, now: datetime | None = None)
     now = now or datetime.now(UTC)
     cutoff = now - min_age
     report = Report()
-    staged = dict(storage.list_objects(STAGING_PREFIX))
-    objects = dict(storage.list_objects(MEDIA_PREFIX))
-    by_key = {m.storage_key: m for m in records.scan_media()}
-    all_sessions = {s.upload_id: s for s in records.scan_sessions()}
+    db, bucket = records.store(), storage.store()
+    staged = dict(bucket.list_objects(STAGING_PREFIX))
+    objects = dict(bucket.list_objects(MEDIA_PREFIX))
+    by_key = {m.storage_key: m for m in db.scan_media()}
+    all_sessions = {s.upload_id: s for s in db.scan_sessions()}
     report.objects, report.records, report.sessions = len(objects) + len(staged), len(by_key), len(all_sessions)
 
     def settled(key: str, info: storage.ObjectInfo) -> bool:
@@ -114,21 +105,21 @@ def reconcile(min_age: timedelta = DEFAULT_MIN_AGE, now: datetime | None = None)
             _remove(key, report)
 
     for key, record in by_key.items():
-        if key in objects or _created(record.created_at) > cutoff:
+        if key in objects or clock.parse(record.created_at) > cutoff:
             continue
         try:
-            if records.delete_media_record(record):
-                report.removed_records.append(f"{record.account_id}/{int(record.media_id)}")
+            if db.delete_media_record(record):
+                report.removed_records.append(f"{record.account_id}/{record.media_id}")
         except MediaError as exc:
             report.errors.append(f"{key}: {exc.message}")
 
     for session in all_sessions.values():
-        if session.status != SessionStatus.PENDING or sessions.staging_key(session) in staged:
+        if not session.is_pending or session.staging_key in staged:
             continue
-        if not sessions.is_expired(session, now):
+        if not session.is_expired(now):
             continue
         try:
-            sessions.expire(session)
+            ingest.expire(session)
             report.expired_sessions.append(session.upload_id)
         except MediaError as exc:
             report.errors.append(f"{session.upload_id}: {exc.message}")
@@ -141,17 +132,17 @@ def _thumbnails(
 ) -> None:
     named = {m.thumbnail_key for m in by_key.values() if m.thumbnail_key}
     for key, record in by_key.items():
-        if key not in objects or _created(record.created_at) > cutoff or not thumbnails.needs_thumbnail(record):
+        if key not in objects or clock.parse(record.created_at) > cutoff or not thumbnails.needs_thumbnail(record):
             continue
         try:
-            outcome = thumbnails.make(key, int(record.media_id))
+            outcome = thumbnails.make(key, record.media_id)
         except MediaError as exc:
             report.errors.append(f"{key}: thumbnail: {exc.message}")
             continue
         if outcome == thumbnails.ThumbnailOutcome.MADE:
             report.thumbnails.append(key)
             named.add(str(thumbnail_key(key)))
-    for key, info in storage.list_objects(THUMBNAIL_PREFIX):
+    for key, info in storage.store().list_objects(THUMBNAIL_PREFIX):
         if key not in named and (info.last_modified is None or info.last_modified <= cutoff):
             _remove(key, report)
 
@@ -159,7 +150,7 @@ def _thumbnails(
 def _remove(key: str, report: Report) -> None:
     """Delete an object nobody names (reported, or its error reported)."""
     try:
-        storage.delete_object(key)
+        storage.store().delete_object(key)
         report.removed_objects.append(key)
     except MediaError as exc:
         report.errors.append(f"{key}: {exc.message}")

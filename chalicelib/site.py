@@ -1,4 +1,5 @@
-"""The media library page and the API reference (DESIGN §3.11), served by the app itself.
+"""The media library page and the API reference, served by the app itself
+(docs/architecture.md, "The media library page").
 
 The files live in ``chalicelib/web/`` (they ship with chalicelib; no build
 step). Everything is read through importlib.resources on first use and kept
@@ -27,8 +28,8 @@ from urllib.parse import urlsplit
 
 from chalicelib import links
 from chalicelib.config import Settings, get_settings
+from chalicelib.domain.etags import none_match
 from chalicelib.errors import NotFound, ServiceUnavailable
-from chalicelib.media import none_match
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -127,7 +128,7 @@ def _upload_origin(settings: Settings) -> str | None:
     from chalicelib import storage
 
     try:
-        form = storage.presign_upload("uploads/page/csp", "image/png", 1, 60)
+        form = storage.store().presign_upload("uploads/page/csp", "image/png", 1, 60)
     except ServiceUnavailable:  # no credentials to sign with: the endpoint then
         return _origin(settings.s3_endpoint_url or "")
     return _origin(form.url)

@@ -1,4 +1,4 @@
-"""Thumbnails (DESIGN §3.10): a WebP of every image, longest side 480 px, as displayed.
+"""Thumbnails: a WebP of every image, longest side 480 px, as displayed.
 
 Made off the request path: on AWS by the bucket's ObjectCreated event of the
 file's public key (its promotion copy, or a direct upload's PUT), locally by
@@ -23,12 +23,11 @@ import time
 import warnings
 from enum import StrEnum
 from typing import Any, BinaryIO
-from urllib.parse import unquote_plus
 
 from chalicelib import records, storage, telemetry
-from chalicelib.config import get_settings
-from chalicelib.media import parse_media_key, thumbnail_key
-from chalicelib.models import MediaFile
+from chalicelib.domain.layout import parse_media_key, thumbnail_key
+from chalicelib.domain.names import FileType
+from chalicelib.domain.values import MediaFile
 
 log = logging.getLogger(__name__)
 MAX_SIDE = 480
@@ -128,11 +127,11 @@ def make(key: str, media_id: int | None = None) -> ThumbnailOutcome:
     """
     parsed = parse_media_key(key)
     thumb = thumbnail_key(key)
-    if parsed is None or parsed[1] != "image" or thumb is None:
+    if parsed is None or parsed[1] != FileType.IMAGE or thumb is None:
         return ThumbnailOutcome.IGNORED
     account_id = parsed[0]
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
-        metadata = storage.read_object_into(key, spool)  # type: ignore[arg-type]
+        metadata = storage.store().read_object_into(key, spool)  # type: ignore[arg-type]
         if metadata is None:
             return ThumbnailOutcome.IGNORED  # deleted since
         media_id = media_id or _media_id(metadata)
@@ -144,9 +143,9 @@ def make(key: str, media_id: int | None = None) -> ThumbnailOutcome:
             data = render(spool)  # type: ignore[arg-type]
         except RenderError as exc:
             log.warning("thumbnail: %s could not be rendered: %s", key, exc)
-            records.note_thumbnail_failure(account_id, media_id)
+            records.store().note_thumbnail_failure(account_id, media_id)
             return ThumbnailOutcome.FAILED
-    storage.put_object(thumb, data, "image/webp")
+    storage.store().put_object(thumb, data, "image/webp")
     return _attach(account_id, media_id, key, thumb)
 
 
@@ -156,19 +155,20 @@ def _media_id(metadata: dict[str, str]) -> int | None:
 
 
 def _attach(account_id: str, media_id: int, key: str, thumb: str) -> ThumbnailOutcome:
+    db, bucket = records.store(), storage.store()
     for pause in (*RECORD_WAIT_SECONDS, None):
-        if records.set_thumbnail(account_id, media_id, key, thumb):
+        if db.set_thumbnail(account_id, media_id, key, thumb):
             return ThumbnailOutcome.MADE
-        record = records.get_media(account_id, media_id, consistent=True)
+        record = db.get_media(account_id, media_id, consistent=True)
         if record is not None:
             if record.storage_key == key and not record.thumbnail_key:
                 continue  # written just after the update was refused: attach it again, at once
             if record.storage_key == key and record.thumbnail_key == thumb:
                 return ThumbnailOutcome.EXISTING
-            storage.delete_object(thumb)  # the id holds another file: this thumbnail is nobody's
+            bucket.delete_object(thumb)  # the id holds another file: this thumbnail is nobody's
             return ThumbnailOutcome.IGNORED
-        if storage.head_object(key) is None:  # the file was refused or deleted: so is its thumbnail
-            storage.delete_object(thumb)
+        if bucket.head_object(key) is None:  # the file was refused or deleted: so is its thumbnail
+            bucket.delete_object(thumb)
             return ThumbnailOutcome.IGNORED
         if pause is not None:
             time.sleep(pause)
@@ -177,8 +177,7 @@ def _attach(account_id: str, media_id: int, key: str, thumb: str) -> ThumbnailOu
 
 def needs_thumbnail(record: MediaFile) -> bool:
     """An image without a thumbnail that has not failed too often (the reconciler's list)."""
-    attempts = int(record.thumbnail_attempts or 0)
-    return record.file_type == "image" and not record.thumbnail_key and attempts < MAX_ATTEMPTS
+    return record.file_type == FileType.IMAGE and not record.thumbnail_key and record.thumbnail_attempts < MAX_ATTEMPTS
 
 
 def make_logged(key: str) -> ThumbnailOutcome:
@@ -189,16 +188,3 @@ def make_logged(key: str) -> ThumbnailOutcome:
     failed = {"ThumbnailFailures": 1.0} if outcome == ThumbnailOutcome.FAILED else None
     telemetry.emit("thumbnail", failed, key=key, outcome=str(outcome), ms=ms)
     return outcome
-
-
-def make_for_event(event: dict[str, Any]) -> list[ThumbnailOutcome]:
-    """Thumbnails for every ObjectCreated record of an S3 event on the media prefix."""
-    bucket_name = get_settings().bucket
-    outcomes = []
-    for entry in event.get("Records") or []:
-        s3 = entry.get("s3") or {}
-        if (s3.get("bucket") or {}).get("name") != bucket_name:
-            outcomes.append(ThumbnailOutcome.IGNORED)
-            continue
-        outcomes.append(make_logged(unquote_plus((s3.get("object") or {}).get("key", ""))))
-    return outcomes

@@ -1,44 +1,31 @@
-"""The ways in (DESIGN §3.4): direct multipart uploads and upload sessions.
+"""The ways in: direct multipart uploads and upload sessions (docs/architecture.md, "Uploads").
 
-The direct route checks bytes already in memory and stores them at their
-public key. A session hands the client a presigned form for a private
-staging key, so the bytes go straight to storage; ingest checks and
-promotes them. Each use case returns what its view sends.
+The direct route hands bytes already in memory to ingest, which checks them
+and stores them at their public key. A session hands the client a presigned
+form for a private staging key, so the bytes go straight to storage;
+promotion checks and publishes them. Each use case returns domain values;
+chalicelib.presenters makes the JSON.
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib import ingest, records, sessions, storage, telemetry
+from chalicelib import accounts, ingest, promotion, records, storage
 from chalicelib.config import get_settings
+from chalicelib.domain.formats import MIME_TYPES, formatted_size
+from chalicelib.domain.names import SessionStatus, Uploader
+from chalicelib.domain.upload import Declared, UploadSession
+from chalicelib.domain.values import MediaFile
 from chalicelib.errors import (
-    AccountNotFound,
-    ContentRejected,
     InvalidInput,
-    MediaLimitReached,
+    MediaError,
     PayloadTooLarge,
-    ServiceUnavailable,
     UploadExpired,
+    UploadNotFound,
     UploadNotReceived,
 )
-from chalicelib.media import (
-    ALLOWED_LIST,
-    MIME_TYPES,
-    clean_original_name,
-    extension_for,
-    extension_of,
-    family_of,
-    formatted_size,
-    media_json,
-    media_key,
-    name_errors,
-)
-from chalicelib.models import Account
-from chalicelib.sessions import Declared
-from chalicelib.states import SessionStatus, Uploader, UploadFlow
 
 #: Room for the multipart envelope (boundaries, part headers, the name field).
 FORM_OVERHEAD = 16 * 1024
@@ -53,28 +40,21 @@ class StartUpload:
     content_type: str
 
 
-def parse_declared(filename: str | None, name: Any, *, file_field: str = "file") -> Declared:
-    """The declared file, or InvalidInput naming each bad field (``file_field``: the filename's field)."""
-    errors: dict[str, list[str]] = {}
-    original = clean_original_name(filename) if filename else ""
-    extension = extension_of(original)
-    family = family_of(extension)
-    if not filename:
-        errors[file_field] = [f"The {file_field} field is required."]
-    elif family is None:
-        errors[file_field] = [f"The {file_field} field must be a file of type: {ALLOWED_LIST}."]
-    display = original
-    if isinstance(name, str) and not name.strip():
-        name = None  # an empty form field means "use the filename"
-    if name is not None:
-        problems = name_errors(name)
-        if problems:
-            errors["name"] = problems
-        else:
-            display = name.strip()
-    if errors or family is None:
-        raise InvalidInput(errors)
-    return Declared(original, display, extension, family)
+@dataclass(frozen=True)
+class StartedUpload:
+    """An open session and the form its bytes are sent with."""
+
+    session: UploadSession
+    form: storage.PresignedUpload
+
+
+@dataclass(frozen=True)
+class UploadState:
+    """A session as ``GET /media/uploads/{id}`` shows it: its file once completed, its error once rejected."""
+
+    session: UploadSession
+    media: MediaFile | None = None
+    error: MediaError | None = None
 
 
 def _declared_size(value: Any, limit: int) -> tuple[int | None, str | None]:
@@ -97,7 +77,7 @@ def parse_start_upload(body: Any) -> StartUpload:
     filename = body.get("filename")
     declared: Declared | None = None
     try:
-        declared = parse_declared(
+        declared = Declared.parse(
             filename if isinstance(filename, str) else None, body.get("name"), file_field="filename"
         )
     except InvalidInput as exc:
@@ -116,51 +96,14 @@ def parse_start_upload(body: Any) -> StartUpload:
     return StartUpload(declared, size, pinned)
 
 
-def check_limit(account_id: str) -> Account:
-    """Refuse early (403) when the plan is already full; the transaction re-checks."""
-    account = records.get_account(account_id)
-    if account is None:
-        raise AccountNotFound()
-    if account.media_limit is not None and account.media_count >= account.media_limit:
-        telemetry.plan_limit_refused("start")
-        raise MediaLimitReached(int(account.media_limit), int(account.media_count))
-    return account
-
-
 def upload_direct(
-    account_id: str, filename: str | None, data: bytes, name: Any = None, *, uploaded_by: str = Uploader.CLIENT
-) -> dict[str, Any]:
+    account_id: str, filename: str | None, data: bytes, name: Any = None, *, uploaded_by: Uploader = Uploader.CLIENT
+) -> MediaFile:
     """Check bytes already in memory, store them at their public key, record the file."""
-    declared = parse_declared(filename, name)
-    try:
-        ingest.check_size(len(data))
-        probed = ingest.inspect_content(io.BytesIO(data), len(data), declared.file_type)
-    except ContentRejected as exc:
-        telemetry.upload_rejected(exc.reason, str(UploadFlow.DIRECT))
-        raise
-    check_limit(account_id)
-    key = media_key(account_id, probed.family, extension_for(probed.mime_type, declared.extension))
-    session = sessions.open_session(
-        account_id,
-        declared,
-        size=len(data),
-        content_type=probed.mime_type,
-        uploaded_by=uploaded_by,
-        flow=UploadFlow.DIRECT,
-        storage_key=key,
-    )
-    media = ingest.new_record(session, probed, len(data), key)
-    storage.put_object(key, data, probed.mime_type, ingest.tags_of(media))
-    try:
-        result = ingest.record(media, session)
-    except ServiceUnavailable as exc:
-        # The client retries a 503: withdraw the bytes. (If the record was written
-        # after all, the session is closed and that file is the answer.)
-        result = sessions.reject(session, exc, "service_unavailable")
-    return media_json(result.media_or_raise())
+    return ingest.ingest_bytes(account_id, Declared.parse(filename, name), data, uploaded_by=uploaded_by)
 
 
-def upload_multipart(account_id: str, body: bytes, content_type: str) -> dict[str, Any]:
+def upload_multipart(account_id: str, body: bytes, content_type: str) -> MediaFile:
     """The direct route: a small multipart body with ``file`` and an optional ``name``."""
     from chalicelib.multipart import parse_form
 
@@ -188,55 +131,58 @@ def _too_large_message(limit: int) -> str:
     )
 
 
-def start_upload(account_id: str, body: Any) -> dict[str, Any]:
-    """Open a session and return the presigned form to send the bytes with."""
+def start_upload(account_id: str, body: Any) -> StartedUpload:
+    """Open a session and presign the form to send its bytes with."""
     request = parse_start_upload(body)
-    check_limit(account_id)
-    session = sessions.open_session(
+    accounts.require_room(account_id, "start")
+    session = UploadSession.presigned(
         account_id,
         request.declared,
         size=request.file_size,
         content_type=request.content_type,
-        uploaded_by=Uploader.CLIENT,
-        flow=UploadFlow.PRESIGNED,
+        lifetime=ingest.upload_lifetime(),
     )
-    staged = sessions.staging_key(session)
-    assert staged is not None
+    records.store().put_session(session)
+    assert session.staging_key is not None
     expires = get_settings().upload_expires_seconds
-    form = storage.presign_upload(staged, request.content_type, request.file_size, expires)
-    return {
-        "id": session.upload_id,
-        "status": str(SessionStatus.PENDING),
-        "upload": form.to_json(),
-        "expires_at": session.expires_at,
-        "max_size": request.file_size,
-    }
+    form = storage.store().presign_upload(session.staging_key, request.content_type, request.file_size, expires)
+    return StartedUpload(session, form)
 
 
-def get_upload(account_id: str, upload_id: str) -> dict[str, Any]:
-    return sessions.session_json(sessions.find_session(account_id, upload_id))
+def find_session(account_id: str, upload_id: str) -> UploadSession:
+    """The account's session, or UploadNotFound (another account's looks the same)."""
+    valid = len(upload_id) == 32 and all(c in "0123456789abcdef" for c in upload_id)
+    session = records.store().get_session(upload_id) if valid else None
+    if session is None or session.account_id != account_id:
+        raise UploadNotFound()
+    return session
 
 
-def complete_upload(account_id: str, upload_id: str) -> tuple[dict[str, Any], bool]:
-    """Ingest the session's bytes now; (MediaFile JSON, first acknowledgement?).
+def get_upload(account_id: str, upload_id: str) -> UploadState:
+    session = find_session(account_id, upload_id)
+    if session.status == SessionStatus.COMPLETED and session.media_id is not None:
+        return UploadState(session, media=records.store().get_media(account_id, session.media_id))
+    if session.status == SessionStatus.REJECTED:
+        return UploadState(session, error=ingest.rejection_of(session))
+    return UploadState(session)
+
+
+def complete_upload(account_id: str, upload_id: str) -> tuple[MediaFile, bool]:
+    """Ingest the session's bytes now; (the file, first acknowledgement?).
 
     Idempotent: the first call that sees the file recorded answers "created",
     every later one returns the same file.
     """
-    session = sessions.find_session(account_id, upload_id)
-    staged = sessions.staging_key(session)
-    if (
-        session.status == SessionStatus.PENDING
-        and sessions.is_expired(session)
-        and (staged is None or storage.head_object(staged) is None)
-    ):
-        sessions.expire(session)
+    session = find_session(account_id, upload_id)
+    staged = session.staging_key
+    if session.is_pending and session.is_expired() and (staged is None or storage.store().head_object(staged) is None):
+        ingest.expire(session)
         raise UploadExpired()
     try:
-        media = ingest.ingest_session(session).media_or_raise()
+        media = promotion.ingest_session(session).media_or_raise()
     except UploadNotReceived:
         raise UploadNotReceived(
             "No file has arrived for this upload yet: send it with the form from "
             "POST /api/v1/media/uploads, then call complete again."
         ) from None
-    return media_json(media), records.acknowledge_session(upload_id)
+    return media, records.store().acknowledge_session(upload_id)

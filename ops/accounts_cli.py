@@ -114,8 +114,9 @@ def accounts_list(as_json: bool) -> None:
       manage.py --stage prod accounts list --json
     """
     from chalicelib import accounts as library
+    from chalicelib.presenters import admin_account_json
 
-    rows = library.list_accounts()
+    rows = [admin_account_json(account) for account in library.list_accounts()]
     columns = [
         Column("ID"),
         Column("NAME", shrinks=True),
@@ -158,8 +159,9 @@ def accounts_show(account_id: str, as_json: bool) -> None:
       manage.py accounts show acc0123456789ab --json
     """
     from chalicelib import accounts as library
+    from chalicelib.presenters import admin_account_json
 
-    data = library.describe(account_id)
+    data = admin_account_json(library.require_account(account_id), library.list_keys(account_id))
     emit(data, as_json, _account_text(data))
 
 
@@ -180,6 +182,7 @@ def accounts_set_limit(account_id: str, limit: int | None, as_json: bool) -> Non
       manage.py accounts set-limit acc0123456789ab none --json
     """
     from chalicelib import accounts as library
+    from chalicelib.presenters import admin_account_json
 
-    data = library.account_json(library.set_limit(account_id, limit))
+    data = admin_account_json(library.set_limit(account_id, limit))
     emit(data, as_json, _account_text(data))

@@ -119,6 +119,7 @@ def ensure_tables(settings: Settings, protect: bool) -> list[Step]:
 def ensure_bucket(settings: Settings) -> list[Step]:
     from chalicelib import storage
     from chalicelib.errors import MediaError
+    from chalicelib.storage.configuration import configure_bucket
 
     s3 = storage.client()
     try:
@@ -127,7 +128,7 @@ def ensure_bucket(settings: Settings) -> list[Step]:
     except s3.exceptions.ClientError:
         existed = False
     try:
-        storage.configure_bucket()  # create if missing, CORS, lifecycle (the local stack's code path too)
+        configure_bucket()  # create if missing, CORS, lifecycle (the local stack's code path too)
     except MediaError as exc:
         raise BootstrapError(f"bucket {settings.bucket}: {exc.__cause__ or exc.message}") from exc
     steps = [Step(f"bucket {settings.bucket}", "unchanged" if existed else "created", "CORS, lifecycle rules")]

@@ -71,12 +71,12 @@ def _lambda_handler(app: Any, name: str) -> Callable[[dict[str, Any]], Any] | No
     return handle
 
 
-def event_handlers(app: Any) -> dict[str, Callable[[dict[str, Any]], Any]]:
-    """The app's Lambda functions the bucket's events go to, by key prefix (as deployed)."""
-    from chalicelib.media import MEDIA_PREFIX, STAGING_PREFIX
+def lambda_functions(app: Any) -> dict[str, Callable[[dict[str, Any]], Any]]:
+    """The app's Lambda functions the bucket's events go to, by name (as deployed)."""
+    from chalicelib.domain.layout import ROUTES
 
-    routes = {STAGING_PREFIX: _lambda_handler(app, "ingest"), MEDIA_PREFIX: _lambda_handler(app, "thumbnail")}
-    return {prefix: handler for prefix, handler in routes.items() if handler is not None}
+    found = {route.function: _lambda_handler(app, route.function) for route in ROUTES}
+    return {name: handler for name, handler in found.items() if handler is not None}
 
 
 def _moto_port(api_port: int) -> int:
@@ -147,7 +147,7 @@ def serve(port: int, data: Path | None = None) -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    stack = local_stack.LocalStack(data, moto_port=_moto_port(server.port), event_handlers=event_handlers(app))
+    stack = local_stack.LocalStack(data, moto_port=_moto_port(server.port), functions=lambda_functions(app))
     api_url = f"http://{HOST}:{server.port}"
     try:
         stack.start(api_url)

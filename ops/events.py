@@ -1,13 +1,11 @@
-"""S3 ObjectCreated events for the local stack (DESIGN §7).
+"""S3 ObjectCreated events for the local stack.
 
 On AWS the bucket notifies the ingest Lambda. moto cannot run Lambda targets
-without Docker, but it does deliver real S3 event bodies to SQS (DESIGN §8),
-so the bucket notifies a local queue and a thread hands each event body to
-the ingest handler (the app's ``ingest`` Lambda function under ``serve``).
-A presigned upload is thus recorded without ``complete``, as in production.
-As on AWS, objects created under the staging prefix go to ingest, and files
-created under the media prefix (promotions, direct uploads) to the thumbnail
-maker: each prefix has its handler.
+without Docker, but it does deliver real S3 event bodies to SQS, so the
+bucket notifies a local queue and a thread hands each event body to the
+function its key's prefix routes to (chalicelib.domain.layout.ROUTES: the
+app's own Lambda functions under ``serve``). A presigned upload is thus
+recorded without ``complete``, as in production.
 A failing event is delivered again, like Lambda's async retries; one still
 failing after them goes to the failed-event queue, in the record shape of
 Lambda's on-failure destination, as on AWS (`manage.py ingest redrive`).
@@ -22,12 +20,11 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import unquote_plus
 
 import boto3
 from botocore.config import Config
 
-from chalicelib import storage
+from chalicelib.domain.layout import ROUTES, event_objects, route_of
 from ops.snapshot import local_session
 
 log = logging.getLogger("ops.events")
@@ -39,19 +36,18 @@ POLL_SECONDS = 1
 RETRY_AFTER_SECONDS = 5
 MAX_ATTEMPTS = 3
 EventHandler = Callable[[dict[str, Any]], Any]
-#: The events each prefix's handler gets, as the deploy template wires them.
-PREFIX_EVENTS = {prefix: list(events) for prefix, events, _ in storage.EVENT_ROUTES}
 
 
 class S3EventPump:
-    """Delivers the bucket's ObjectCreated event bodies to the handler of their key's prefix."""
+    """Delivers the bucket's ObjectCreated event bodies to the function their key's prefix routes to
+    (``functions``: Lambda function name -> handler, as the template wires them on AWS)."""
 
     def __init__(
         self,
         endpoint_url: str,
         bucket: str,
         queue_name: str,
-        handlers: dict[str, EventHandler],
+        functions: dict[str, EventHandler],
         session: boto3.session.Session | None = None,
         *,
         failures_queue: str | None = None,
@@ -63,7 +59,7 @@ class S3EventPump:
         self._s3 = session.client("s3", endpoint_url=endpoint_url, config=Config(s3={"addressing_style": "path"}))
         self._bucket = bucket
         self._queue_name = queue_name
-        self._handlers = handlers
+        self._functions = functions
         self._failures_name = failures_queue
         self._failures_url: str | None = None
         self._retry_after = retry_after
@@ -92,10 +88,11 @@ class S3EventPump:
                 "QueueConfigurations": [
                     {
                         "QueueArn": arn,
-                        "Events": PREFIX_EVENTS[prefix],
-                        "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": prefix}]}},
+                        "Events": list(route.events),
+                        "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": route.prefix}]}},
                     }
-                    for prefix in self._handlers
+                    for route in ROUTES
+                    if route.function in self._functions
                 ]
             },
         )
@@ -166,8 +163,9 @@ class S3EventPump:
         self._sqs.send_message(QueueUrl=self._failures_url, MessageBody=json.dumps(record))
 
     def _handler_of(self, event: dict[str, Any]) -> EventHandler | None:
-        key = unquote_plus(((event["Records"][0].get("s3") or {}).get("object") or {}).get("key", ""))
-        return next((h for prefix, h in self._handlers.items() if key.startswith(prefix)), None)
+        found = event_objects(event)
+        route = route_of(found[0].key) if found else None
+        return self._functions.get(route.function) if route is not None else None
 
 
 def _event_of(body: str) -> dict[str, Any] | None:

@@ -19,13 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.media import MEDIA_PREFIX, STAGING_PREFIX, THUMBNAIL_PREFIX
+from chalicelib.domain.layout import MEDIA_PREFIX, PUBLIC_PREFIXES, STAGING_PREFIX, THUMBNAIL_PREFIX
 
 APP_NAME = "media-api"
 FUNCTIONS = ("api_handler", "ingest", "thumbnail", "reconcile")
 TABLES = ("accounts", "api-keys", "media", "uploads", "idempotency")
-#: What anyone may read: the files and their thumbnails (never the staging area).
-PUBLIC_PREFIXES = (MEDIA_PREFIX, THUMBNAIL_PREFIX)
 
 
 @dataclass(frozen=True)

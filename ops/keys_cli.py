@@ -95,6 +95,7 @@ def keys_list(account_id: str, as_json: bool) -> None:
       manage.py keys list acc0123456789ab --json
     """
     from chalicelib import accounts as library
+    from chalicelib.presenters import key_json
 
-    rows = library.list_keys(account_id)
+    rows = [key_json(key) for key in library.list_keys(account_id)]
     emit(rows, as_json, key_table(rows) if rows else f"Account {account_id} has no keys.")

@@ -18,8 +18,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from chalicelib import state
-from chalicelib.media import MEDIA_PREFIX, STAGING_PREFIX
+from chalicelib import caches
+from chalicelib.domain.layout import ROUTES
 from ops.events import EVENT_DELAY_SECONDS, EventHandler, S3EventPump
 from ops.iam import failure_queue_name, public_read_policy
 from ops.moto_server import EmbeddedMotoServer
@@ -110,7 +110,7 @@ def apply_environment(env: dict[str, str]) -> None:
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
         os.environ.pop(name, None)
     os.environ.update(env)
-    state.reset()
+    caches.reset()
 
 
 def _pid_alive(pid: int) -> bool:
@@ -151,7 +151,7 @@ def ensure_demo_account(data: Path) -> str:
     from chalicelib.errors import Unauthenticated
 
     key_file = data / "demo-key"
-    if records.get_account(DEMO_ACCOUNT_ID) is None:
+    if records.store().get_account(DEMO_ACCOUNT_ID) is None:
         _, issued = accounts.create_account(DEMO_ACCOUNT_NAME, account_id=DEMO_ACCOUNT_ID)
         write_atomic(key_file, f"{issued.api_key}\n".encode())
         return issued.api_key
@@ -181,15 +181,16 @@ class LocalStack:
         *,
         moto_port: int = 0,
         events: bool = True,
-        event_handlers: dict[str, EventHandler] | None = None,
+        functions: dict[str, EventHandler] | None = None,
         retry_after: int = 5,
         event_delay: int = EVENT_DELAY_SECONDS,
     ) -> None:
         self.data = data or data_dir()
         self.moto = EmbeddedMotoServer(port=moto_port)
         self.events = events
-        # By key prefix, as the deploy template wires the bucket's events.
-        self.event_handlers = event_handlers or {STAGING_PREFIX: _ingest_event, MEDIA_PREFIX: _thumbnail_event}
+        # The Lambda functions the bucket's events go to, by name (the app's own under `serve`;
+        # without the app, chalicelib's event dispatcher, which runs the same code).
+        self.functions = functions or {route.function: _handle_event for route in ROUTES}
         self.retry_after = retry_after  # seconds before a failed event is delivered again
         self.event_delay = event_delay  # seconds between a write and its event
         self.demo_key = ""
@@ -221,7 +222,7 @@ class LocalStack:
             self._snapshotter.start()
             if self.events:
                 self._pump = S3EventPump(
-                    url, BUCKET, EVENT_QUEUE, self.event_handlers, session,
+                    url, BUCKET, EVENT_QUEUE, self.functions, session,
                     failures_queue=FAILURES_QUEUE, retry_after=self.retry_after, delay=self.event_delay,
                 )  # fmt: skip
                 self._pump.start()
@@ -232,8 +233,9 @@ class LocalStack:
 
     def _create_bucket(self) -> None:
         from chalicelib import storage
+        from chalicelib.storage.configuration import configure_bucket
 
-        storage.configure_bucket()  # bucket, CORS for browser uploads, lifecycle rules
+        configure_bucket()  # bucket, CORS for browser uploads, lifecycle rules
         s3 = storage.client()
         # moto refuses anonymous GETs without a public-read policy (verified):
         # the policy is what makes a file's `url` fetchable. It is the deployed
@@ -263,15 +265,7 @@ class LocalStack:
         self.moto.stop()
 
 
-def _ingest_event(event: dict[str, Any]) -> None:
-    """Without the app (tests), events go straight to the library's ingest..."""
-    from chalicelib import ingest
+def _handle_event(event: dict[str, Any]) -> None:
+    from chalicelib import events
 
-    ingest.ingest_event(event)
-
-
-def _thumbnail_event(event: dict[str, Any]) -> None:
-    """... and to its thumbnail maker."""
-    from chalicelib import thumbnails
-
-    thumbnails.make_for_event(event)
+    events.handle(event)

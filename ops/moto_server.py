@@ -7,7 +7,7 @@ the tests rely on:
   request and transaction atomically; moto does not lock, so two concurrent
   ``TransactWriteItems`` could both pass the plan-limit condition on the
   account counter. Serialising them restores the guarantee the code is
-  written against (DESIGN §3.4).
+  written against (docs/architecture.md, "Uploads").
 - Every request that may change state bumps a counter, so the snapshotter can
   tell "nothing changed" without scanning anything.
 - An object's ETag is hashed under the object's lock (see ``hash_etags_under_lock``).
@@ -168,7 +168,7 @@ class EmbeddedMotoServer:
         if self._server is not None:
             return self.url
         # Imported here: moto's server pulls in Flask and every backend index,
-        # and nothing may happen at import (STYLE 4).
+        # and nothing may happen at import .
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         hash_etags_under_lock()

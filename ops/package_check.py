@@ -6,13 +6,13 @@
 Chalice packages the whole dependency closure of requirements.txt. Slimming
 drops what the Lambda Python runtime already provides (botocore and its
 dependencies, pulled in by PynamoDB) and the Pillow extension modules this
-service never loads (only JPEG/PNG/GIF are accepted, DESIGN §3.2), together
+service never loads (only JPEG/PNG/GIF are accepted, docs/architecture.md, "Types and sizes"), together
 with the bundled libraries only they needed.
 
 The check fails on any native file that would not load on the target runtime:
 one not installed from a manylinux wheel for it (chalice silently builds a
-``linux_x86_64`` wheel from source when no compatible wheel exists, DESIGN
-§8), built for another machine, needing a newer glibc than the runtime's, or
+``linux_x86_64`` wheel from source when no compatible wheel exists, docs/architecture.md, "Platform facts"),
+built for another machine, needing a newer glibc than the runtime's, or
 linking a library that is neither bundled in the zip nor part of the base OS.
 """
 

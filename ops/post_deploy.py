@@ -112,14 +112,15 @@ def _grant_bucket(lambdas: Any, region: str, stage: str, function: str, bucket: 
 
 
 def wire_bucket_events(stage: str, region: str) -> list[Step]:
-    """The bucket's event routes (chalicelib.storage.EVENT_ROUTES): staged uploads to
+    """The bucket's event routes (chalicelib.domain.layout.ROUTES): staged uploads to
     ingest, new files to the thumbnail maker."""
     from chalicelib import storage
+    from chalicelib.domain.layout import ROUTES
 
     settings = get_settings()
     lambdas = boto3.client("lambda", region_name=region)
     steps, wanted = [], []
-    for prefix, events, function in storage.EVENT_ROUTES:
+    for prefix, events, function in ROUTES:
         arn, step = _grant_bucket(lambdas, region, stage, function, settings.bucket)
         steps.append(step)
         rules = [{"Name": "prefix", "Value": prefix}]
@@ -129,7 +130,7 @@ def wire_bucket_events(stage: str, region: str) -> list[Step]:
         )  # fmt: skip
     s3 = storage.client()
     current = s3.get_bucket_notification_configuration(Bucket=settings.bucket).get("LambdaFunctionConfigurations", [])
-    routes = ", ".join(f"{prefix} -> {function}" for prefix, _, function in storage.EVENT_ROUTES)
+    routes = ", ".join(f"{prefix} -> {function}" for prefix, _, function in ROUTES)
     if current == wanted:
         steps.append(Step(f"bucket {settings.bucket} events", "unchanged", routes))
     else:
@@ -141,11 +142,11 @@ def wire_bucket_events(stage: str, region: str) -> list[Step]:
 
 
 def post_deploy(stage: str, root: Path = ROOT) -> list[Step]:
-    from chalicelib import state
+    from chalicelib import caches
     from ops.bootstrap import use_profile_region
 
     use_profile_region()
-    state.reset()
+    caches.reset()
     settings = get_settings()
     region = settings.function_region
     config = json.loads((root / ".chalice" / "config.json").read_text())

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from chalicelib import state
+from chalicelib import caches
 from ops import local_stack
 
 #: Commands print their own results: the service's event lines stay out of their output.
@@ -41,7 +41,7 @@ def use_stage(stage: str) -> None:
     """Act on a deployed stage: its configured variables plus the usual AWS
     credentials/region from the environment or profile."""
     os.environ.update({**stage_environment(stage), **QUIET})
-    state.reset()
+    caches.reset()
 
 
 def use_local_stack(data: Path | None = None) -> dict[str, Any]:

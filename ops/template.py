@@ -101,7 +101,7 @@ def table_specs(prefix: str) -> list[dict[str, Any]]:
 
 
 def gateway_response_body(body: dict[str, Any]) -> str:
-    """A mapping template producing our error body (DESIGN §3.7)."""
+    """A mapping template producing our error body (docs/architecture.md, "Errors")."""
     return json.dumps(body, separators=(",", ":")).replace(json.dumps(_VTL_MESSAGE), _VTL_MESSAGE)
 
 
@@ -151,7 +151,8 @@ def _tables(prefix: str, protect: bool) -> dict[str, Any]:
 
 
 def _bucket(env: dict[str, str]) -> dict[str, Any]:
-    from chalicelib.storage import EVENT_ROUTES, bucket_cors_rules, bucket_lifecycle_rules
+    from chalicelib.domain.layout import ROUTES as EVENT_ROUTES
+    from chalicelib.storage.configuration import bucket_cors_rules, bucket_lifecycle_rules
 
     bucket = env["MEDIA_BUCKET"]
     origins = tuple(o.strip() for o in env.get("MEDIA_CORS_ORIGINS", "*").split(",") if o.strip())

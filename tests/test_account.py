@@ -1,4 +1,4 @@
-"""DESIGN §3.8: GET /api/v1/account — what a client needs before it uploads, exact
+"""The account (docs/architecture.md, "The account"): GET /api/v1/account — what a client needs before it uploads, exact
 after uploads, refusals and deletes."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import json
 import pytest
 from chalice.test import Client
 
-from chalicelib import state
-from chalicelib.media import formatted_size
+from chalicelib import caches
+from chalicelib.domain.formats import formatted_size
 from tests.helpers.http import API, call, upload_file, uploaded
 from tests.helpers.media import fixture_bytes
 from tests.helpers.tenants import Tenant, make_tenant
@@ -42,7 +42,7 @@ def test_limits_follow_the_configuration(client: Client, tenant: Tenant, monkeyp
     monkeypatch.setenv("MEDIA_MAX_FILE_SIZE", "10000000")
     monkeypatch.setenv("MEDIA_DIRECT_UPLOAD_MAX_BYTES", "1000000")
     monkeypatch.setenv("MEDIA_UPLOAD_EXPIRES_SECONDS", "300")
-    state.reset()
+    caches.reset()
     limits = account(client, tenant)["limits"]
     assert limits == {
         "max_file_size": 10_000_000,

@@ -1,4 +1,4 @@
-"""DESIGN §3 (auth) and §6: X-Api-Key on every request, keys stored only as SHA-256,
+"""Authentication (docs/architecture.md, "API keys"): X-Api-Key on every request, keys stored only as SHA-256,
 revocable; a key sees only its own account's files (a foreign file is a missing one)."""
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def test_revoked_key_is_401(client: Client, tenant: Tenant) -> None:
 
 
 def test_keys_are_stored_only_as_sha256(client: Client, tenant: Tenant, other_tenant: Tenant) -> None:
-    items = aws_client("dynamodb").scan(TableName=table_name("ApiKey"))["Items"]
+    items = aws_client("dynamodb").scan(TableName=table_name("ApiKeyItem"))["Items"]
     dump = json.dumps(items)
     hashes = {item["key_hash"]["S"] for item in items}
     for t in (tenant, other_tenant):

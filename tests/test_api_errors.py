@@ -1,8 +1,9 @@
-"""DESIGN §3.6/§3.7: every error is our JSON body; wrong method 405, unknown route 404,
+"""The contract's errors (docs/architecture.md, "Errors"): every error is our JSON body; wrong method 405,
+unknown route 404,
 malformed JSON 400, wrong Content-Type 415, validation 422 with Laravel-style field errors.
 
 Every ``test_api_*`` module sends its requests through tests.helpers.http, so the body
-rules of §3.7 are checked on every response of every test.
+rules of the contract are checked on every response of every test.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""DESIGN §3.3: GET /api/v1/media — newest first, type and search filters, per_page,
+"""Listing (docs/architecture.md, "Listing"): GET /api/v1/media — newest first, type and search filters, per_page,
 Laravel's page and cursor paginator envelopes, and 422 for bad query values."""
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ import pytest
 from chalice.local import LambdaContext
 from chalice.test import Client
 
-from chalicelib import state
+from chalicelib import caches
 from tests.helpers.http import API, Reply, call, check_body, put_json, uploaded
 from tests.helpers.media import fixture_bytes
 from tests.helpers.stores import aws_client, table_name
 from tests.helpers.tenants import Tenant
 
-# Links come from the trusted base (DESIGN §3.10); these requests also claim
+# Links come from the trusted base (docs/architecture.md, "Browsers and links"); these requests also claim
 # another host, which must change nothing.
 HOST = {"Host": "evil.example", "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "http"}
 PATH = "https://media.example.com/api/v1/media"
@@ -90,9 +90,9 @@ def test_type_filter_lists_only_that_type_with_its_total(client: Client, tenant:
 
 def test_type_filter_total_comes_from_the_account_counters(client: Client, tenant: Tenant) -> None:
     seed(client, tenant, 2)
-    # §3.3: "total for a type filter comes from the account's counters, not a scan".
+    # The contract: "total for a type filter comes from the account's counters, not a scan".
     aws_client("dynamodb").update_item(
-        TableName=table_name("Account"),
+        TableName=table_name("AccountItem"),
         Key={"account_id": {"S": tenant.account_id}},
         UpdateExpression="SET image_count = :n",
         ExpressionAttributeValues={":n": {"N": "7"}},
@@ -232,7 +232,7 @@ def test_without_a_configured_base_links_name_the_local_address(
     client: Client, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("MEDIA_PUBLIC_API_URL")
-    state.reset()
+    caches.reset()
     reply = call(client, "GET", f"{API}/media", tenant, headers=HOST)
     assert reply.body["meta"]["path"] == "http://localhost/api/v1/media"
 
@@ -253,7 +253,7 @@ def test_links_are_built_from_api_gateways_own_domain_and_stage(
     from app import app
 
     monkeypatch.delenv("MEDIA_PUBLIC_API_URL")
-    state.reset()
+    caches.reset()
 
     seed(client, tenant, 3)
     host = "abc123.execute-api.us-east-1.amazonaws.com"

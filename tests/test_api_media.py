@@ -1,4 +1,4 @@
-"""DESIGN §3.5: GET / PUT (rename) / DELETE /api/v1/media/{id}."""
+"""Get, rename, delete (docs/architecture.md, "Get, rename, delete"): GET / PUT (rename) / DELETE /api/v1/media/{id}."""
 
 from __future__ import annotations
 
@@ -187,8 +187,9 @@ def test_deleted_id_is_not_reused(client: Client, tenant: Tenant) -> None:
 
 def test_admin_file_cannot_be_deleted_and_nothing_changes(client: Client, tenant: Tenant) -> None:
     from chalicelib import uploads
+    from chalicelib.domain.names import Uploader
 
-    uploads.upload_direct(tenant.account_id, "a.png", png_bytes(), uploaded_by="admin")
+    uploads.upload_direct(tenant.account_id, "a.png", png_bytes(), uploaded_by=Uploader.ADMIN)
     admin = item(client, tenant, 1)
     assert admin["uploaded_by"] == "admin"
     before = (media_items(tenant.account_id), stored_objects(tenant.account_id), counters(tenant.account_id))

@@ -1,4 +1,5 @@
-"""DESIGN §3.1, §3.2, §3.4: direct multipart upload (POST /api/v1/media) — the MediaFile
+"""The contract (docs/architecture.md, "The MediaFile object", "Types and sizes", "Uploads"): direct multipart
+upload (POST /api/v1/media) — the MediaFile
 it answers with, what is stored, ids and counters, rejections that leave nothing behind,
 the direct-upload size limit and the plan limit."""
 
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-from chalicelib import state
+from chalicelib import caches
 from tests.helpers.aws import TEST_ENV
 from tests.helpers.http import API, MEDIA_FIELDS, Reply, call, post_form, upload_file, uploaded
 from tests.helpers.media import fixture_bytes, png_bytes
@@ -39,7 +40,7 @@ FIXTURES = [
 
 
 def expected_size_text(size: int) -> str:
-    """§3.1 formatted_size, written out independently of chalicelib.media."""
+    """The contract's formatted_size, written out independently of chalicelib.domain.formats."""
     value, unit = float(size), "B"
     for next_unit in ("KB", "MB", "GB"):
         if value < 1024:
@@ -49,7 +50,7 @@ def expected_size_text(size: int) -> str:
 
 
 def assert_media_file(media: dict[str, Any], tenant: Tenant) -> None:
-    """Every key and type of the §3.1 MediaFile object."""
+    """Every key and type of the MediaFile object."""
     assert set(media) == MEDIA_KEYS
     assert type(media["id"]) is int and media["id"] >= 1
     for field in (
@@ -248,7 +249,7 @@ def test_missing_file_field_is_422_and_nothing_is_stored(client: Client, tenant:
 
 def _set_direct_limit(monkeypatch: pytest.MonkeyPatch, limit: int) -> None:
     monkeypatch.setenv("MEDIA_DIRECT_UPLOAD_MAX_BYTES", str(limit))
-    state.reset()
+    caches.reset()
 
 
 def test_body_over_the_direct_limit_is_413_naming_the_upload_session_flow(

@@ -1,4 +1,5 @@
-"""DESIGN §3.10: ETag / If-None-Match on GET, If-Match on PUT and DELETE, decided
+"""Conditional requests (docs/architecture.md, "Conditional requests"): ETag / If-None-Match on GET, If-Match
+on PUT and DELETE, decided
 inside the conditional write."""
 
 from __future__ import annotations
@@ -99,16 +100,16 @@ def test_the_precondition_is_decided_by_the_write_itself(client: Client, tenant:
     condition sees it (no read-then-write window)."""
     media = uploaded(client, tenant)
     tag = str(get(client, tenant, media["id"]).header("ETag"))
-    from chalicelib.models import MediaFile, bind
+    from chalicelib.models import MediaItem, bind
 
     bind()
-    connection: Any = MediaFile._get_connection().connection.client
+    connection: Any = MediaItem._get_connection().connection.client
     sneaked: list[bool] = []
 
     def rename_first(params: dict[str, Any], **_: Any) -> None:
         if not sneaked and params.get("ConditionExpression"):
             sneaked.append(True)
-            records.rename_media(tenant.account_id, media["id"], "Sneaked in", "2030-01-01T00:00:00.000000Z")
+            records.store().rename_media(tenant.account_id, media["id"], "Sneaked in", "2030-01-01T00:00:00.000000Z")
 
     connection.meta.events.register("before-parameter-build.dynamodb.UpdateItem", rename_first)
     try:
@@ -127,4 +128,4 @@ def test_a_thumbnail_changes_the_etag(client: Client, tenant: Tenant) -> None:
     assert thumbnails.make(key_of(media)) == "made"
     after = get(client, tenant, media["id"])
     assert after.body["thumbnail_url"] and after.header("ETag") != before
-    assert storage.head_object(after.body["thumbnail_url"].split("/", 3)[3]) is not None
+    assert storage.store().head_object(after.body["thumbnail_url"].split("/", 3)[3]) is not None

@@ -1,4 +1,5 @@
-"""DESIGN §3.10: MEDIA_CORS_ORIGINS governs the API as it does the bucket: preflights on
+"""Browsers (docs/architecture.md, "Browsers and links"): MEDIA_CORS_ORIGINS governs the API as it does the
+bucket: preflights on
 every route, the allowed and exposed headers listed, nothing for other origins."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import pytest
 import requests
 from chalice.test import Client
 
-from chalicelib import state
+from chalicelib import caches
 from tests.helpers.http import API, call
 from tests.helpers.servers import api_over_http, threaded_aws_env
 from tests.helpers.tenants import Tenant, make_tenant
@@ -29,7 +30,7 @@ PATHS = {
 @pytest.fixture
 def origins(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MEDIA_CORS_ORIGINS", f"{ALLOWED}, https://admin.example.com")
-    state.reset()
+    caches.reset()
 
 
 @pytest.mark.parametrize("path", sorted(PATHS))
@@ -84,7 +85,7 @@ def test_the_default_allows_every_origin(client: Client, tenant: Tenant) -> None
 def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     with threaded_aws_env(), api_over_http() as base:
         monkeypatch.setenv("MEDIA_CORS_ORIGINS", ALLOWED)  # threaded_aws_env set the test environment anew
-        state.reset()
+        caches.reset()
         yield base
 
 

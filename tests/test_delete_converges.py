@@ -26,12 +26,12 @@ def test_storage_failure_leaves_record_and_object_and_retry_deletes_both(client:
     assert fault.failed == 1
     assert response.status_code == 503
     assert response.json_body["code"] == "service_unavailable"
-    assert records.get_media(tenant.account_id, media_id) is not None
+    assert records.store().get_media(tenant.account_id, media_id) is not None
     assert object_exists(key)
 
     retry = client.http.delete(f"/api/v1/media/{media_id}", headers=tenant.headers)
     assert retry.status_code == 204
-    assert records.get_media(tenant.account_id, media_id) is None
+    assert records.store().get_media(tenant.account_id, media_id) is None
     assert not object_exists(key)
     assert stored_account(tenant.account_id).media_count == 0
 
@@ -44,12 +44,12 @@ def test_record_failure_after_object_delete_converges_on_retry(client: Client, t
     assert response.status_code == 503
     # Half-way: the bytes are gone, the record (and its plan slot) are not.
     assert not object_exists(key)
-    assert records.get_media(tenant.account_id, media_id) is not None
+    assert records.store().get_media(tenant.account_id, media_id) is not None
     assert stored_account(tenant.account_id).media_count == 1
 
     retry = client.http.delete(f"/api/v1/media/{media_id}", headers=tenant.headers)
     assert retry.status_code == 204
-    assert records.get_media(tenant.account_id, media_id) is None
+    assert records.store().get_media(tenant.account_id, media_id) is None
     account = stored_account(tenant.account_id)
     assert (account.media_count, account.image_count, account.bytes_used) == (0, 0, 0)
     assert client.http.delete(f"/api/v1/media/{media_id}", headers=tenant.headers).status_code == 404

@@ -1,4 +1,6 @@
-"""DESIGN §3.9: Idempotency-Key on every POST, with Stripe's semantics."""
+"""Idempotent retries (docs/architecture.md, "Idempotent retries"): Idempotency-Key on every POST, with
+Stripe's semantics.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import pytest
 import requests
 from chalice.test import Client
 
-from chalicelib.records import idempotency as store
+from chalicelib import records
 from tests.helpers.faults import dynamodb_failing
 from tests.helpers.http import API, Reply, call, post_form
 from tests.helpers.media import fixture_bytes, png_bytes
@@ -84,7 +86,9 @@ def test_a_retry_while_the_first_attempt_runs_is_409_with_retry_after(client: Cl
 
     body = '{"filename": "a.png", "file_size": 100}'
     print_ = idempotency.fingerprint("POST", "/api/v1/media/uploads", {}, "application/json", body.encode())
-    assert store.claim(tenant.account_id, "busy", print_, timedelta(seconds=60), timedelta(hours=24)) is None
+    assert (
+        records.store().claim_key(tenant.account_id, "busy", print_, timedelta(seconds=60), timedelta(hours=24)) is None
+    )
     reply = start(client, tenant, "busy", body)
     assert (reply.status, reply.body["code"], reply.header("Retry-After")) == (409, "idempotency_in_progress", "1")
 
@@ -96,12 +100,12 @@ def test_an_attempt_that_died_in_progress_gives_its_key_back_when_its_lock_runs_
 
     body = '{"filename": "a.png", "file_size": 100}'
     print_ = idempotency.fingerprint("POST", "/api/v1/media/uploads", {}, "application/json", body.encode())
-    store.claim(tenant.account_id, "dead", print_, timedelta(seconds=-1), timedelta(hours=24))
+    records.store().claim_key(tenant.account_id, "dead", print_, timedelta(seconds=-1), timedelta(hours=24))
     assert start(client, tenant, "dead", body).status == 201
 
 
 def test_a_key_is_kept_24_hours_then_free_again(client: Client, tenant: Tenant) -> None:
-    from chalicelib.models import IdempotencyRecord
+    from chalicelib.models import IdempotencyItem as IdempotencyRecord
 
     first = start(client, tenant, "day", '{"filename": "a.png", "file_size": 100}')
     record = IdempotencyRecord.get(tenant.account_id, "day")
@@ -114,7 +118,7 @@ def test_a_key_is_kept_24_hours_then_free_again(client: Client, tenant: Tenant) 
 def _created(text: str) -> Any:
     from datetime import UTC, datetime
 
-    from chalicelib.media import TIMESTAMP_FORMAT
+    from chalicelib.domain.clock import TIMESTAMP_FORMAT
 
     return datetime.strptime(text, TIMESTAMP_FORMAT).replace(tzinfo=UTC)
 

@@ -226,7 +226,7 @@ def test_reconcile_removes_an_orphan_object_and_reports_it(stack: local_stack.Lo
 
     created = run_json("accounts", "create", "--name", "Orphans")
     stray = f"media/{created['account_id']}/images/1700000000_{'ef' * 16}.png"
-    storage.put_object(stray, png_bytes(), "image/png")
+    storage.store().put_object(stray, png_bytes(), "image/png")
     report = run_json("reconcile", "--min-age", "0")
     assert report["removed_objects"] == [stray]
     assert report["fixed"] == 1

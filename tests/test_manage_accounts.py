@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from rich.cells import cell_len
 
-from chalicelib.media import NAME_MAX
+from chalicelib.domain.fields import NAME_MAX
 from manage import cli
 from ops import local_stack, targets
 from tests.helpers.http import MEDIA_FIELDS
@@ -232,13 +232,11 @@ def test_account_names_are_trimmed_and_may_be_255_characters(stack: Path) -> Non
 
 def test_names_are_shown_as_plain_text(stack: Path) -> None:
     from chalicelib import records
-    from chalicelib.models import Account
+    from chalicelib.domain.values import Account
 
     markup = new_account("[bold red]Acme[/] :smile:")
     # A name stored before names were checked still cannot reach the terminal raw.
-    records.put_account(
-        Account("acc-legacy-name", name="Old\x1b[2JName\u202e", created_at="2020-01-01T00:00:00.000000Z")
-    )
+    records.store().put_account(Account("acc-legacy-name", "Old\x1b[2JName\u202e", "2020-01-01T00:00:00.000000Z"))
     text = run("accounts", "list", env={"COLUMNS": "400"}).stdout  # wide enough for every name
     assert "[bold red]Acme[/] :smile:" in next(line for line in text.splitlines() if line.startswith(markup))
     legacy = next(line for line in text.splitlines() if line.startswith("acc-legacy-name"))

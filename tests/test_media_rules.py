@@ -1,17 +1,21 @@
-"""Unit tests of chalicelib/media.py against DESIGN §3.1, §3.2 and §5: sizes, types,
-names, storage keys and the MediaFile JSON shape."""
+"""The domain's rules, unit by unit: sizes and types (chalicelib.domain.formats), names
+(domain.fields), storage keys (domain.layout), timestamps (domain.clock), and the
+MediaFile JSON shape (chalicelib.presenters)."""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
-from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
-from chalicelib import media, state
+from chalicelib import caches, presenters
+from chalicelib.domain import clock, fields, formats, layout
+from chalicelib.domain.names import FileType, Uploader
+from chalicelib.domain.values import MediaFile
 
-# -- formatted_size (§3.1: 1024-based, B/KB/MB/GB, at most 2 decimals, zeros dropped) --------
+# -- formatted_size (1024-based, B/KB/MB/GB, at most 2 decimals, zeros dropped) --------
 
 
 @pytest.mark.parametrize(
@@ -27,7 +31,7 @@ from chalicelib import media, state
         (1126, "1.1 KB"),  # 1.0996 -> 1.1, trailing zero dropped
         (10 * 1024 + 10, "10.01 KB"),
         (1048576, "1 MB"),
-        (52_428_800, "50 MB"),  # the 50 MB cap of §3.2
+        (52_428_800, "50 MB"),  # the 50 MB cap
         (4 * 1024 * 1024, "4 MB"),
         (1073741824, "1 GB"),
         (1610612736, "1.5 GB"),
@@ -35,32 +39,32 @@ from chalicelib import media, state
     ],
 )
 def test_formatted_size_examples(size: int, text: str) -> None:
-    assert media.formatted_size(size) == text
+    assert formats.formatted_size(size) == text
 
 
 def test_formatted_size_never_shows_more_than_two_decimals_or_trailing_zeros() -> None:
     pattern = re.compile(r"^(0|[1-9]\d*)(\.\d?[1-9])? (B|KB|MB|GB)$")
     for size in [*range(0, 5000, 7), *range(1_000_000, 60_000_000, 999_983)]:
-        text = media.formatted_size(size)
+        text = formats.formatted_size(size)
         assert pattern.match(text), (size, text)
 
 
-# -- allowed types (§3.2) ---------------------------------------------------------------------
+# -- allowed types ---------------------------------------------------------------------------
 
 
 def test_allowed_extensions_are_exactly_the_contracts() -> None:
-    assert {e: media.family_of(e) for e in ("jpg", "jpeg", "png", "gif")} == dict.fromkeys(
+    assert {e: formats.family_of(e) for e in ("jpg", "jpeg", "png", "gif")} == dict.fromkeys(
         ("jpg", "jpeg", "png", "gif"), "image"
     )
-    assert {e: media.family_of(e) for e in ("mp4", "avi", "mov", "wmv", "flv", "webm")} == dict.fromkeys(
+    assert {e: formats.family_of(e) for e in ("mp4", "avi", "mov", "wmv", "flv", "webm")} == dict.fromkeys(
         ("mp4", "avi", "mov", "wmv", "flv", "webm"), "video"
     )
-    assert set(media.EXTENSIONS) == {"jpg", "jpeg", "png", "gif", "mp4", "avi", "mov", "wmv", "flv", "webm"}
+    assert set(formats.EXTENSIONS) == {"jpg", "jpeg", "png", "gif", "mp4", "avi", "mov", "wmv", "flv", "webm"}
 
 
 @pytest.mark.parametrize("extension", ["", "svg", "webp", "txt", "html", "php", "exe", "heic", "mkv", "JPG"])
 def test_other_extensions_have_no_family(extension: str) -> None:
-    assert media.family_of(extension) is None
+    assert formats.family_of(extension) is None
 
 
 @pytest.mark.parametrize(
@@ -75,7 +79,7 @@ def test_other_extensions_have_no_family(extension: str) -> None:
     ],
 )
 def test_extension_is_lower_case_without_the_dot(filename: str, extension: str) -> None:
-    assert media.extension_of(filename) == extension
+    assert formats.extension_of(filename) == extension
 
 
 # -- names -------------------------------------------------------------------------------------
@@ -99,12 +103,12 @@ def test_extension_is_lower_case_without_the_dot(filename: str, extension: str) 
     ],
 )
 def test_clean_original_name(filename: str, cleaned: str) -> None:
-    assert media.clean_original_name(filename) == cleaned
+    assert fields.clean_original_name(filename) == cleaned
 
 
 def test_clean_original_name_shortens_long_names_keeping_the_extension() -> None:
-    cleaned = media.clean_original_name("a" * 400 + ".jpeg")
-    assert len(cleaned) == media.NAME_MAX == 255
+    cleaned = fields.clean_original_name("a" * 400 + ".jpeg")
+    assert len(cleaned) == fields.NAME_MAX == 255
     assert cleaned.endswith(".jpeg")
 
 
@@ -112,7 +116,7 @@ def test_clean_original_name_shortens_long_names_keeping_the_extension() -> None
     "name", ["Product Hero Image", "x", "n" * 255, "  " + "n" * 255 + "  ", "Café ☕ 2026", "50% off"]
 )
 def test_valid_names(name: str) -> None:
-    assert media.name_errors(name) == []
+    assert fields.name_errors(name) == []
 
 
 @pytest.mark.parametrize(
@@ -134,11 +138,11 @@ def test_valid_names(name: str) -> None:
     ],
 )
 def test_invalid_names(name: object) -> None:
-    errors = media.name_errors(name)
+    errors = fields.name_errors(name)
     assert errors and all(isinstance(e, str) and e for e in errors)
 
 
-# -- storage keys (§5) -------------------------------------------------------------------------
+# -- storage keys ------------------------------------------------------------------------------
 
 KEY = re.compile(
     r"^media/(?P<account>[^/]+)/(?P<dir>images|videos)/(?P<ts>\d+)_(?P<random>[A-Za-z0-9]+)\.(?P<ext>[a-z0-9]+)$"
@@ -147,25 +151,25 @@ KEY = re.compile(
 
 @pytest.mark.parametrize(("family", "folder", "extension"), [("image", "images", "png"), ("video", "videos", "mp4")])
 def test_public_key_layout_is_random_per_promotion(family: str, folder: str, extension: str) -> None:
-    key = media.media_key("acc123", family, extension)
+    key = layout.media_key("acc123", FileType(family), extension)
     match = KEY.match(key)
     assert match, key
     assert (match["account"], match["dir"], match["ext"]) == ("acc123", folder, extension)
     assert re.fullmatch(r"[a-f0-9]{32}", match["random"])
-    assert media.media_key("acc123", family, extension) != key
+    assert layout.media_key("acc123", FileType(family), extension) != key
 
 
 def test_upload_ids_are_random_and_unguessable() -> None:
-    ids = {media.new_upload_id() for _ in range(200)}
+    ids = {layout.new_upload_id() for _ in range(200)}
     assert len(ids) == 200
     assert all(re.fullmatch(r"[a-f0-9]{32}", i) for i in ids)
 
 
 def test_staged_key_is_private_and_names_its_session() -> None:
-    upload_id = media.new_upload_id()
-    key = media.staged_key("acc123", upload_id)
+    upload_id = layout.new_upload_id()
+    key = layout.staged_key("acc123", upload_id)
     assert key == f"uploads/acc123/{upload_id}"
-    assert media.parse_staged_key(key) == ("acc123", upload_id)
+    assert layout.parse_staged_key(key) == ("acc123", upload_id)
 
 
 @pytest.mark.parametrize(
@@ -182,7 +186,7 @@ def test_staged_key_is_private_and_names_its_session() -> None:
     ],
 )
 def test_parse_staged_key_refuses_keys_we_did_not_issue(key: str) -> None:
-    assert media.parse_staged_key(key) is None
+    assert layout.parse_staged_key(key) is None
 
 
 @pytest.mark.parametrize(
@@ -196,72 +200,79 @@ def test_parse_staged_key_refuses_keys_we_did_not_issue(key: str) -> None:
     ],
 )
 def test_the_content_decides_the_stored_extension(mime: str, declared: str, stored: str) -> None:
-    assert media.extension_for(mime, declared) == stored
+    assert formats.extension_for(mime, declared) == stored
 
 
-# -- timestamps and the MediaFile object (§3.1) ------------------------------------------------
+# -- timestamps and the MediaFile object ------------------------------------------------------
 
 
 def test_now_iso_is_utc_with_microseconds_and_z() -> None:
-    stamp = media.now_iso()
+    stamp = clock.now_text()
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z", stamp)
     datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _record(**overrides: object) -> SimpleNamespace:
-    fields: dict[str, object] = {
+def _record(**overrides: Any) -> MediaFile:
+    values: dict[str, Any] = {
+        "account_id": "9",
+        "upload_id": "0" * 32,
         "media_id": 15,
         "name": "Product Hero Image",
         "original_name": "hero-product-v2.jpg",
         "storage_key": "media/9/images/1741430012_abc123.jpg",
-        "file_type": "image",
+        "file_type": FileType.IMAGE,
         "mime_type": "image/jpeg",
         "extension": "jpg",
         "file_size": 204800,
         "metadata": {"width": 1920, "height": 1080},
-        "uploaded_by": "client",
+        "uploaded_by": Uploader.CLIENT,
         "is_active": True,
         "created_at": "2026-03-08T10:00:00.000000Z",
         "updated_at": "2026-03-08T10:00:00.000000Z",
         "thumbnail_key": None,
     }
-    fields.update(overrides)
-    return SimpleNamespace(**fields)
+    values.update(overrides)
+    return MediaFile(**values)
 
 
 @pytest.fixture
 def cdn(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MEDIA_PUBLIC_BASE_URL", "https://cdn.example.com")
-    state.reset()
+    caches.reset()
 
 
 def test_media_json_is_the_contracts_example(cdn: None) -> None:
-    assert media.media_json(_record()) == {
+    assert presenters.media_json(_record()) == {
         "id": 15,
         "name": "Product Hero Image",
         "original_name": "hero-product-v2.jpg",
         "url": "https://cdn.example.com/media/9/images/1741430012_abc123.jpg",
-        "file_type": "image",
+        "file_type": FileType.IMAGE,
         "mime_type": "image/jpeg",
         "extension": "jpg",
         "file_size": 204800,
         "formatted_size": "200 KB",
         "metadata": {"width": 1920, "height": 1080},
-        "uploaded_by": "client",
+        "uploaded_by": Uploader.CLIENT,
         "is_active": True,
         "created_at": "2026-03-08T10:00:00.000000Z",
         "updated_at": "2026-03-08T10:00:00.000000Z",
-        "thumbnail_url": None,  # until it is made (DESIGN §3.10)
+        "thumbnail_url": None,  # until it is made
     }
-    thumbed = media.media_json(_record(thumbnail_key="thumbs/9/1741430012_abc123.webp"))
+    thumbed = presenters.media_json(_record(thumbnail_key="thumbs/9/1741430012_abc123.webp"))
     assert thumbed["thumbnail_url"] == "https://cdn.example.com/thumbs/9/1741430012_abc123.webp"
 
 
-def test_media_json_gives_integers_and_null_metadata_when_nothing_was_read(cdn: None) -> None:
-    from decimal import Decimal
+def test_records_give_integers_and_null_metadata_when_nothing_was_read(cdn: None) -> None:
+    """PynamoDB reads numbers back as floats: the stored item's value has integers."""
+    from chalicelib.models import MediaItem
+    from chalicelib.records.media import item_of, media_of
 
-    out = media.media_json(_record(media_id=Decimal(3), file_size=Decimal(1536000), metadata=None))
+    item = item_of(_record(metadata=None))
+    item.media_id, item.file_size = 3.0, 1536000.0
+    out = presenters.media_json(media_of(item))
     assert type(out["id"]) is int and out["id"] == 3
     assert type(out["file_size"]) is int and out["formatted_size"] == "1.46 MB"
     assert out["metadata"] is None
-    assert media.media_json(_record(metadata={}))["metadata"] is None
+    assert presenters.media_json(_record(metadata={}))["metadata"] is None
+    assert isinstance(item, MediaItem) and item.name_lower == "product hero image"

@@ -1,4 +1,4 @@
-"""The plan limit holds under concurrent uploads (DESIGN §3.4): the counter and
+"""The plan limit holds under concurrent uploads (docs/architecture.md, "Uploads"): the counter and
 the record change in one conditional transaction, so 20 parallel uploads
 against a limit of 5 store exactly 5, whatever the interleaving.
 
@@ -61,11 +61,11 @@ def test_twenty_parallel_uploads_against_a_limit_of_five_store_exactly_five(api_
 
     account = stored_account(tenant.account_id)
     assert (account.media_count, account.image_count) == (LIMIT, LIMIT)
-    stored = records.query_media(tenant.account_id)
+    stored = records.store().query_media(tenant.account_id, records.MediaQuery())
     assert len(stored) == LIMIT
     assert sum(int(m.file_size) for m in stored) == account.bytes_used
     # Refused uploads leave no bytes behind: exactly the recorded objects remain.
-    objects = {key for key, _ in storage.list_objects(f"media/{tenant.account_id}/")}
+    objects = {key for key, _ in storage.store().list_objects(f"media/{tenant.account_id}/")}
     assert objects == {m.storage_key for m in stored}
     ids = sorted(int(m.media_id) for m in stored)
     assert ids == sorted(set(ids))

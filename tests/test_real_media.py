@@ -1,5 +1,5 @@
 """Files straight from phones and cameras come out right through both ways in
-(DESIGN §3.1): displayed sizes, motion photos, content-decided types, and the
+(docs/architecture.md, "The MediaFile object"): displayed sizes, motion photos, content-decided types, and the
 file names browsers and HTTP clients actually send."""
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import boto3
 from chalice.test import Client
 
-from chalicelib.media import TIMESTAMP_FORMAT
-from chalicelib.models import UploadSession
+from chalicelib.domain.clock import TIMESTAMP_FORMAT
+from chalicelib.models import UploadItem as UploadSession
 from chalicelib.reconcile import reconcile
 from tests.helpers.aws import TEST_ENV
 from tests.helpers.events import s3_event

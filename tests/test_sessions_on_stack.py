@@ -61,12 +61,12 @@ def stack_factory(tmp_path: Path) -> Iterator[Callable[[bool], Running]]:
 
         def start(events: bool) -> Running:
             from app import app
-            from ops.dev_server import event_handlers
+            from ops.dev_server import lambda_functions
 
             # Events without the stack's one-second delay: these tests wait for them,
             # and none may depend on which of an event and `complete` comes first.
             stack = local_stack.LocalStack(
-                tmp_path / "data", events=events, event_handlers=event_handlers(app), event_delay=0
+                tmp_path / "data", events=events, functions=lambda_functions(app), event_delay=0
             )
             stack.start()
             running.callback(stack.stop)
@@ -134,7 +134,7 @@ def test_three_concurrent_deliveries_of_one_event_record_it_once(stack_factory: 
     assert outcomes == ["existing", "existing", "recorded"]
     account = stored_account("demo")
     assert (account.media_count, account.image_count, account.bytes_used) == (1, 1, len(png))
-    assert len(records.query_media("demo")) == 1
+    assert len(records.store().query_media("demo", records.MediaQuery())) == 1
     assert running.wait_until_settled(session["id"])["status"] == "completed"
 
 
@@ -148,7 +148,7 @@ def test_rejected_upload_is_deleted_from_storage_and_reported(stack_factory: Cal
     status = running.wait_until_settled(session["id"])
     assert status["status"] == "rejected"
     assert status["error"]["code"] == "unsupported_content"
-    assert storage.head_object(session["upload"]["fields"]["key"]) is None
+    assert storage.store().head_object(session["upload"]["fields"]["key"]) is None
     complete = running.user.post(f"{running.api}/media/uploads/{session['id']}/complete", timeout=30)
     assert complete.status_code == 422 and "file" in complete.json()["errors"]
 
@@ -171,7 +171,9 @@ def test_bucket_allows_browser_uploads_and_expires_staged_ones(stack_factory: Ca
 def test_a_form_sent_again_never_changes_a_checked_file_nor_recreates_a_deleted_one(
     stack_factory: Callable[[bool], Running],
 ) -> None:
-    """S3 takes a POST policy any number of times until it expires (DESIGN §3.4, §8)."""
+    """S3 takes a POST policy any number of times until it expires (docs/architecture.md, "Uploads", "Platform
+    facts").
+    """
     from chalicelib import storage
 
     running = stack_factory(True)
@@ -190,7 +192,7 @@ def test_a_form_sent_again_never_changes_a_checked_file_nor_recreates_a_deleted_
     # The same form again, with other bytes: an HTML page, then random data.
     for other in (b"<html><script>alert(1)</script></html>", os.urandom(1000)):
         running.send(session, "logo.png", other)
-        wait_for(lambda: storage.head_object(staged) is None)  # its event removed it
+        wait_for(lambda: storage.store().head_object(staged) is None)  # its event removed it
         served = requests.get(media["url"], timeout=30)
         assert (served.status_code, served.content) == (200, png)
         again = running.user.get(f"{running.api}/media/{media['id']}", timeout=30).json()
@@ -201,9 +203,9 @@ def test_a_form_sent_again_never_changes_a_checked_file_nor_recreates_a_deleted_
     deleted = running.user.delete(f"{running.api}/media/{media['id']}", timeout=30)
     assert deleted.status_code == 204
     running.send(session, "logo.png", png)
-    wait_for(lambda: storage.head_object(staged) is None)
+    wait_for(lambda: storage.store().head_object(staged) is None)
     assert requests.get(media["url"], timeout=30).status_code == 404
-    public = [key for prefix in ("media/", "thumbs/") for key, _ in storage.list_objects(prefix)]
+    public = [key for prefix in ("media/", "thumbs/") for key, _ in storage.store().list_objects(prefix)]
     assert public == []
     assert running.user.get(f"{running.api}/media", timeout=30).json()["data"] == []
 

@@ -1,4 +1,5 @@
-"""The media library page's routes (DESIGN §3.11): what they send and how it is cached,
+"""The media library page's routes (docs/architecture.md, "The media library page"): what they send and how it
+is cached,
 without a browser (tests/browser drives the page itself in Chromium)."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-from chalicelib import site, state
+from chalicelib import caches, site
 from ops import vendor
 from tests.helpers.http import Reply, check_body
 
@@ -181,7 +182,7 @@ def test_links_keep_the_path_the_app_answers_under(
 ) -> None:
     if configured:
         monkeypatch.setenv("MEDIA_PUBLIC_API_URL", configured)
-        state.reset()
+        caches.reset()
     assert site.base_path(request_path, route) == expected
 
 

@@ -1,4 +1,5 @@
-"""DESIGN §3.10: every image gets a WebP thumbnail, longest side 480 px, as displayed;
+"""Thumbnails (docs/architecture.md, "Thumbnails"): every image gets a WebP thumbnail, longest side 480 px, as
+displayed;
 made from the stored object in one read; a failure never loses the file."""
 
 from __future__ import annotations
@@ -131,13 +132,13 @@ def test_a_failed_render_keeps_the_file_and_is_retried_a_few_times(client: Clien
     # The stored bytes go bad after the upload was checked (a storage fault, a bug).
     s3().put_object(Bucket=bucket(), Key=key, Body=b"\x89PNG\r\n\x1a\n broken", Metadata={"media-id": str(media["id"])})
     assert thumbnails.make(key) == ThumbnailOutcome.FAILED
-    record = records.get_media(tenant.account_id, media["id"])
-    assert record is not None and int(record.thumbnail_attempts) == 1
+    record = records.store().get_media(tenant.account_id, media["id"])
+    assert record is not None and record.thumbnail_attempts == 1
     assert call(client, "GET", f"{API}/media/{media['id']}", tenant).body["thumbnail_url"] is None
     for _ in range(thumbnails.MAX_ATTEMPTS + 2):
         reconcile(min_age=timedelta(0))
-    record = records.get_media(tenant.account_id, media["id"])
-    assert record is not None and int(record.thumbnail_attempts) == thumbnails.MAX_ATTEMPTS  # then it stops
+    record = records.store().get_media(tenant.account_id, media["id"])
+    assert record is not None and record.thumbnail_attempts == thumbnails.MAX_ATTEMPTS  # then it stops
 
 
 def test_deleting_a_file_deletes_its_thumbnail(client: Client, tenant: Tenant) -> None:
@@ -153,8 +154,7 @@ def test_a_thumbnail_made_before_its_record_exists_waits_for_it(
 ) -> None:
     """A promotion's event can arrive a moment before the record is written."""
     media = uploaded(client, tenant)
-    record = records.get_media(tenant.account_id, media["id"])
-    assert record is not None
+    record = _stored_item(tenant, media)
     record.delete()  # as if not written yet...
     pauses: list[float] = []
 
@@ -172,11 +172,10 @@ def test_a_record_written_between_the_refused_attach_and_the_read_back_gets_its_
 ) -> None:
     """The upload's transaction can commit after the thumbnail's update was refused and
     before the record is read back: the record is there, without a thumbnail yet."""
-    from chalicelib.models import MediaFile
+    from chalicelib.models import MediaItem
 
     media = uploaded(client, tenant)
-    record = records.get_media(tenant.account_id, media["id"])
-    assert record is not None
+    record = _stored_item(tenant, media)
     record.delete()  # not written yet when the thumbnail is attached...
     refused: list[str] = []
 
@@ -185,7 +184,7 @@ def test_a_record_written_between_the_refused_attach_and_the_read_back_gets_its_
             refused.append(parsed["Error"]["Code"])
             record.save()
 
-    events = MediaFile._get_connection().connection.client.meta.events
+    events = MediaItem._get_connection().connection.client.meta.events
     events.register("after-call.dynamodb.UpdateItem", written_meanwhile)
     try:
         assert thumbnails.make(key_of(media)) == ThumbnailOutcome.MADE
@@ -199,9 +198,7 @@ def test_the_thumbnail_of_a_file_that_never_got_a_record_is_removed(
     client: Client, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     media = uploaded(client, tenant)
-    record = records.get_media(tenant.account_id, media["id"])
-    assert record is not None
-    record.delete()
+    _stored_item(tenant, media).delete()
     s3().delete_object(Bucket=bucket(), Key=key_of(media))  # the promotion was withdrawn
     s3().put_object(Bucket=bucket(), Key=key_of(media), Body=fixture_bytes("sample.png"), Metadata={"media-id": "1"})
     monkeypatch.setattr(thumbnails.time, "sleep", lambda _: s3().delete_object(Bucket=bucket(), Key=key_of(media)))
@@ -229,3 +226,11 @@ def test_big_images_are_reduced_without_darkening_transparent_edges() -> None:
     assert pixel(small, 100, 120)[3] == 0
     edge = pixel(small, 241, 120)  # the first opaque column: still white, not greyed by its neighbours
     assert edge[3] > 200 and min(edge[:3]) > 230, edge
+
+
+def _stored_item(tenant: Tenant, media: dict[str, Any]) -> Any:
+    """The file's item in the table itself, to delete and write back past the service."""
+    from chalicelib.models import MediaItem, bind
+
+    bind()
+    return MediaItem.get(tenant.account_id, media["id"])

@@ -12,9 +12,9 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from chalice.test import Client
 
-from chalicelib import state
-from chalicelib.media import TIMESTAMP_FORMAT
-from chalicelib.models import UploadSession
+from chalicelib import caches
+from chalicelib.domain.clock import TIMESTAMP_FORMAT
+from chalicelib.models import UploadItem as UploadSession
 from tests.helpers.aws import TEST_ENV
 from tests.helpers.events import s3_event
 from tests.helpers.http import call
@@ -33,7 +33,7 @@ def test_start_returns_a_pending_session_with_a_presigned_post(client: Client, t
     assert len(body["id"]) == 32
     form = body["upload"]
     assert form["method"] == "POST"
-    # A private staging key: never the public one the file will have (DESIGN §3.4).
+    # A private staging key: never the public one the file will have (docs/architecture.md, "Uploads").
     assert form["fields"]["key"] == f"uploads/{tenant.account_id}/{body['id']}"
     expires = datetime.strptime(body["expires_at"], TIMESTAMP_FORMAT).replace(tzinfo=UTC)
     assert timedelta(0) < expires - datetime.now(UTC) <= timedelta(minutes=15)
@@ -58,7 +58,7 @@ def test_post_policy_pins_key_size_range_type_and_short_expiry(client: Client, t
 def test_put_presigning_signs_type_and_length(client: Client, tenant: Tenant, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MEDIA_PRESIGN_METHOD", "put")
     monkeypatch.setenv("MEDIA_UPLOAD_EXPIRES_SECONDS", "300")
-    state.reset()
+    caches.reset()
     body = started(client, tenant, filename="clip.webm", file_size=12345)
     form = body["upload"]
     assert form["method"] == "PUT"
@@ -271,7 +271,7 @@ def test_unknown_or_malformed_session_id_is_404(client: Client, tenant: Tenant) 
         assert client.http.get(f"/api/v1/media/uploads/{upload_id}", headers=tenant.headers).status_code == 404
 
 
-# -- bytes that change while ingest checks them (DESIGN §3.4) ----------------------------
+# -- bytes that change while ingest checks them (docs/architecture.md, "Uploads") ----------------------------
 
 
 Hook = Callable[..., None]
@@ -337,7 +337,7 @@ def test_bytes_replaced_while_they_are_checked_are_checked_again_and_recorded_as
 def test_a_copy_that_ignored_its_condition_is_withdrawn_and_the_new_bytes_checked(
     client: Client, tenant: Tenant
 ) -> None:
-    """moto ignores CopySourceIfMatch (DESIGN §8): the copy's ETag tells, and unchecked
+    """moto ignores CopySourceIfMatch (docs/architecture.md, "Platform facts"): the copy's ETag tells, and unchecked
     bytes are never published."""
     page = b"<html><script>alert(1)</script></html>"
     body = started(client, tenant, filename="hero.png", file_size=1000)

@@ -6,8 +6,8 @@ what the uploader reads.
 
 from __future__ import annotations
 
+from chalicelib.domain.formats import ALLOWED_LIST
 from chalicelib.errors import ContentRejected
-from chalicelib.media import ALLOWED_LIST
 
 _A = {"image": "an image", "video": "a video"}
 

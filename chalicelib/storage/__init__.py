@@ -1,55 +1,45 @@
-"""S3-compatible storage: the only package that talks to the bucket.
+"""Storage: every bucket call, behind one port (storage.port.Storage).
 
-One backend configured by endpoint/region/bucket (AWS S3, Wasabi and
-DigitalOcean Spaces are configurations of it). botocore errors never leave
-it: a missing object is ``None``, a failed ``If-Match`` ObjectChanged,
-anything else ServiceUnavailable.
+Use cases call ``storage.store()`` and get the active implementation: the
+S3-compatible one (storage.s3) unless a test installed the in-memory fake
+with :func:`use`. One backend configured by endpoint/region/bucket (AWS S3,
+Wasabi and DigitalOcean Spaces are configurations of it). botocore errors
+never leave the package: a missing object is ``None``, a failed ``If-Match``
+ObjectChanged, anything else ServiceUnavailable.
+
+The bucket's own setup (CORS, lifecycle rules: storage.configuration) and the raw
+client are for ops and the local stack.
 """
 
-from chalicelib.storage.bucket import (
-    EVENT_ROUTES,
-    INGEST_EVENTS,
-    STAGED_RETENTION_DAYS,
-    THUMBNAIL_EVENTS,
-    bucket_cors_rules,
-    bucket_lifecycle_rules,
-    configure_bucket,
-)
+from __future__ import annotations
+
+from chalicelib.slots import Slot
 from chalicelib.storage.client import bucket, client, public_url, reset
-from chalicelib.storage.objects import (
-    ObjectInfo,
-    RangedReader,
-    copy_object,
-    delete_object,
-    head_object,
-    list_objects,
-    put_object,
-    read_object_into,
-    read_range,
-)
-from chalicelib.storage.presign import PresignedUpload, presign_upload
+from chalicelib.storage.port import ObjectInfo, PresignedUpload, Storage
+from chalicelib.storage.reader import RangedReader
+
+
+def _s3() -> Storage:
+    from chalicelib.storage.s3 import S3Storage
+
+    return S3Storage()
+
+
+_slot: Slot[Storage] = Slot(_s3)
+#: The storage implementation in use (the configured S3-compatible bucket, built on first use).
+store = _slot.get
+#: Install another implementation (tests' in-memory fake); None goes back to S3.
+use = _slot.use
 
 __all__ = [
-    "EVENT_ROUTES",
-    "INGEST_EVENTS",
-    "STAGED_RETENTION_DAYS",
-    "THUMBNAIL_EVENTS",
     "ObjectInfo",
     "PresignedUpload",
     "RangedReader",
+    "Storage",
     "bucket",
-    "bucket_cors_rules",
-    "bucket_lifecycle_rules",
     "client",
-    "configure_bucket",
-    "copy_object",
-    "delete_object",
-    "head_object",
-    "list_objects",
-    "presign_upload",
     "public_url",
-    "put_object",
-    "read_object_into",
-    "read_range",
     "reset",
+    "store",
+    "use",
 ]

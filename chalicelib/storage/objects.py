@@ -1,17 +1,16 @@
-"""Objects in the bucket: put, head, ranged reads, server-side copy, delete, list."""
+"""Objects in an S3-compatible bucket: put, head, ranged reads, server-side copy, delete, list
+(the storage port's operations, storage.port.Storage)."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, BinaryIO, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.errors import ObjectChanged
 from chalicelib.storage.client import bucket, client, is_missing, is_precondition_failed, unavailable
+from chalicelib.storage.port import ObjectInfo
 
 T = TypeVar("T")
 #: Public objects never change under their key (a new upload gets a new key),
@@ -19,27 +18,10 @@ T = TypeVar("T")
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-@dataclass(frozen=True)
-class ObjectInfo:
-    size: int
-    content_type: str | None
-    etag: str | None
-    last_modified: datetime | None = None
-
-
 def _translated(exc: Exception) -> Exception:
     if isinstance(exc, ClientError) and is_precondition_failed(exc):
         return ObjectChanged()
     return unavailable(exc)
-
-
-def put_object(key: str, body: bytes, content_type: str, metadata: dict[str, str] | None = None) -> None:
-    """Store a public object (immutable under its key); ``metadata`` as x-amz-meta-* headers."""
-    params: dict[str, Any] = {"ContentType": content_type, "CacheControl": IMMUTABLE, "Metadata": metadata or {}}
-    try:
-        client().put_object(Bucket=bucket(), Key=key, Body=body, **params)
-    except (ClientError, BotoCoreError) as exc:
-        raise unavailable(exc) from exc
 
 
 def _unless_missing(call: Callable[[], T]) -> T | None:
@@ -54,156 +36,113 @@ def _unless_missing(call: Callable[[], T]) -> T | None:
         raise unavailable(exc) from exc
 
 
-def read_object_into(key: str, sink: BinaryIO, chunk: int = 1024 * 1024) -> dict[str, str] | None:
-    """Stream the whole object into ``sink`` in one GET (never holding it all);
-    returns its user metadata, or None when there is no such object."""
+class S3Objects:
+    """Object operations of the storage port (part of storage.s3.S3Storage)."""
 
-    def stream() -> dict[str, Any]:
-        response: dict[str, Any] = client().get_object(Bucket=bucket(), Key=key)
-        for part in response["Body"].iter_chunks(chunk):
-            sink.write(part)
-        return response
+    def put_object(self, key: str, body: bytes, content_type: str, metadata: dict[str, str] | None = None) -> None:
+        """Store a public object (immutable under its key); ``metadata`` as x-amz-meta-* headers."""
+        params: dict[str, Any] = {"ContentType": content_type, "CacheControl": IMMUTABLE, "Metadata": metadata or {}}
+        try:
+            client().put_object(Bucket=bucket(), Key=key, Body=body, **params)
+        except (ClientError, BotoCoreError) as exc:
+            raise unavailable(exc) from exc
 
-    response = _unless_missing(stream)
-    if response is None:
-        return None
-    return {str(k): str(v) for k, v in (response.get("Metadata") or {}).items()}
+    def read_object_into(self, key: str, sink: BinaryIO, chunk: int = 1024 * 1024) -> dict[str, str] | None:
+        """Stream the whole object into ``sink`` in one GET (never holding it all);
+        returns its user metadata, or None when there is no such object."""
 
+        def stream() -> dict[str, Any]:
+            response: dict[str, Any] = client().get_object(Bucket=bucket(), Key=key)
+            for part in response["Body"].iter_chunks(chunk):
+                sink.write(part)
+            return response
 
-def head_object(key: str) -> ObjectInfo | None:
-    head = _unless_missing(lambda: client().head_object(Bucket=bucket(), Key=key))
-    if head is None:
-        return None
-    return ObjectInfo(
-        size=int(head["ContentLength"]),
-        content_type=head.get("ContentType"),
-        etag=head.get("ETag"),
-        last_modified=head.get("LastModified"),
-    )
+        response = _unless_missing(stream)
+        if response is None:
+            return None
+        return {str(k): str(v) for k, v in (response.get("Metadata") or {}).items()}
 
-
-def read_range(key: str, start: int, length: int, *, if_match: str | None = None) -> bytes:
-    """Bytes [start, start+length) of the object (fewer at its end).
-
-    With ``if_match`` (an ETag) the read fails with ObjectChanged when the
-    object was replaced since that ETag was seen.
-    """
-    if length <= 0:
-        return b""
-    params: dict[str, Any] = {"Bucket": bucket(), "Key": key, "Range": f"bytes={start}-{start + length - 1}"}
-    if if_match is not None:
-        params["IfMatch"] = if_match
-    try:
-        return bytes(client().get_object(**params)["Body"].read())
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "InvalidRange":
-            return b""
-        raise _translated(exc) from exc
-    except BotoCoreError as exc:
-        raise unavailable(exc) from exc
-
-
-def copy_object(
-    source: str, destination: str, content_type: str, *, if_match: str, metadata: dict[str, str] | None = None
-) -> str | None:
-    """Server-side copy (no bytes through us) with a new Content-Type; returns the copy's ETag.
-
-    The copy happens only while ``source`` still has the ETag ``if_match``
-    (ObjectChanged otherwise), so exactly the bytes that were validated are copied.
-    """
-    try:
-        response = client().copy_object(
-            Bucket=bucket(),
-            Key=destination,
-            CopySource={"Bucket": bucket(), "Key": source},
-            CopySourceIfMatch=if_match,
-            ContentType=content_type,
-            CacheControl=IMMUTABLE,
-            Metadata=metadata or {},
-            MetadataDirective="REPLACE",
-            TaggingDirective="REPLACE",  # no tags: nothing to read (s3:GetObjectTagging) or write
+    def head_object(self, key: str) -> ObjectInfo | None:
+        head = _unless_missing(lambda: client().head_object(Bucket=bucket(), Key=key))
+        if head is None:
+            return None
+        return ObjectInfo(
+            size=int(head["ContentLength"]),
+            content_type=head.get("ContentType"),
+            etag=head.get("ETag"),
+            last_modified=head.get("LastModified"),
         )
-    except ClientError as exc:
-        if is_missing(exc):
-            raise ObjectChanged("The stored object is gone.") from exc
-        raise _translated(exc) from exc
-    except BotoCoreError as exc:
-        raise unavailable(exc) from exc
-    etag = (response.get("CopyObjectResult") or {}).get("ETag")
-    return str(etag) if etag else None
 
+    def read_range(self, key: str, start: int, length: int, *, if_match: str | None = None) -> bytes:
+        """Bytes [start, start+length) of the object (fewer at its end).
 
-def delete_object(key: str) -> None:
-    """Delete the object; deleting a missing object succeeds (S3 semantics)."""
-    try:
-        client().delete_object(Bucket=bucket(), Key=key)
-    except (ClientError, BotoCoreError) as exc:
-        raise unavailable(exc) from exc
-
-
-def list_objects(prefix: str) -> Iterator[tuple[str, ObjectInfo]]:
-    """(key, ObjectInfo) of every object under ``prefix``."""
-    try:
-        pages = client().get_paginator("list_objects_v2").paginate(Bucket=bucket(), Prefix=prefix)
-        for page in pages:
-            for item in page.get("Contents", []):
-                yield (
-                    item["Key"],
-                    ObjectInfo(
-                        size=int(item["Size"]),
-                        content_type=None,
-                        etag=item.get("ETag"),
-                        last_modified=item.get("LastModified"),
-                    ),
-                )
-    except (ClientError, BotoCoreError) as exc:
-        raise unavailable(exc) from exc
-
-
-class RangedReader(io.RawIOBase):
-    """A seekable, read-only view of an object: every read is one ranged GET.
-
-    No read-ahead and no cache here: the probe sizes and caches its own
-    reads, so exactly the bytes it asks for travel. With ``etag`` every read
-    is conditional on it (ObjectChanged when the object was replaced).
-    ``bytes_fetched`` and ``requests`` tell what it cost.
-    """
-
-    def __init__(self, key: str, size: int, etag: str | None = None) -> None:
-        super().__init__()
-        self.key = key
-        self.size = size
-        self.etag = etag
-        self.bytes_fetched = 0
-        self.requests = 0
-        self._pos = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self.size}[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
-
-    def read(self, size: int = -1) -> bytes:
-        remaining = max(0, self.size - self._pos)
-        want = remaining if size is None or size < 0 else min(size, remaining)
-        if want == 0:
+        With ``if_match`` (an ETag) the read fails with ObjectChanged when the
+        object was replaced since that ETag was seen.
+        """
+        if length <= 0:
             return b""
-        data = read_range(self.key, self._pos, want, if_match=self.etag)
-        self.requests += 1
-        self.bytes_fetched += len(data)
-        self._pos += len(data)
-        return data
+        params: dict[str, Any] = {"Bucket": bucket(), "Key": key, "Range": f"bytes={start}-{start + length - 1}"}
+        if if_match is not None:
+            params["IfMatch"] = if_match
+        try:
+            return bytes(client().get_object(**params)["Body"].read())
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "InvalidRange":
+                return b""
+            raise _translated(exc) from exc
+        except BotoCoreError as exc:
+            raise unavailable(exc) from exc
 
-    def readinto(self, buffer: Any) -> int:
-        data = self.read(len(buffer))
-        memoryview(buffer)[: len(data)] = data
-        return len(data)
+    def copy_object(
+        self, source: str, destination: str, content_type: str, *, if_match: str, metadata: dict[str, str] | None = None
+    ) -> str | None:
+        """Server-side copy (no bytes through us) with a new Content-Type; returns the copy's ETag.
+
+        The copy happens only while ``source`` still has the ETag ``if_match``
+        (ObjectChanged otherwise), so exactly the bytes that were validated are copied.
+        """
+        try:
+            response = client().copy_object(
+                Bucket=bucket(),
+                Key=destination,
+                CopySource={"Bucket": bucket(), "Key": source},
+                CopySourceIfMatch=if_match,
+                ContentType=content_type,
+                CacheControl=IMMUTABLE,
+                Metadata=metadata or {},
+                MetadataDirective="REPLACE",
+                TaggingDirective="REPLACE",  # no tags: nothing to read (s3:GetObjectTagging) or write
+            )
+        except ClientError as exc:
+            if is_missing(exc):
+                raise ObjectChanged("The stored object is gone.") from exc
+            raise _translated(exc) from exc
+        except BotoCoreError as exc:
+            raise unavailable(exc) from exc
+        etag = (response.get("CopyObjectResult") or {}).get("ETag")
+        return str(etag) if etag else None
+
+    def delete_object(self, key: str) -> None:
+        """Delete the object; deleting a missing object succeeds (S3 semantics)."""
+        try:
+            client().delete_object(Bucket=bucket(), Key=key)
+        except (ClientError, BotoCoreError) as exc:
+            raise unavailable(exc) from exc
+
+    def list_objects(self, prefix: str) -> Iterator[tuple[str, ObjectInfo]]:
+        """(key, ObjectInfo) of every object under ``prefix``."""
+        try:
+            pages = client().get_paginator("list_objects_v2").paginate(Bucket=bucket(), Prefix=prefix)
+            for page in pages:
+                for item in page.get("Contents", []):
+                    yield (
+                        item["Key"],
+                        ObjectInfo(
+                            size=int(item["Size"]),
+                            content_type=None,
+                            etag=item.get("ETag"),
+                            last_modified=item.get("LastModified"),
+                        ),
+                    )
+        except (ClientError, BotoCoreError) as exc:
+            raise unavailable(exc) from exc

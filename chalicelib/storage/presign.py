@@ -3,61 +3,47 @@
 A form targets the session's PRIVATE staging key, never a public one: S3
 accepts a POST policy (and a presigned PUT) any number of times until it
 expires, so a form for the public key could overwrite a checked file or
-recreate a deleted one (DESIGN §3.4). Ingest promotes the validated bytes.
+recreate a deleted one. Ingest promotes the validated bytes
+(docs/architecture.md, "Uploads").
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.config import get_settings
 from chalicelib.storage.client import bucket, client, unavailable
+from chalicelib.storage.port import PresignedUpload
 
 
-@dataclass(frozen=True)
-class PresignedUpload:
-    method: str
-    url: str
-    fields: dict[str, str] | None = None
-    headers: dict[str, str] | None = None
+class S3Presigner:
+    """Presigned forms of the storage port (part of storage.s3.S3Storage)."""
 
-    def to_json(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"method": self.method, "url": self.url}
-        if self.fields is not None:
-            body["fields"] = self.fields
-        if self.headers is not None:
-            body["headers"] = self.headers
-        return body
+    def presign_upload(self, key: str, content_type: str, size: int, expires: int) -> PresignedUpload:
+        """A SigV4 form (POST) or URL (PUT) that lets a client store one object at ``key``.
 
-
-def presign_upload(key: str, content_type: str, size: int, expires: int) -> PresignedUpload:
-    """A SigV4 form (POST) or URL (PUT) that lets a client store one object at ``key``.
-
-    POST: the policy pins the exact key, the Content-Type and
-    ``content-length-range`` 1..size (the declared size is the most it takes).
-    PUT (backends without POST policies): Content-Type and Content-Length are
-    signed headers.
-    """
-    try:
-        if get_settings().presign_method == "put":
-            url = client().generate_presigned_url(
-                "put_object",
-                Params={"Bucket": bucket(), "Key": key, "ContentType": content_type, "ContentLength": size},
+        POST: the policy pins the exact key, the Content-Type and
+        ``content-length-range`` 1..size (the declared size is the most it takes).
+        PUT (backends without POST policies): Content-Type and Content-Length are
+        signed headers.
+        """
+        try:
+            if get_settings().presign_method == "put":
+                url = client().generate_presigned_url(
+                    "put_object",
+                    Params={"Bucket": bucket(), "Key": key, "ContentType": content_type, "ContentLength": size},
+                    ExpiresIn=expires,
+                    HttpMethod="PUT",
+                )
+                headers = {"Content-Type": content_type, "Content-Length": str(size)}
+                return PresignedUpload("PUT", url, headers=headers)
+            form = client().generate_presigned_post(
+                Bucket=bucket(),
+                Key=key,
+                Fields={"Content-Type": content_type},
+                Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, size]],
                 ExpiresIn=expires,
-                HttpMethod="PUT",
             )
-            headers = {"Content-Type": content_type, "Content-Length": str(size)}
-            return PresignedUpload("PUT", url, headers=headers)
-        form = client().generate_presigned_post(
-            Bucket=bucket(),
-            Key=key,
-            Fields={"Content-Type": content_type},
-            Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, size]],
-            ExpiresIn=expires,
-        )
-    except (ClientError, BotoCoreError) as exc:
-        raise unavailable(exc) from exc
-    return PresignedUpload("POST", form["url"], fields=dict(form["fields"]))
+        except (ClientError, BotoCoreError) as exc:
+            raise unavailable(exc) from exc
+        return PresignedUpload("POST", form["url"], fields=dict(form["fields"]))

@@ -52,7 +52,7 @@ export class Api {
     return data;
   }
 
-  /** A POST sent again, with the same key, while the answer is worth waiting for (DESIGN §3.9). */
+  /** A POST sent again, with the same key, while the answer is worth waiting for (docs/architecture.md, "Idempotent retries"). */
   async post(path, body, key = newKey(), attempts = 4) {
     for (let attempt = 1; ; attempt += 1) {
       try {

@@ -1,4 +1,4 @@
-// The media library page (DESIGN §3.11): sign in with an API key, browse, upload, rename, delete.
+// The media library page (docs/architecture.md, "The media library page"): sign in with an API key, browse, upload, rename, delete.
 import { Api } from "./api.js";
 import { say } from "./cards.js";
 import { confirmDelete, copyText, Details } from "./details.js";

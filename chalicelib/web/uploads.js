@@ -1,4 +1,4 @@
-// Uploads straight to storage through upload sessions (DESIGN §3.4): start a session,
+// Uploads straight to storage through upload sessions (docs/architecture.md, "Uploads"): start a session,
 // send the bytes with its presigned form (XMLHttpRequest, for progress), then complete it.
 // Three at a time; each file has its progress, speed, cancel and retry.
 import { retryable } from "./api.js";
@@ -18,7 +18,7 @@ let serial = 0;
 
 class StorageError extends Error {}
 
-/** What the API would answer for this file, checked before any request (DESIGN §3.8's limits). */
+/** What the API would answer for this file, checked before any request (the the account's limits). */
 export function precheck(file, account, inFlight) {
   const { limits } = account;
   const extension = file.name.includes(".") ? file.name.split(".").pop().toLowerCase() : "";

@@ -80,21 +80,22 @@ class Running:
     ) -> dict[str, Any]:
         """A file stored the way the direct route stores it (its thumbnail follows by event)."""
         from chalicelib import uploads
-        from chalicelib.states import Uploader
+        from chalicelib.domain.names import Uploader
+        from chalicelib.presenters import media_json
 
         by = Uploader.ADMIN if admin else Uploader.CLIENT
-        return uploads.upload_direct(tenant.account_id, filename, data, name, uploaded_by=by)
+        return media_json(uploads.upload_direct(tenant.account_id, filename, data, name, uploaded_by=by))
 
 
 @contextmanager
 def running_stack(data: Path) -> Iterator[Running]:
     """moto, the bucket's events, and the app on chalice's threaded server, as `make run` has them."""
     from app import app
-    from ops.dev_server import create_api_server, event_handlers
+    from ops.dev_server import create_api_server, lambda_functions
 
     server = create_api_server(app, "127.0.0.1", 0)
     url = f"http://127.0.0.1:{server.port}"
-    stack = local_stack.LocalStack(data, event_handlers=event_handlers(app))
+    stack = local_stack.LocalStack(data, functions=lambda_functions(app))
     thread = threading.Thread(target=server.server.serve_forever, name="page-api", daemon=True)
     with restored_environment():
         try:

@@ -1,4 +1,4 @@
-"""How the tests drive the page: by the accessible names DESIGN §3.11 gives."""
+"""How the tests drive the page: by their accessible names (docs/architecture.md, "The media library page")."""
 
 from __future__ import annotations
 

@@ -105,11 +105,11 @@ def test_three_files_through_the_chooser_reach_100_percent_and_appear_on_top_wit
 def test_prechecks_use_the_account_limits_and_the_apis_own_words(
     page: Any, stack: Running, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    from chalicelib import state
+    from chalicelib import caches
 
     monkeypatch.setenv("MEDIA_MAX_FILE_SIZE", "1000")
     monkeypatch.setenv("MEDIA_DIRECT_UPLOAD_MAX_BYTES", "1000")
-    state.reset()
+    caches.reset()
     tenant = stack.tenant("Tiny", media_limit=1)
     stack.seed(tenant, "only.png", png(8, 8))
     api = requests.Session()

@@ -63,11 +63,11 @@ class Stack:
     def admin_upload(self, tenant: Tenant, filename: str, data: bytes) -> int:
         """A file uploaded by an administrator (ops), which the API must not delete."""
         from chalicelib import uploads
-        from chalicelib.states import Uploader
+        from chalicelib.domain.names import Uploader
 
         with self.operator():
             media = uploads.upload_direct(tenant.account_id, filename, data, uploaded_by=Uploader.ADMIN)
-        return int(media["id"])
+        return media.media_id
 
     def client(self, tenant: Tenant, **options: Any) -> Client:
         options.setdefault("retry", FAST_RETRIES)

@@ -29,11 +29,11 @@ def main() -> int:
     from app import app
     from chalicelib import config
     from ops import local_stack
-    from ops.dev_server import create_api_server, event_handlers
+    from ops.dev_server import create_api_server, lambda_functions
 
     server = create_api_server(app, "127.0.0.1", 0)
     api_url = f"http://127.0.0.1:{server.port}"
-    stack = local_stack.LocalStack(args.data, event_handlers=event_handlers(app))
+    stack = local_stack.LocalStack(args.data, functions=lambda_functions(app))
     stack.start(api_url)
     if args.direct_max:
         os.environ["MEDIA_DIRECT_UPLOAD_MAX_BYTES"] = str(args.direct_max)

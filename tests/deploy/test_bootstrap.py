@@ -16,7 +16,7 @@ import pytest
 from chalice.test import Client
 from click.testing import CliRunner
 
-from chalicelib import state
+from chalicelib import caches
 from manage import cli
 from ops.moto_server import EmbeddedMotoServer
 from tests.helpers.aws import forget_everything, restored_environment
@@ -33,7 +33,7 @@ def deployed_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     with restored_environment():
         monkeypatch.delenv("MEDIA_CURSOR_SECRET")  # a deployed stage reads it from SSM
-        state.reset()
+        caches.reset()
         try:
             yield
         finally:
@@ -119,7 +119,7 @@ def test_tables_bootstrap_creates_match_the_ones_pynamodb_creates(aws_in_process
 
     run("bootstrap", "--stage", "dev")
     os.environ["MEDIA_TABLE_PREFIX"] = "media-pynamodb"
-    state.reset()
+    caches.reset()
     models.create_tables()
     dynamodb = boto3.client("dynamodb", region_name="us-east-1")
 

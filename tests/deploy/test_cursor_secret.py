@@ -8,7 +8,7 @@ import boto3
 import pytest
 from chalice.test import Client
 
-from chalicelib import state
+from chalicelib import caches
 from tests.helpers.http import upload
 from tests.helpers.tenants import Tenant
 
@@ -21,7 +21,7 @@ def from_ssm(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     monkeypatch.delenv("MEDIA_CURSOR_SECRET")
     monkeypatch.setenv("MEDIA_CURSOR_SECRET_PARAMETER", PARAMETER)
-    state.reset()
+    caches.reset()
     parameters.reset()
     yield
     parameters.reset()
@@ -68,5 +68,5 @@ def test_the_variable_wins_over_the_parameter(aws: None, monkeypatch: pytest.Mon
     from chalicelib.config import get_settings
 
     monkeypatch.setenv("MEDIA_CURSOR_SECRET_PARAMETER", PARAMETER)  # never read: nothing stored there
-    state.reset()
+    caches.reset()
     assert get_settings().cursor_secret == b"test-cursor-secret-0123456789"

@@ -21,7 +21,7 @@ import botocore.client
 import pytest
 from chalice.test import Client
 
-from chalicelib import state
+from chalicelib import caches
 from ops import iam
 from tests.helpers.aws import TEST_ENV
 from tests.helpers.events import s3_event
@@ -128,7 +128,7 @@ def stage(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MEDIA_CURSOR_SECRET")
     monkeypatch.setenv("MEDIA_CURSOR_SECRET_PARAMETER", PARAMETER)
     boto3.client("ssm", region_name=REGION).put_parameter(Name=PARAMETER, Value="p" * 40, Type="SecureString")
-    state.reset()
+    caches.reset()
     from chalicelib import parameters
 
     parameters.reset()

@@ -12,7 +12,7 @@ import pytest
 import requests
 from chalice.test import Client
 
-from chalicelib import state
+from chalicelib import caches
 from ops.moto_server import EmbeddedMotoServer
 from tests.helpers.media import png_bytes
 from tests.helpers.tenants import make_tenant
@@ -23,7 +23,7 @@ PUBLIC_BASE = "https://media.provider.example"
 @pytest.fixture
 def provider(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The provider's endpoint, configured as docs/deploy.md tells an operator to."""
-    from chalicelib import storage
+    from chalicelib.storage.configuration import configure_bucket
 
     server = EmbeddedMotoServer()
     # moto's state is per process: no reset, or the tables of the `aws` fixture would go.
@@ -34,12 +34,12 @@ def provider(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         monkeypatch.setenv("MEDIA_BUCKET", "media-provider")
         monkeypatch.setenv("MEDIA_PUBLIC_BASE_URL", PUBLIC_BASE)
         monkeypatch.setenv("MEDIA_BUCKET_EVENTS", "false")
-        state.reset()
-        storage.configure_bucket()
+        caches.reset()
+        configure_bucket()
         yield server.url
     finally:
         server.stop()
-        state.reset()
+        caches.reset()
 
 
 @pytest.mark.parametrize("method", ["post", "put"])
@@ -49,7 +49,7 @@ def test_presigned_upload_and_complete_on_another_endpoint(
     from app import app
 
     monkeypatch.setenv("MEDIA_PRESIGN_METHOD", method)  # Wasabi: post; Spaces: put
-    state.reset()
+    caches.reset()
     tenant = make_tenant("Acme")
     data = png_bytes(64, 48)
     with Client(app, stage_name="test", project_dir=str(tmp_path)) as client:
@@ -78,4 +78,4 @@ def test_presigned_upload_and_complete_on_another_endpoint(
 
     key = media["url"][len(PUBLIC_BASE) + 1 :]
     assert storage.client().meta.endpoint_url == provider  # read back from the provider itself
-    assert storage.read_range(key, 0, len(data)) == data
+    assert storage.store().read_range(key, 0, len(data)) == data

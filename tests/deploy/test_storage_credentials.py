@@ -8,7 +8,7 @@ import boto3
 import pytest
 from chalice.test import Client
 
-from chalicelib import state
+from chalicelib import caches
 from ops import iam
 from tests.helpers.http import upload
 from tests.helpers.tenants import Tenant
@@ -22,7 +22,7 @@ def provider_keys(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     monkeypatch.setenv("MEDIA_S3_CREDENTIALS_PARAMETER", PARAMETER)
     monkeypatch.setenv("MEDIA_S3_REGION", "eu-central-1")
-    state.reset()
+    caches.reset()
     yield
     parameters.reset()
 
@@ -54,10 +54,10 @@ def test_keys_from_the_environment_win_and_must_come_in_pairs(
 
     monkeypatch.setenv("MEDIA_S3_ACCESS_KEY_ID", "LOCALKEY")
     monkeypatch.setenv("MEDIA_S3_SECRET_ACCESS_KEY", "local-secret")
-    state.reset()
+    caches.reset()
     assert signing_keys()[:2] == ("LOCALKEY", "local-secret")
     monkeypatch.delenv("MEDIA_S3_SECRET_ACCESS_KEY")
-    state.reset()
+    caches.reset()
     with pytest.raises(ConfigurationError):
         get_settings()
 

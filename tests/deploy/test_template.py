@@ -86,7 +86,7 @@ def test_tables_come_from_the_models(packaged: dict[str, dict[str, Any]]) -> Non
 def test_bucket_sends_staged_uploads_to_ingest_and_new_files_to_the_thumbnail_maker(
     packaged: dict[str, dict[str, Any]],
 ) -> None:
-    from chalicelib.storage import INGEST_EVENTS, THUMBNAIL_EVENTS
+    from chalicelib.domain.layout import INGEST_EVENTS, THUMBNAIL_EVENTS
 
     resources = packaged["dev"]["Resources"]
     bucket = resources["MediaBucket"]["Properties"]

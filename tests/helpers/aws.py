@@ -46,7 +46,7 @@ TABLE_PREFIX = TEST_ENV["MEDIA_TABLE_PREFIX"]
 def restored_environment() -> Iterator[None]:
     """When the block ends, os.environ is as it was and chalicelib's caches are empty
     (a local stack's start() and `manage.py --stage` switch both to themselves)."""
-    from chalicelib import state
+    from chalicelib import caches
 
     saved = dict(os.environ)
     try:
@@ -54,7 +54,7 @@ def restored_environment() -> Iterator[None]:
     finally:
         os.environ.clear()
         os.environ.update(saved)
-        state.reset()
+        caches.reset()
 
 
 def forget_everything() -> None:

@@ -1,6 +1,6 @@
 """chalicelib's process-wide caches between tests: kept while they are what a reset would build.
 
-``chalicelib.state.reset()`` drops the settings, the storage client and every
+``chalicelib.caches.reset()`` drops the settings, the storage client and every
 model's DynamoDB connection; building them again costs ~0.15 s (a botocore
 session and client each). So before a test the caches are reset only when the
 previous test may have left them different from what a reset would build in
@@ -28,14 +28,14 @@ class ProcessCaches:
 
     def before_test(self) -> None:
         """With the test environment applied."""
-        from chalicelib import auth, parameters, state
+        from chalicelib import auth, caches, parameters
 
         environment = _environment()
         if self._clean and environment == self._environment:
             auth.clear_cache()
             parameters.reset()
         else:
-            state.reset()
+            caches.reset()
         self._environment = environment
 
     def after_test(self) -> None:

@@ -1,4 +1,4 @@
-"""What "converged" means (DESIGN §3.4-§3.5), checked against the backing stores.
+"""What "converged" means (docs/architecture.md, "Convergence"), checked against the backing stores.
 
 Every object has a record (or, while work is in flight, a pending session), every
 record has its object, sessions agree with records, and the account counters equal
@@ -37,7 +37,7 @@ def _objects(prefixes: Iterable[str]) -> dict[str, int]:
 
 def _sessions(account_ids: set[str] | None) -> dict[str, Any]:
     """Upload sessions by id: all of them, or one account's through its index (no table scan)."""
-    from chalicelib.models import UploadSession
+    from chalicelib.models import UploadItem as UploadSession
 
     if account_ids is None:
         return {s.upload_id: s for s in UploadSession.scan()}
@@ -52,7 +52,9 @@ def assert_consistent(account_ids: Iterable[str] | None = None, *, allow_pending
     share the store); ``allow_pending`` accepts objects whose session is still
     pending (an upload whose event has not run yet), never objects without one.
     """
-    from chalicelib.models import Account, MediaFile, bind
+    from chalicelib.models import AccountItem as Account
+    from chalicelib.models import MediaItem as MediaFile
+    from chalicelib.models import bind
 
     bind()
     asked = None if account_ids is None else set(account_ids)

@@ -1,5 +1,5 @@
 """Requests through the Chalice test client, and the body rules every answer obeys
-(DESIGN §3.6/§3.7): JSON, ``message`` + ``code`` on errors, ``errors`` only on 422,
+(docs/architecture.md, "Errors"): JSON, ``message`` + ``code`` on errors, ``errors`` only on 422,
 never Chalice's ``{"Code", "Message"}``, never a stack trace. ``call`` checks them
 on every response it returns.
 """
@@ -18,8 +18,8 @@ from tests.helpers.tenants import Tenant
 
 API = "/api/v1"
 CHALICE_KEYS = {"Code", "Message"}
-#: The fields of the MediaFile object, DESIGN §3.1 (exactly these), with the additive
-#: thumbnail_url of §3.10.
+#: The fields of the MediaFile object (docs/architecture.md, "The MediaFile object"), exactly these, with the additive
+#: thumbnail_url ("Thumbnails").
 MEDIA_FIELDS = frozenset(
     {
         "id",

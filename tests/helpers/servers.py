@@ -49,9 +49,10 @@ def moto_server_env() -> Iterator[dict[str, str]]:
         }
         try:
             apply_environment(env)
-            from chalicelib import models, storage
+            from chalicelib import models
+            from chalicelib.storage.configuration import configure_bucket
 
-            storage.configure_bucket()
+            configure_bucket()
             models.create_tables()
             yield env
         finally:

@@ -10,7 +10,8 @@ import boto3
 from tests.helpers.aws import REGION
 
 if TYPE_CHECKING:
-    from chalicelib.models import Account, MediaFile, UploadSession
+    from chalicelib.domain.upload import UploadSession
+    from chalicelib.domain.values import Account, MediaFile
 
 
 @functools.lru_cache(maxsize=1)
@@ -64,7 +65,7 @@ def table_name(model_name: str) -> str:
 
 def media_items(account_id: str) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = aws_client("dynamodb").query(
-        TableName=table_name("MediaFile"),
+        TableName=table_name("MediaItem"),
         KeyConditionExpression="account_id = :a",
         ExpressionAttributeValues={":a": {"S": account_id}},
     )["Items"]
@@ -72,20 +73,20 @@ def media_items(account_id: str) -> list[dict[str, Any]]:
 
 
 def session_items(account_id: str) -> list[dict[str, Any]]:
-    items = aws_client("dynamodb").scan(TableName=table_name("UploadSession"))["Items"]
+    items = aws_client("dynamodb").scan(TableName=table_name("UploadItem"))["Items"]
     return [i for i in items if i.get("account_id", {}).get("S") == account_id]
 
 
 def counters(account_id: str) -> dict[str, int]:
     from chalicelib import records
 
-    account = records.get_account(account_id)
+    account = records.store().get_account(account_id)
     assert account is not None
     return {
-        "media_count": int(account.media_count or 0),
-        "image_count": int(account.image_count or 0),
-        "video_count": int(account.video_count or 0),
-        "bytes_used": int(account.bytes_used or 0),
+        "media_count": account.media_count,
+        "image_count": account.image_count,
+        "video_count": account.video_count,
+        "bytes_used": account.bytes_used,
     }
 
 
@@ -95,7 +96,7 @@ def counters(account_id: str) -> dict[str, int]:
 def stored_account(account_id: str) -> Account:
     from chalicelib import records
 
-    account = records.get_account(account_id)
+    account = records.store().get_account(account_id)
     assert account is not None, f"no account {account_id}"
     return account
 
@@ -103,7 +104,7 @@ def stored_account(account_id: str) -> Account:
 def stored_session(upload_id: str) -> UploadSession:
     from chalicelib import records
 
-    session = records.get_session(upload_id)
+    session = records.store().get_session(upload_id)
     assert session is not None, f"no upload session {upload_id}"
     return session
 
@@ -111,6 +112,6 @@ def stored_session(upload_id: str) -> UploadSession:
 def stored_media(account_id: str, media_id: int) -> MediaFile:
     from chalicelib import records
 
-    media = records.get_media(account_id, media_id)
+    media = records.store().get_media(account_id, media_id)
     assert media is not None, f"no media {account_id}/{media_id}"
     return media

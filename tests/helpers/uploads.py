@@ -1,4 +1,4 @@
-"""Uploads as a client makes them (DESIGN §3.4): the direct multipart route, and
+"""Uploads as a client makes them (docs/architecture.md, "Uploads"): the direct multipart route, and
 upload sessions (start -> the bytes straight to storage under the signed key ->
 complete, or the bucket's event)."""
 
@@ -67,10 +67,10 @@ def complete(client: Client, tenant: Tenant, upload_id: str) -> Reply:
 def presigned(account_id: str, data: bytes, filename: str = "event.png") -> tuple[str, str]:
     """A session started through the library (as the API starts it), its bytes sent:
     (upload id, staging key)."""
-    from chalicelib import uploads
+    from chalicelib import presenters, uploads
 
-    body = uploads.start_upload(account_id, {"filename": filename, "file_size": max(1, len(data))})
-    return str(body["id"]), send(body, data)
+    started = uploads.start_upload(account_id, {"filename": filename, "file_size": max(1, len(data))})
+    return started.session.upload_id, send(presenters.started_upload_json(started.session, started.form), data)
 
 
 # -- the two ways in, with hostile input -----------------------------------------------------

@@ -1,6 +1,6 @@
 """The in-memory model the stateful test checks the service against: what each
 account should hold, and the files a client may send (with what the service must
-make of them). Written from the contract (DESIGN §3), not from the code.
+make of them). Written from the contract (docs/architecture.md, "The contract"), not from the code.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ IMAGE_FORMATS = {
     "GIF": ("image/gif", ["gif"]),
     "JPEG": ("image/jpeg", ["jpg", "jpeg"]),
 }
-# DESIGN §3.1: the content decides the stored extension; the name's is kept when it fits.
+# The MediaFile object (docs/architecture.md, "The MediaFile object"): the content decides the stored
+# extension; the name's is kept when it fits.
 CONTENT_EXTENSIONS = {
     "image/png": "png",
     "image/gif": "gif",

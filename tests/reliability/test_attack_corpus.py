@@ -1,4 +1,4 @@
-"""Hostile uploads through both ways in (DESIGN §3.2, §3.4): the direct multipart route
+"""Hostile uploads through both ways in (docs/architecture.md, "Types and sizes", "Uploads"): the direct multipart route
 and an upload session (start -> bytes straight to storage -> complete).
 
 Every refused file leaves nothing behind: no object in the bucket, no MediaFile, the
@@ -21,7 +21,7 @@ import pytest
 from chalice.test import Client
 from PIL import Image
 
-from chalicelib import state
+from chalicelib import caches
 from tests.helpers.http import API, call
 from tests.helpers.media import fixture_bytes, png_bytes
 from tests.helpers.stores import bucket, counters, key_of, media_items, s3, session_items
@@ -66,7 +66,9 @@ class Hostile:
     filename: str
     data: Callable[[], bytes]
     refused: str | None  # the session's rejection reason; "extension": refused before any byte; None: stored
-    stored_as: str = ""  # when stored: the extension the content gives it (DESIGN §3.1)
+    stored_as: str = (
+        ""  # when stored: the extension the content gives it (docs/architecture.md, "The MediaFile object")
+    )
 
 
 HTML = b"<!DOCTYPE html><html><script>alert(document.cookie)</script></html>"
@@ -207,7 +209,7 @@ def test_a_file_of_50_mb_plus_one_byte_is_refused_by_the_direct_route_even_with_
     client: Client, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MEDIA_DIRECT_UPLOAD_MAX_BYTES", str(MAX))
-    state.reset()
+    caches.reset()
     reply = direct(client, tenant, "huge.png", png_bytes() + b"\x00" * (MAX + 1 - len(png_bytes())))
     assert reply.status == 413, reply.body
     assert reply.body["code"] == "payload_too_large"
@@ -227,7 +229,7 @@ def test_an_object_of_50_mb_plus_one_stored_under_a_session_key_is_rejected_and_
     client: Client, tenant: Tenant
 ) -> None:
     # The presigned POST policy caps the size at 50 MB, but moto does not enforce
-    # policies (DESIGN §8) and a PUT-presigning backend may not either: ingest re-checks.
+    # policies (docs/architecture.md, "Platform facts") and a PUT-presigning backend may not either: ingest re-checks.
     data = fixture_bytes("sample.mp4")
     reply = via_session(client, tenant, "clip.mp4", data + b"\x00" * (MAX + 1 - len(data)), declared=len(data))
     assert reply.status == 422, reply.body

@@ -132,13 +132,15 @@ def test_thousand_duplicated_shuffled_concurrent_events_record_each_valid_object
     accounts = {s.account_id for s in sent}
     # By the staged key each record came from (the public key is new at promotion).
     staged_of = {s.upload_id: s.key for s in sent if s.upload_id}
-    recorded = {staged_of[m.upload_id]: m for a in accounts for m in records.query_media(a)}
+    recorded = {
+        staged_of[m.upload_id]: m for a in accounts for m in records.store().query_media(a, records.MediaQuery())
+    }
     limited_in = [s for s in sent if s.expect == "limited" and s.key in recorded]
     # 0 duplicates: one record per object and exactly one "recorded" outcome each.
     assert outcomes["recorded"] == len(recorded) == kinds["valid"] + LIMIT
     assert len(limited_in) == LIMIT
     for s in sent:
-        session = records.get_session(s.upload_id) if s.upload_id else None
+        session = records.store().get_session(s.upload_id) if s.upload_id else None
         if s.key in recorded:  # 0 lost: every valid object, with its own session and size
             assert s.expect in ("valid", "limited")
             assert per_key[s.key]["recorded"] == 1 and set(per_key[s.key]) <= {"recorded", "existing"}, s
@@ -158,7 +160,7 @@ def test_thousand_duplicated_shuffled_concurrent_events_record_each_valid_object
     # nobody issued: ingest never touches those; the reconciler removes them.
     unissued = sorted(s.key for s in sent if s.expect == "unissued")
     public = [m.storage_key for m in recorded.values()]
-    remaining = [k for prefix in ("media/", "uploads/") for k, _ in storage.list_objects(prefix)]
+    remaining = [k for prefix in ("media/", "uploads/") for k, _ in storage.store().list_objects(prefix)]
     assert sorted(remaining) == sorted([*public, *unissued])
     report = reconcile(min_age=timedelta(0))
     assert sorted(report.removed_objects) == unissued

@@ -34,7 +34,7 @@ JSON = {"Content-Type": "application/json"}
 def object_exists(key: str) -> bool:
     from chalicelib import storage
 
-    return storage.head_object(key) is not None
+    return storage.store().head_object(key) is not None
 
 
 def assert_retryable(response: Any) -> None:
@@ -49,8 +49,11 @@ def fingerprint(tenant: Tenant) -> tuple[Any, ...]:
     """What a client could observe of one account: objects, records (with names), counters."""
     from chalicelib import storage
 
-    objects = sorted(key for key, _ in storage.list_objects(f"media/{tenant.account_id}/"))
-    media = sorted((int(m.media_id), m.name, m.updated_at) for m in records.query_media(tenant.account_id))
+    objects = sorted(key for key, _ in storage.store().list_objects(f"media/{tenant.account_id}/"))
+    media = sorted(
+        (int(m.media_id), m.name, m.updated_at)
+        for m in records.store().query_media(tenant.account_id, records.MediaQuery())
+    )
     account = stored_account(tenant.account_id)
     assert account is not None
     return objects, media, (account.media_count, account.image_count, account.bytes_used)
@@ -197,7 +200,8 @@ def test_throttled_database_call_answers_503_with_nothing_half_written(
     assert fault.failed == 1, f"{route} made no {operation} call on {table}"
     assert_retryable(response)
     if route == "delete" and operation == "TransactWriteItems":
-        # Delete removes the object first (DESIGN §3.5): the record stays, so the retry below finishes it.
+        # Delete removes the object first (docs/architecture.md, "Get, rename, delete"): the record stays, so
+        # the retry below finishes it.
         assert fingerprint(tenant)[1:] == before[1:]
     else:
         assert fingerprint(tenant) == before

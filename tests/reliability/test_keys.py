@@ -1,4 +1,4 @@
-"""API keys at rest and in time (DESIGN §6, README "revocation delay"):
+"""API keys at rest and in time (docs/architecture.md, "API keys"; README "revocation delay"):
 
 - no table, object or log line holds a key in clear, nor more of it than its
   16-character display prefix;
@@ -21,17 +21,17 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-from chalicelib import auth, records, state
+from chalicelib import auth, caches, records
 from chalicelib.config import MAX_KEY_CACHE_SECONDS, get_settings
+from chalicelib.domain.clock import now_text as now_iso
 from chalicelib.errors import ConfigurationError, Unauthenticated
-from chalicelib.media import now_iso
 from ops.template import stage_settings
 from tests.helpers.http import API, call, uploaded
 from tests.helpers.stores import aws_client, bucket, s3, table_name
 from tests.helpers.tenants import Tenant, make_tenant
 
 DEPLOY = Path(__file__).parents[2] / "deploy"
-MODELS = ("Account", "ApiKey", "MediaFile", "UploadSession")
+MODELS = ("AccountItem", "ApiKeyItem", "MediaItem", "UploadItem")
 JSON = {"Content-Type": "application/json"}
 
 
@@ -88,7 +88,7 @@ def test_no_table_object_or_log_line_holds_a_key_or_more_than_its_display_prefix
     for api_key in keys:
         assert leaked_parts(api_key, at_rest) == [], "a key is stored in clear"
         assert leaked_parts(api_key, logged) == [], "a key reached the logs"
-        stored = records.get_api_key(hashlib.sha256(api_key.encode()).hexdigest())
+        stored = records.store().get_api_key(hashlib.sha256(api_key.encode()).hexdigest())
         assert stored is not None and stored.prefix == api_key[: auth.PREFIX_LENGTH]
 
 
@@ -96,14 +96,14 @@ def test_no_table_object_or_log_line_holds_a_key_or_more_than_its_display_prefix
 def cache_seconds(monkeypatch: pytest.MonkeyPatch) -> int:
     """The deployed default: a warm instance caches a key for 30 s."""
     monkeypatch.setenv("MEDIA_KEY_CACHE_SECONDS", "30")
-    state.reset()
+    caches.reset()
     return get_settings().key_cache_seconds
 
 
 def revoke_elsewhere(api_key: str) -> None:
     """What `manage.py keys revoke` on another machine does: the record changes, this
     process's cache does not."""
-    assert records.revoke_api_key(auth.hash_key(api_key), now_iso())
+    assert records.store().revoke_api_key(auth.hash_key(api_key), now_iso())
 
 
 def test_a_key_revoked_elsewhere_works_until_its_cache_entry_ages_out_then_never_again(
@@ -147,7 +147,7 @@ def test_the_revocation_delay_cannot_be_configured_past_its_ceiling(
     monkeypatch: pytest.MonkeyPatch, seconds: str
 ) -> None:
     monkeypatch.setenv("MEDIA_KEY_CACHE_SECONDS", seconds)
-    state.reset()
+    caches.reset()
     with pytest.raises(ConfigurationError):
         get_settings()
 

@@ -23,9 +23,10 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from chalicelib import accounts, auth, records, uploads
+from chalicelib import accounts, auth, presenters, records, uploads
+from chalicelib.domain.names import Uploader
 from chalicelib.errors import MediaLimitReached
-from chalicelib.models import Account
+from chalicelib.models import AccountItem as Account
 from tests.helpers.aws import process_world
 from tests.helpers.consistency import assert_consistent
 from tests.helpers.http import multipart
@@ -189,7 +190,8 @@ class MediaLibraryMachine(RuleBasedStateMachine):
         self, who: int, file: tuple[str, bytes, str, str | None, Any], name: Any, other: Any
     ) -> None:
         """A retried POST with its Idempotency-Key gets the first answer again, whatever it
-        was, and stores nothing more; the key sent with another request is 422 (DESIGN §3.9)."""
+        was, and stores nothing more; the key sent with another request is 422 (docs/architecture.md,
+        "Idempotent retries")."""
         lib = self.step(who)
         key, form = next(IDEMPOTENCY_KEYS), multipart(file[0], file[1], name)
         first = self.send(lib, file, name, False, form, key)
@@ -209,7 +211,8 @@ class MediaLibraryMachine(RuleBasedStateMachine):
 
     @rule(who=WHO, revoked=OFTEN_FALSE)
     def account_usage(self, who: int, revoked: bool) -> None:
-        """GET /account (DESIGN §3.8) is exact: the model's files, kinds and bytes, and what is left."""
+        """GET /account (docs/architecture.md, "The account") is exact: the model's files, kinds
+        and bytes, and what is left."""
         lib = self.step(who)
         response = self.call(lib, "get", "/api/v1/account", revoked)
         if response is None:
@@ -229,8 +232,8 @@ class MediaLibraryMachine(RuleBasedStateMachine):
         data=st.data(),
     )
     def conditional_requests(self, who: int, kind: str, name: str, data: Any) -> None:
-        """ETag and If-None-Match / If-Match (DESIGN §3.10): 304 while a file is unchanged;
-        a rename or delete with a stale tag is 412 and changes nothing; no tag reveals
+        """ETag and If-None-Match / If-Match (docs/architecture.md, "Conditional requests"): 304
+        while a file is unchanged; a rename or delete with a stale tag is 412 and changes nothing; no tag reveals
         another account's file."""
         lib = self.step(who)
         media_id, media = self.target(lib, data, kind)
@@ -261,13 +264,13 @@ class MediaLibraryMachine(RuleBasedStateMachine):
         lib = self.step(who)
         data = image_bytes("PNG", 7, 3)
         try:
-            media = uploads.upload_direct(lib.account_id, "brand.png", data, "Brand", uploaded_by="admin")
+            media = uploads.upload_direct(lib.account_id, "brand.png", data, "Brand", uploaded_by=Uploader.ADMIN)
         except MediaLimitReached:
             assert lib.full
             return
-        assert not lib.full and media["id"] > lib.last_id
-        lib.last_id = media["id"]
-        lib.media[lib.last_id] = media
+        assert not lib.full and media.media_id > lib.last_id
+        lib.last_id = media.media_id
+        lib.media[lib.last_id] = presenters.media_json(media)
         expected = {"name": "Brand", "original_name": "brand.png", "uploaded_by": "admin", "file_size": len(data)}
         assert {k: lib.media[lib.last_id][k] for k in expected} == expected
 
@@ -361,7 +364,7 @@ class MediaLibraryMachine(RuleBasedStateMachine):
         elif media is None:
             self.expect_404(response)
             for owner in (o for o in self.libs if media_id in o.media):  # other accounts' files are untouched
-                stored = records.get_media(owner.account_id, media_id)
+                stored = records.store().get_media(owner.account_id, media_id)
                 assert stored is not None and stored.name == owner.media[media_id]["name"]
         else:
             assert response.status_code == 200, response.json_body
@@ -418,7 +421,7 @@ class MediaLibraryMachine(RuleBasedStateMachine):
             assert counters == lib.counters(), lib.account_id
             assert account.media_limit == lib.limit
         if self.acting is not None:
-            ids = [int(m.media_id) for m in records.query_media(self.acting.account_id, ids_only=True)]
+            ids = records.store().query_media_ids(self.acting.account_id, records.MediaQuery())
             assert ids == sorted(self.acting.media, reverse=True), "records differ from the model"
 
     def teardown(self) -> None:

@@ -1,4 +1,5 @@
-"""The OpenAPI 3.1 document (chalicelib/openapi.json) matches the app and DESIGN §3:
+"""The OpenAPI 3.1 document (chalicelib/openapi.json) matches the app and the contract (docs/architecture.md,
+"The contract"):
 every route is documented and every documented operation is a route, the document
 is valid OpenAPI 3.1, it is served without a key, and what the API really answers
 validates against it (schemathesis checks the rest, test_schemathesis.py)."""
@@ -14,7 +15,7 @@ import pytest
 from chalice.test import Client
 from openapi_spec_validator import validate as validate_openapi
 
-from chalicelib import state
+from chalicelib import caches
 from tests.helpers.http import MEDIA_FIELDS, call, upload_file
 from tests.helpers.media import fixture_bytes
 from tests.helpers.tenants import Tenant
@@ -81,7 +82,7 @@ def test_every_operation_but_the_document_itself_requires_the_api_key() -> None:
 
 
 def test_every_status_the_app_maps_an_error_to_is_documented() -> None:
-    from app import STATUS
+    from chalicelib.edge import STATUS
 
     documented = {
         int(status)
@@ -116,7 +117,7 @@ def test_the_document_is_served_without_a_key_naming_the_deployment_as_server(
     client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MEDIA_PUBLIC_API_URL", "https://media.example.test")
-    state.reset()
+    caches.reset()
     reply = call(client, "GET", "/api/v1/openapi.json", headers={"Host": "evil.example"})
     assert reply.status == 200
     assert reply.body == {**document(), "servers": [{"url": "https://media.example.test"}]}

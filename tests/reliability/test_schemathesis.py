@@ -1,4 +1,4 @@
-"""Schemathesis against the running API (DESIGN §3): every operation of
+"""Schemathesis against the running API (docs/architecture.md, "The contract"): every operation of
 chalicelib/openapi.json, every built-in check, with a valid key and with none.
 
 The API runs over real HTTP (chalice's local server; moto in the process, made
@@ -11,6 +11,7 @@ upload session id is the document's own example value.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import itertools
 from collections.abc import Iterator
@@ -105,28 +106,31 @@ class Stack:
 
 def _seed(stack: Stack) -> None:
     """Client files (ids 1-3), an admin file (id 4) and a pending session whose bytes arrived."""
-    from chalicelib import records, sessions, storage, uploads
-    from chalicelib.media import staged_key
-    from chalicelib.states import UploadFlow
+    from datetime import timedelta
+
+    from chalicelib import records, storage, uploads
+    from chalicelib.domain.layout import staged_key
+    from chalicelib.domain.names import FileType, Uploader, UploadFlow
+    from chalicelib.domain.upload import Declared, UploadSession
 
     tenant = make_tenant("Schemathesis")
     stack.api_key = tenant.api_key
     for index, name in enumerate(("hero.png", "banner.png", "clip.mp4")):
         data = fixture_bytes("sample.mp4") if name.endswith("mp4") else png_bytes(8 + index, 8)
         uploads.upload_direct(tenant.account_id, name, data)
-    uploads.upload_direct(tenant.account_id, "logo.png", png_bytes(), uploaded_by="admin")
-    session = sessions.open_session(
+    uploads.upload_direct(tenant.account_id, "logo.png", png_bytes(), uploaded_by=Uploader.ADMIN)
+    session = UploadSession.open(
         tenant.account_id,
-        sessions.Declared("later.png", "Later", "png", "image"),
+        Declared("later.png", "Later", "png", FileType.IMAGE),
         size=len(png_bytes()),
         content_type="image/png",
-        uploaded_by="client",
+        uploaded_by=Uploader.CLIENT,
         flow=UploadFlow.PRESIGNED,
+        lifetime=timedelta(minutes=15),
     )
-    session.delete()  # stored under a random id: store it again under the one the tests name
-    session.upload_id = SEEDED_UPLOAD_ID
-    records.put_session(session)
-    storage.put_object(staged_key(tenant.account_id, SEEDED_UPLOAD_ID), png_bytes(), "image/png")
+    # Under the id the tests name (a new session's id is random).
+    records.store().put_session(dataclasses.replace(session, upload_id=SEEDED_UPLOAD_ID))
+    storage.store().put_object(staged_key(tenant.account_id, SEEDED_UPLOAD_ID), png_bytes(), "image/png")
 
 
 @pytest.fixture(scope="module")
@@ -220,7 +224,7 @@ def test_completing_an_upload_whose_file_was_deleted_is_404_not_a_rejection(stac
     started = requests.post(
         f"{api}/uploads", json={"filename": "a.png", "file_size": len(png_bytes())}, headers=headers, timeout=10
     )
-    storage.put_object(started.json()["upload"]["fields"]["key"], png_bytes(), "image/png")
+    storage.store().put_object(started.json()["upload"]["fields"]["key"], png_bytes(), "image/png")
     complete = f"{api}/uploads/{started.json()['id']}/complete"
     media = requests.post(complete, headers=stack.headers, timeout=10).json()
     assert requests.delete(f"{api}/{media['id']}", headers=stack.headers, timeout=10).status_code == 204

@@ -1,4 +1,4 @@
-"""The two ways a file goes in (DESIGN §3.4), chosen from the account's limits.
+"""The two ways a file goes in (docs/architecture.md, "Uploads"), chosen from the account's limits.
 
 - Direct: one multipart ``POST /api/v1/media`` (small files: 4 MB deployed).
 - Session: ``POST /api/v1/media/uploads`` for a presigned form, the bytes

@@ -129,7 +129,7 @@ class Client:
         url = f"{self.base_url}{API_PREFIX}{path}"
         sent_headers = {"X-Api-Key": self._api_key, "Accept": "application/json", **(headers or {})}
         if method.upper() == "POST":
-            # Every POST carries a key, so retrying it can never act twice (DESIGN §3.9).
+            # Every POST carries a key, so retrying it can never act twice (docs/architecture.md, "Idempotent retries").
             sent_headers["Idempotency-Key"] = idempotency_key or _uploads.new_upload_key()
         extra: dict[str, Any] = {}
         if json is not None:

@@ -42,7 +42,7 @@ class Metadata:
 
 @dataclass(frozen=True)
 class MediaFile:
-    """One file of the library (the API's MediaFile object, DESIGN §3.1)."""
+    """One file of the library (the API's MediaFile object, docs/architecture.md, "The MediaFile object")."""
 
     id: int
     name: str

@@ -1,7 +1,7 @@
-"""Bucket configuration: CORS for browser uploads, lifecycle rules, ingest events.
+"""Bucket configuration: CORS for browser uploads and lifecycle rules (ops and the local stack).
 
-Prefixes (DESIGN §5): ``media/`` public files, ``thumbs/`` their thumbnails,
-``uploads/`` the private staging area presigned forms write to.
+Where objects live, and which function an event under each prefix goes to:
+chalicelib.domain.layout.
 """
 
 from __future__ import annotations
@@ -11,26 +11,9 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.config import get_settings
-from chalicelib.media import MEDIA_PREFIX, STAGING_PREFIX
+from chalicelib.domain.layout import STAGING_PREFIX
 from chalicelib.storage.client import bucket, client, is_missing, unavailable
 
-#: Bucket events that start ingest, on STAGING_PREFIX only: promoted copies
-#: and direct uploads land under media/ and never trigger it.
-INGEST_EVENTS = (
-    "s3:ObjectCreated:Put",
-    "s3:ObjectCreated:Post",
-    "s3:ObjectCreated:CompleteMultipartUpload",
-)
-#: Bucket events that start a thumbnail, on MEDIA_PREFIX: a promotion is a copy,
-#: a direct upload a PUT.
-THUMBNAIL_EVENTS = ("s3:ObjectCreated:Put", "s3:ObjectCreated:Copy")
-#: The bucket's event routes (DESIGN §5): (key prefix, ObjectCreated events, the
-#: function they invoke). The deploy template, post-deploy and the local event
-#: pump all wire exactly these.
-EVENT_ROUTES: tuple[tuple[str, tuple[str, ...], str], ...] = (
-    (STAGING_PREFIX, INGEST_EVENTS, "ingest"),
-    (MEDIA_PREFIX, THUMBNAIL_EVENTS, "thumbnail"),
-)
 #: Staged objects ingest did not remove (abandoned uploads, re-sent forms) go after a day.
 STAGED_RETENTION_DAYS = 1
 

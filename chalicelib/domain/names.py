@@ -1,4 +1,4 @@
-"""The named states of the domain: what a session, a flow and an uploader can be.
+"""The named states and kinds of the domain, one place for all of them.
 
 ``StrEnum`` members are their values, so they store in DynamoDB and print in
 JSON as the plain strings the contract names.
@@ -7,6 +7,18 @@ JSON as the plain strings the contract names.
 from __future__ import annotations
 
 from enum import StrEnum
+
+
+class FileType(StrEnum):
+    """A MediaFile's ``file_type``: the family its content belongs to."""
+
+    IMAGE = "image"
+    VIDEO = "video"
+
+    @property
+    def folder(self) -> str:
+        """Its folder in a public storage key (``images``, ``videos``)."""
+        return f"{self.value}s"
 
 
 class SessionStatus(StrEnum):
@@ -29,8 +41,3 @@ class Uploader(StrEnum):
 
     CLIENT = "client"
     ADMIN = "admin"
-
-
-class FileType(StrEnum):
-    IMAGE = "image"
-    VIDEO = "video"
