@@ -61,7 +61,14 @@ ROWS = (
     Row("ingest_bytes_read_jpeg_5mb", "ingest bytes read: 5 MB JPEG", 262_144),
     Row("ingest_bytes_read_jpeg_600k_xmp", "ingest bytes read: 5 MB JPEG + 600 KB XMP", 262_144),
     Row("ingest_bytes_read_mp4_50mb", "ingest bytes read: 50 MB MP4, moov at end", 2 * 1024 * 1024),
+    Row("ingest_bytes_read_webm_50mb", "ingest bytes read: 50 MB WebM, 200 clusters", kind="report"),
+    Row("ingest_reads_webm_50mb", "  its ranged GETs (bounded)", 100),
+    Row("ingest_bytes_read_webm_50mb_streamed", "ingest bytes read: 50 MB WebM, streamed", kind="report"),
+    Row("ingest_reads_webm_50mb_streamed", "  its ranged GETs (bounded)", 100),
+    Row("ingest_bytes_read_avi_50mb", "ingest bytes read: 50 MB AVI", kind="report"),
+    Row("ingest_reads_avi_50mb", "  its ranged GETs", kind="report"),
     Row("ingest_peak_rss_mb_mp4_50mb", "ingest peak memory growth, 50 MB MP4 (MB)", 100, digits=1),
+    Row("ingest_peak_rss_mb_webm_50mb_streamed", "  same, 50 MB streamed WebM (MB)", 100, digits=1),
     Row("thumbnail_ms_5mb_jpeg", "thumbnail of a 5 MB JPEG, ms (median of 3)", kind="report", digits=1),
     Row("thumbnail_bytes_read_5mb_jpeg", "  bytes it reads from storage", 5_138_834),
     Row("thumbnail_peak_rss_mb_40mpx_png", "thumbnail peak memory growth, 40 Mpx PNG (MB)", 300, digits=1),
@@ -113,7 +120,14 @@ def notes(figures: dict[str, Any]) -> str:
     calls = figures["_detail"]
     out = ["", "calls per request (warm key cache):"]
     out += [f"  {name:<13} {', '.join(f'{op} x{n}' for op, n in ops.items())}" for name, ops in calls.items()]
-    for label, name in (("jpeg_5mb", "JPEG"), ("jpeg_600k_xmp", "JPEG + XMP"), ("mp4_50mb", "MP4")):
+    for label, name in (
+        ("jpeg_5mb", "JPEG"),
+        ("jpeg_600k_xmp", "JPEG + XMP"),
+        ("mp4_50mb", "MP4"),
+        ("webm_50mb", "WebM"),
+        ("webm_50mb_streamed", "streamed WebM"),
+        ("avi_50mb", "AVI"),
+    ):
         out.append(
             f"ingest {name} of {figures[f'_file_bytes_{label}']:,} bytes: "
             f"{figures[f'_ranged_gets_{label}']} ranged GETs, metadata {figures[f'_metadata_{label}']}"

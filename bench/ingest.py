@@ -1,6 +1,13 @@
 """What ingest reads from storage to validate a file (every byte is a ranged GET
 from S3), and the memory a 50 MB video costs it.
 
+Videos are checked to their end: an MP4 by its top-level boxes, a WebM by its
+Segment's children (cluster headers only), an AVI by its RIFF chunks. The WebM
+figures are the expensive layouts: 200 clusters of 256 KB (past the walk's
+small reads its windows grow: bounded requests, more bytes), and a browser's
+streamed recording (clusters of unknown size: every block header, read in
+growing windows).
+
 Both run the real path: an upload session, the bytes put at its key, then
 ``chalicelib.ingest.ingest_object(key)`` as the bucket's event would call it.
 """
@@ -67,6 +74,19 @@ def big_mp4(size: int) -> bytes:
     return build(size)
 
 
+def big_webm(size: int, *, streamed: bool) -> bytes:
+    from tests.helpers.big_videos import big_webm as build
+
+    # 200 clusters of 256 KB; a recording streamed in clusters of about 1 MB
+    return build(size, MIB if streamed else 256 * 1024, streamed=streamed)
+
+
+def big_avi(size: int) -> bytes:
+    from tests.helpers.big_videos import big_avi as build
+
+    return build(size)
+
+
 def stored_upload(account_id: str, filename: str, data: bytes, content_type: str) -> str:
     """Start an upload session and put ``data`` at its key, as the presigned form would."""
     from chalicelib import storage, uploads
@@ -95,6 +115,9 @@ def bytes_read() -> dict[str, Any]:
             ("jpeg_5mb", "photo.jpg", photo, "image/jpeg"),
             ("jpeg_600k_xmp", "edited.jpg", xmp_jpeg(photo), "image/jpeg"),
             ("mp4_50mb", "clip.mp4", big_mp4(MP4_BYTES), "video/mp4"),
+            ("webm_50mb", "clip.webm", big_webm(MP4_BYTES, streamed=False), "video/webm"),
+            ("webm_50mb_streamed", "recording.webm", big_webm(MP4_BYTES, streamed=True), "video/webm"),
+            ("avi_50mb", "clip.avi", big_avi(MP4_BYTES), "video/x-msvideo"),
         ):
             key = stored_upload(account_id, filename, data, mime)
             counter.reset()
@@ -102,15 +125,16 @@ def bytes_read() -> dict[str, Any]:
             figures[f"ingest_bytes_read_{label}"] = counter.bytes_read
             figures[f"_file_bytes_{label}"] = len(data)
             figures[f"_ranged_gets_{label}"] = counter.calls["s3.GetObject"]
+            figures[f"ingest_reads_{label}"] = counter.calls["s3.GetObject"]
             figures[f"_metadata_{label}"] = media.metadata
     return figures
 
 
-def peak_rss_growth() -> dict[str, float]:
-    """MB of peak memory an ingest of a 50 MB MP4 adds, in an interpreter of its own."""
+def peak_rss_growth(filename: str, data: bytes, mime: str) -> dict[str, float]:
+    """MB of peak memory an ingest of ``data`` adds, in an interpreter of its own."""
     with moto_in_own_process() as env:
         account_id, _ = new_account()
-        key = stored_upload(account_id, "clip.mp4", big_mp4(MP4_BYTES), "video/mp4")
+        key = stored_upload(account_id, filename, data, mime)
         return run_child("bench.ingest", "--measure-memory", key, env=env, timeout=120)
 
 
@@ -127,9 +151,12 @@ def measure_memory(key: str) -> None:
 
 def run() -> dict[str, Any]:
     figures = bytes_read()
-    memory = peak_rss_growth()
+    memory = peak_rss_growth("clip.mp4", big_mp4(MP4_BYTES), "video/mp4")
     figures["ingest_peak_rss_mb_mp4_50mb"] = memory["rss_mb"]
     figures["_python_peak_mb_mp4_50mb"] = memory["python_peak_mb"]
+    # The walk over a streamed WebM reads all of it, in windows of up to 8 MB.
+    memory = peak_rss_growth("recording.webm", big_webm(MP4_BYTES, streamed=True), "video/webm")
+    figures["ingest_peak_rss_mb_webm_50mb_streamed"] = memory["rss_mb"]
     return figures
 
 

@@ -16,7 +16,7 @@ from chalice.test import Client
 from chalicelib import caches
 from tests.helpers.aws import TEST_ENV
 from tests.helpers.http import API, MEDIA_FIELDS, Reply, call, post_form, upload_file, uploaded
-from tests.helpers.media import fixture_bytes, png_bytes
+from tests.helpers.media import VIDEOS, fixture_bytes, png_bytes
 from tests.helpers.stores import bucket, counters, key_of, media_items, s3, session_items, stored_objects
 from tests.helpers.tenants import Tenant, make_tenant
 
@@ -30,12 +30,12 @@ FIXTURES = [
     ("sample.jpg", "image", "image/jpeg", {"width": 64, "height": 48}),
     ("sample.png", "image", "image/png", {"width": 50, "height": 40}),
     ("sample.gif", "image", "image/gif", {"width": 32, "height": 20}),
-    ("sample.mp4", "video", "video/mp4", {"width": 64, "height": 48, "duration": 2.0}),
-    ("sample.mov", "video", "video/quicktime", {"width": 48, "height": 64, "duration": 1.5}),
-    ("sample.webm", "video", "video/webm", {"width": 80, "height": 60, "duration": 1.2}),
-    ("sample.avi", "video", "video/x-msvideo", {"width": 96, "height": 72, "duration": 0.8}),
-    ("sample.wmv", "video", "video/x-ms-wmv", {"width": 64, "height": 32, "duration": 1.0}),
-    ("sample.flv", "video", "video/x-flv", {"width": 112, "height": 64, "duration": 0.5}),
+    ("sample.mp4", "video", *VIDEOS["sample.mp4"]),
+    ("sample.mov", "video", *VIDEOS["sample.mov"]),
+    ("sample.webm", "video", *VIDEOS["sample.webm"]),
+    ("sample.avi", "video", *VIDEOS["sample.avi"]),
+    ("sample.wmv", "video", *VIDEOS["sample.wmv"]),
+    ("sample.flv", "video", *VIDEOS["sample.flv"]),
 ]
 
 

@@ -14,8 +14,12 @@ The modules, by job:
 * ``images`` -> ``jpeg`` (segment walk, EXIF orientation, motion photos via
   ``motion``), ``png`` (chunk walk), ``gif`` (block walk); ``pillow`` reads
   sizes and applies the pixel-bomb limit.
-* ``videos`` -> ``isobmff`` + ``fragments`` (MP4/MOV), ``containers``
-  (WebM, AVI, WMV, FLV through hachoir).
+* ``videos`` -> ``isobmff`` + ``sample_entries`` + ``fragments`` (MP4/MOV),
+  ``matroska`` + ``ebml`` (WebM), ``riff`` (AVI), ``asf`` (WMV), ``flv``:
+  each walks its container to its end and reads its stream list
+  (``streams``, codecs named by ``codec_names``); ``containers`` reads
+  sizes and durations of the last four through hachoir.
+* ``traits``: facts for delivery kept out of the public metadata.
 * ``refusals``: every reason and message.
 
 Importing the package defines things only: no I/O, no global settings.
@@ -36,6 +40,7 @@ from chalicelib.probe.reader import (
     BudgetedReader,
 )
 from chalicelib.probe.sniffing import SNIFF_BYTES, Sniffed, sniff
+from chalicelib.probe.traits import Traits
 from chalicelib.probe.videos import video_metadata
 
 __all__ = [
@@ -46,6 +51,7 @@ __all__ = [
     "VIDEO_READ_BUDGET",
     "Probed",
     "Sniffed",
+    "Traits",
     "inspect",
     "sniff",
 ]
@@ -55,10 +61,13 @@ __all__ = [
 class Probed:
     mime_type: str
     family: str
-    # images {"width", "height"}; videos {"width", "height", "duration"}
-    # (seconds, 3 decimals) with the keys that could be read; None if none.
-    # Width and height are as displayed (EXIF orientation, video rotation).
-    metadata: dict[str, int | float] | None
+    # images {"width", "height"}; videos {"width", "height", "duration",
+    # "video_codec", "audio_codec"} (seconds, 3 decimals; codec names, and
+    # audio_codec None without audio) with the keys that could be read; None
+    # if none. Width and height are as displayed (EXIF orientation, rotation).
+    metadata: dict[str, int | float | str | None] | None
+    # Internal facts for the delivery rules, not part of the public metadata.
+    traits: Traits = Traits()
 
 
 def inspect(source: BinaryIO, size: int, family_expected: str, *, max_pixels: int = 40_000_000) -> Probed:
@@ -82,7 +91,7 @@ def inspect(source: BinaryIO, size: int, family_expected: str, *, max_pixels: in
     if sniffed.family != family_expected:
         raise refusals.type_mismatch(family_expected, sniffed.family, sniffed.mime_type)
     if sniffed.family == "image":
-        metadata: dict[str, int | float] | None = image_metadata(reader, sniffed.mime_type, max_pixels)
-    else:
-        metadata = video_metadata(reader, sniffed.mime_type)
-    return Probed(sniffed.mime_type, sniffed.family, metadata)
+        displayed, traits = image_metadata(reader, sniffed.mime_type, max_pixels)
+        return Probed(sniffed.mime_type, sniffed.family, dict(displayed), traits)
+    metadata, traits = video_metadata(reader, sniffed.mime_type)
+    return Probed(sniffed.mime_type, sniffed.family, metadata, traits)

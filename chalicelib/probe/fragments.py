@@ -6,84 +6,30 @@ duration is 0 or too short. In order of cost:
 1. ``mvex/mehd``, the whole duration, when the writer knew it.
 2. The last ``moof``: its ``tfdt`` (decode time of its first sample) plus
    its ``trun`` sample durations (or the ``tfhd``/``trex`` defaults), in
-   the track's timescale. It is found from the ``mfra`` index at the end of
-   the file when there is one (ffmpeg writes it): one read of the file's
-   last window, then the walk from the last indexed fragment to the end;
-   otherwise by walking top-level box headers from the moov, which costs
-   about one request per fragment, so that walk is capped.
+   the track's timescale. The walk that checks the top-level boxes tile the
+   file (``isobmff.top_level``) has already found it, so no index (``mfra``)
+   is needed, and a broken one does not matter.
 """
 
 from __future__ import annotations
 
 import struct
 
-from chalicelib.probe.isobmff import Malformed, Movie, boxes
-from chalicelib.probe.reader import WINDOW_BYTES, BudgetedReader, BudgetExceeded
-
-# Requests the walk over fragments may make; past it the duration is unknown.
-MAX_FRAGMENT_READS = 32
-_MFRO_BYTES = 16
+from chalicelib.probe.isobmff import Malformed, Movie, TopBox, boxes
+from chalicelib.probe.reader import BudgetedReader, BudgetExceeded
 
 
-def fragmented_duration(reader: BudgetedReader, movie: Movie) -> float | None:
-    """Seconds, or None when neither mehd nor the fragments tell (within the bounds)."""
+def fragmented_duration(reader: BudgetedReader, movie: Movie, top: list[TopBox]) -> float | None:
+    """Seconds, or None when neither mehd nor the last fragment tells."""
     if movie.fragment_duration and movie.timescale:
         return movie.fragment_duration / movie.timescale
-    reads_before = reader.fetches
-    last = None
+    last = next((box for box in reversed(top) if box.kind == b"moof"), None)
+    if last is None:
+        return None
     try:
-        start = _last_indexed_moof(reader, movie.end) or movie.end
-        for kind, body, end in boxes(reader, start, reader.size):
-            if kind == b"moof":
-                last = (body, end)
-            if reader.fetches - reads_before > MAX_FRAGMENT_READS:
-                return None
-        return _moof_end_time(reader, movie, *last) if last else None
+        return _moof_end_time(reader, movie, last.body, last.end)
     except (Malformed, BudgetExceeded):
         return None
-
-
-def _last_indexed_moof(reader: BudgetedReader, after: int) -> int | None:
-    """Offset of the last moof the mfra index lists, if the file ends with one.
-
-    The tail is read as one window, which usually holds mfra (about a dozen
-    bytes per key frame) and often the last fragment too.
-    """
-    tail_start = max(after, reader.size - WINDOW_BYTES)
-    reader.read_at(tail_start, reader.size - tail_start)
-    mfro = reader.read_at(reader.size - _MFRO_BYTES, _MFRO_BYTES)
-    if len(mfro) < _MFRO_BYTES or mfro[4:8] != b"mfro":
-        return None
-    mfra_start = reader.size - struct.unpack(">I", mfro[12:])[0]
-    if mfra_start < after or not _is_box(reader, mfra_start, b"mfra"):
-        return None
-    offsets = [0]
-    try:
-        for kind, body, end in boxes(reader, mfra_start + 8, reader.size):
-            if kind == b"tfra":
-                offsets += _tfra_offsets(reader.read_at(body, end - body))
-    except Malformed:  # a broken index: walk the fragments instead
-        return None
-    last = max(offsets)
-    return last if after <= last < mfra_start and _is_box(reader, last, b"moof") else None
-
-
-def _is_box(reader: BudgetedReader, pos: int, kind: bytes) -> bool:
-    return reader.read_at(pos, 8)[4:] == kind  # from the box's start: the window then holds it whole
-
-
-def _tfra_offsets(data: bytes) -> list[int]:
-    """moof offsets of a tfra box's entries."""
-    if len(data) < 16:
-        return []
-    # version/flags, track id, 26 reserved bits + the sizes of three numbers, entry count
-    version, sizes, count = data[0], data[11], struct.unpack_from(">I", data, 12)[0]
-    wide = 8 if version == 1 else 4
-    # each entry: time, moof offset, then traf/trun/sample numbers of 1-4 bytes each
-    entry = 2 * wide + sum(((sizes >> shift) & 3) + 1 for shift in (4, 2, 0))
-    count = min(count, (len(data) - 16) // entry)
-    offset_format = ">Q" if version == 1 else ">I"
-    return [struct.unpack_from(offset_format, data, 16 + i * entry + wide)[0] for i in range(count)]
 
 
 def _moof_end_time(reader: BudgetedReader, movie: Movie, start: int, end: int) -> float | None:

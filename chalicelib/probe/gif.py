@@ -5,6 +5,7 @@ from __future__ import annotations
 from chalicelib.probe.pillow import header_size
 from chalicelib.probe.reader import BudgetedReader, Walk
 from chalicelib.probe.refusals import corrupt_image, trailing_data
+from chalicelib.probe.traits import Traits
 
 _HEADER_BYTES = 13  # signature + logical screen descriptor
 _IMAGE, _EXTENSION, _TRAILER = 0x2C, 0x21, 0x3B
@@ -13,32 +14,33 @@ _IMAGE, _EXTENSION, _TRAILER = 0x2C, 0x21, 0x3B
 MAX_BLOCKS = 1_000_000
 
 
-def gif_metadata(reader: BudgetedReader, max_pixels: int) -> dict[str, int | float]:
-    """Width/height (Pillow reads up to the first frame), then the block walk."""
+def gif_metadata(reader: BudgetedReader, max_pixels: int) -> tuple[dict[str, int | float], Traits]:
+    """Width/height (Pillow reads up to the first frame), then the block walk, which counts the frames."""
     width, height = header_size(reader, "GIF", max_pixels, reader)
     reader.budget = max(reader.budget, reader.size)  # sub-blocks are <= 255 bytes: the walk reads it all
-    walk_blocks(reader)
-    return {"width": width, "height": height}
+    frames = walk_blocks(reader)
+    return {"width": width, "height": height}, Traits(animated=frames > 1)
 
 
-def walk_blocks(reader: BudgetedReader) -> None:
-    """Follow extensions, image descriptors and their sub-blocks to the 0x3B trailer.
+def walk_blocks(reader: BudgetedReader) -> int:
+    """Follow extensions, image descriptors and their sub-blocks to the 0x3B trailer; the number of frames.
 
     Cut short is ``corrupt_file``; anything after the trailer (HTML ending
     in ";" included) is ``trailing_data``.
     """
     walk = Walk(reader)
     flags = walk.byte(10)
-    pos, steps = _HEADER_BYTES + _color_table_bytes(flags), 0
+    pos, steps, frames = _HEADER_BYTES + _color_table_bytes(flags), 0, 0
     while steps < MAX_BLOCKS:
         introducer = walk.byte(pos)
         steps += 1
         if introducer == _TRAILER:
             if pos + 1 < reader.size:
                 raise trailing_data()
-            return
+            return frames
         if introducer == _IMAGE:
             # descriptor (10 bytes), local colour table, LZW minimum code size
+            frames += 1
             pos += 10 + _color_table_bytes(walk.byte(pos + 9)) + 1
         elif introducer == _EXTENSION:
             pos += 2  # introducer, label

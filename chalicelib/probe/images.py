@@ -9,16 +9,17 @@ from chalicelib.probe.jpeg import jpeg_metadata
 from chalicelib.probe.png import png_metadata
 from chalicelib.probe.reader import IMAGE_READ_BUDGET, BudgetedReader, BudgetExceeded
 from chalicelib.probe.refusals import corrupt_image
+from chalicelib.probe.traits import Traits
 
-_METADATA: dict[str, Callable[[BudgetedReader, int], dict[str, int | float]]] = {
+_METADATA: dict[str, Callable[[BudgetedReader, int], tuple[dict[str, int | float], Traits]]] = {
     "image/jpeg": jpeg_metadata,
     "image/png": png_metadata,
     "image/gif": gif_metadata,
 }
 
 
-def image_metadata(reader: BudgetedReader, mime: str, max_pixels: int) -> dict[str, int | float]:
-    """``{"width", "height"}`` as displayed; raises ``ContentRejected``.
+def image_metadata(reader: BudgetedReader, mime: str, max_pixels: int) -> tuple[dict[str, int | float], Traits]:
+    """``{"width", "height"}`` as displayed, and the image's traits; raises ``ContentRejected``.
 
     Refused: pixel bombs (``image_too_large``), files cut short or whose
     headers do not parse (``corrupt_file``), and complete images followed by

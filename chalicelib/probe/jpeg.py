@@ -20,6 +20,7 @@ from chalicelib.probe import motion
 from chalicelib.probe.pillow import header_size
 from chalicelib.probe.reader import KIB, BudgetedReader
 from chalicelib.probe.refusals import corrupt_image, trailing_data
+from chalicelib.probe.traits import Traits
 
 SOI, EOI = b"\xff\xd8", b"\xff\xd9"
 # Start-of-frame markers (all coding processes); C4, C8 and CC are not frames.
@@ -54,14 +55,21 @@ class Layout:
     xmp: tuple[int, int] | None  # (offset, length) of the standard XMP packet
 
 
-def jpeg_metadata(reader: BudgetedReader, max_pixels: int) -> dict[str, int | float]:
+def jpeg_metadata(reader: BudgetedReader, max_pixels: int) -> tuple[dict[str, int | float], Traits]:
     """Displayed width/height; refuses bombs, cut-short files and appended data."""
     layout = read_layout(reader)
     width, height = header_size(io.BytesIO(SOI + layout.frame + layout.scan), "JPEG", max_pixels, reader)
     if orientation(reader, layout.exif) in _QUARTER_TURNS:
         width, height = height, width
     check_ending(reader, layout)
-    return {"width": width, "height": height}
+    return {"width": width, "height": height}, frame_traits(layout.frame)
+
+
+def frame_traits(frame: bytes) -> Traits:
+    """From the frame header (marker, length, precision P, height, width, components Nf, ...):
+    4 components are CMYK (Adobe's YCCK too); P is the bit depth (12-bit and lossless 16-bit JPEGs)."""
+    precision, components = (frame[4], frame[9]) if len(frame) >= 10 else (8, 3)
+    return Traits(cmyk=components == 4, bit_depth=max(8, precision))
 
 
 def read_layout(reader: BudgetedReader) -> Layout:

@@ -7,20 +7,24 @@ import struct
 from chalicelib.probe.pillow import header_size
 from chalicelib.probe.reader import BudgetedReader, Walk
 from chalicelib.probe.refusals import corrupt_image, trailing_data
+from chalicelib.probe.traits import Traits
 
 _SIGNATURE_BYTES = 8
 _MAX_CHUNK_LENGTH = 0x7FFFFFFF  # the spec's limit
 # A 50 MB PNG of empty chunks would be ~4 million steps of Python; real
 # files have a few thousand (libpng writes 8 KB IDAT chunks).
 MAX_CHUNKS = 200_000
+# IHDR's bit depth: after the signature, IHDR's length and type, width and height.
+_BIT_DEPTH_AT = _SIGNATURE_BYTES + 8 + 8
 
 
-def png_metadata(reader: BudgetedReader, max_pixels: int) -> dict[str, int | float]:
-    """Width/height (Pillow reads up to the first IDAT), then the chunk walk."""
+def png_metadata(reader: BudgetedReader, max_pixels: int) -> tuple[dict[str, int | float], Traits]:
+    """Width/height (Pillow reads up to the first IDAT), then the chunk walk; the bit depth from IHDR."""
     width, height = header_size(reader, "PNG", max_pixels, reader)
     reader.budget = max(reader.budget, reader.size)  # the walk may visit every chunk
     walk_chunks(reader)
-    return {"width": width, "height": height}
+    depth = reader.read_at(_BIT_DEPTH_AT, 1)  # Pillow has read it: the head is cached
+    return {"width": width, "height": height}, Traits(bit_depth=max(8, depth[0] if depth else 8))
 
 
 def walk_chunks(reader: BudgetedReader) -> None:

@@ -6,13 +6,17 @@ an S3 ranged GET, so both the bytes and the number of requests cost.
 the call (parsers re-read headers), never fetches a byte twice, and refuses
 to fetch past a fixed per-file budget (bytes and read calls) whatever sizes
 the file declares. ``Walk`` reads forward through a structure (PNG chunks,
-GIF blocks, FLV tags) in windows that grow while its headers are close
-together, so a walk over a whole file costs a handful of requests.
+GIF blocks, FLV tags, the top-level boxes and elements of a video) in
+windows that grow while its headers are close together, so a walk over a
+whole file costs a handful of requests; headers far apart (a video's
+clusters or fragments) cost a small window each, up to ``MAX_HOPS`` of them.
 """
 
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import BinaryIO
 
 KIB, MIB = 1024, 1024 * 1024
@@ -33,6 +37,13 @@ READ_AHEAD = 4 * KIB
 # Windows of a Walk: the first one after a jump, and the most kept at once.
 WALK_FIRST_WINDOW = 64 * KIB
 WALK_LARGEST_WINDOW = 8 * MIB
+# Far jumps a Walk makes with small windows before its windows grow anyway.
+# A header walk over a video (a cluster or fragment every few hundred KB)
+# costs one request per header; past this many, the windows double at each
+# jump, so any layout of a 50 MB file is walked in at most about
+# MAX_HOPS + 10 + 50 MB / WALK_LARGEST_WINDOW requests (~80), reading more
+# bytes instead of making more requests.
+MAX_HOPS = 64
 
 
 class BudgetExceeded(Exception):
@@ -91,6 +102,21 @@ class BudgetedReader:
             parts.append(chunk)
             self._pos += len(chunk)
         return b"".join(parts)
+
+    @contextmanager
+    def walking(self) -> Iterator[None]:
+        """Let a walk to the end of the file read up to the whole file, counted apart.
+
+        Header parsers keep their own budget: what the walk fetched is added
+        to it afterwards. No byte is fetched twice, so a file never costs
+        more than its size.
+        """
+        budget, before = self.budget, self.bytes_fetched
+        self.budget = max(budget, self._end)
+        try:
+            yield
+        finally:
+            self.budget = budget + (self.bytes_fetched - before)
 
     def read_at(self, pos: int, n: int) -> bytes:
         """Up to ``n`` bytes at ``pos`` (fewer at the end of the file)."""
@@ -161,14 +187,18 @@ class Walk:
 
     A miss close to the end of the previous window doubles the next window
     (up to ``WALK_LARGEST_WINDOW``, which bounds memory); a jump far ahead
-    starts again at ``first``. Bytes the reader already cached are used, not
-    fetched again, and windows are not added to the reader's cache, so a
-    walk over a whole file fetches each byte at most once.
+    starts again at ``first``, or, after ``max_hops`` such jumps, doubles the
+    window too (bounding the requests of a walk over sparse headers). Bytes
+    the reader already cached are used, not fetched again, and only windows
+    of at most ``WINDOW_BYTES`` are added to the reader's cache (a header a
+    parser reads next, such as a moov found at the end), so a walk over a
+    whole file fetches each byte at most once.
     """
 
-    def __init__(self, reader: BudgetedReader, first: int = WALK_FIRST_WINDOW) -> None:
+    def __init__(self, reader: BudgetedReader, first: int = WALK_FIRST_WINDOW, max_hops: int | None = None) -> None:
         self._reader, self._first, self._window = reader, first, 0
         self._start, self._data = 0, b""
+        self._hops, self._max_hops = 0, max_hops
 
     @property
     def _end(self) -> int:
@@ -199,7 +229,7 @@ class Walk:
                     self._grow(pos)
                     grown = True
                 wanted = max(pos + n - have, self._window)
-                chunk = self._reader.fetch(have, wanted, pos + n - have, keep=False)
+                chunk = self._reader.fetch(have, wanted, pos + n - have, keep=wanted <= WINDOW_BYTES)
             if not chunk:
                 break
             parts.append(chunk)
@@ -208,4 +238,7 @@ class Walk:
 
     def _grow(self, pos: int) -> None:
         dense = pos < self._end + max(self._window, self._first)
+        if not dense and self._max_hops is not None:
+            self._hops += 1
+            dense = self._hops > self._max_hops
         self._window = min(max(2 * self._window, self._first), WALK_LARGEST_WINDOW) if dense else self._first

@@ -45,3 +45,22 @@ def trailing_data() -> ContentRejected:
 def no_video_stream() -> ContentRejected:
     """A video container holding audio (or nothing) only."""
     return ContentRejected("no_video_stream", "The file contains no video stream.")
+
+
+def truncated_video() -> ContentRejected:
+    """A box, element, chunk or tag that declares more bytes than the file has left."""
+    return ContentRejected(
+        "corrupt_file", "The video file is cut short: its headers declare more data than the file holds."
+    )
+
+
+def corrupt_video() -> ContentRejected:
+    """Sizes that contradict each other, or a structure no writer produces."""
+    return ContentRejected("corrupt_file", "The video file is corrupt: the sizes in its headers do not add up.")
+
+
+def video_trailing_data() -> ContentRejected:
+    """A complete video with something else after its end (a ZIP, a web page, ...)."""
+    return ContentRejected(
+        "trailing_data", "The video has data after its end: something else was added to the end of the file."
+    )

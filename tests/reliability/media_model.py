@@ -10,6 +10,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from tests.helpers.media import VIDEOS as FIXTURE_VIDEOS
 from tests.helpers.media import fixture_bytes, image_bytes
 
 # (filename, bytes, kind, mime, metadata): kind is image | video | invalid.
@@ -54,8 +55,8 @@ NAMES = st.one_of(st.none(), NAME, st.sampled_from(["  Padded  ", *BAD_NAMES[1:5
 def files(draw: Any) -> tuple[str, bytes, str, str | None, Any]:
     kind = draw(st.sampled_from(["image"] * 6 + ["video", "invalid", "cleaned"]))
     if kind == "video":
-        filename, fixture, mime, w, h, seconds = draw(st.sampled_from(VIDEOS))
-        return filename, fixture_bytes(fixture), "video", mime, {"width": w, "height": h, "duration": seconds}
+        filename, fixture, mime, *_ = draw(st.sampled_from(VIDEOS))
+        return filename, fixture_bytes(fixture), "video", mime, FIXTURE_VIDEOS[fixture][1]
     if kind == "invalid":
         filename, content = draw(st.sampled_from(INVALID))
         data = {"png": image_bytes("PNG", 5, 5), "html": b"<html><body>hi</body></html>", "empty": b""}[content]
