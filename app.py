@@ -343,13 +343,22 @@ def ingest_objects(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return {"results": [str(r.outcome) for r in results]}
 
 
-@app.lambda_function(name="thumbnail")
+@app.lambda_function(name="derivatives")
 def make_thumbnails(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """S3 ObjectCreated notifications on the media prefix (promotions, direct uploads):
     thumbnails off the request path (wired by the deploy template, like ingest)."""
     from chalicelib import thumbnails
 
     return {"results": [str(o) for o in thumbnails.make_for_event(event)]}
+
+
+@app.lambda_function(name="invalidate")
+def invalidate_paths(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Batches of deleted files' keys from the invalidation queue (wired by the deploy
+    template or post-deploy): one CDN invalidation per batch."""
+    from chalicelib import cdn
+
+    return cdn.invalidate_batch(event)
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS), name="reconcile")

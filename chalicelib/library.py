@@ -122,5 +122,9 @@ def delete_media(account_id: str, raw_id: str, if_match: str | None = None) -> N
     thumb = thumbnail_key(record.storage_key)
     if thumb is not None and record.file_type == "image":  # made, or maybe being made right now
         storage.delete_object(thumb)
+    from chalicelib import cdn  # here, not at import: the API's cold start (bench import_ratio)
+
+    # Before the record goes: a failed send answers 503 and the retry sends again.
+    cdn.forget([record.storage_key, thumb if record.file_type == "image" else None])
     if not records.delete_media_record(record, MediaFile.uploaded_by != Uploader.ADMIN):
         raise MediaNotFound()

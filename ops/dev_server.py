@@ -75,7 +75,7 @@ def event_handlers(app: Any) -> dict[str, Callable[[dict[str, Any]], Any]]:
     """The app's Lambda functions the bucket's events go to, by key prefix (as deployed)."""
     from chalicelib.media import MEDIA_PREFIX, STAGING_PREFIX
 
-    routes = {STAGING_PREFIX: _lambda_handler(app, "ingest"), MEDIA_PREFIX: _lambda_handler(app, "thumbnail")}
+    routes = {STAGING_PREFIX: _lambda_handler(app, "ingest"), MEDIA_PREFIX: _lambda_handler(app, "derivatives")}
     return {prefix: handler for prefix, handler in routes.items() if handler is not None}
 
 

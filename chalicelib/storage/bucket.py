@@ -29,7 +29,7 @@ THUMBNAIL_EVENTS = ("s3:ObjectCreated:Put", "s3:ObjectCreated:Copy")
 #: pump all wire exactly these.
 EVENT_ROUTES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     (STAGING_PREFIX, INGEST_EVENTS, "ingest"),
-    (MEDIA_PREFIX, THUMBNAIL_EVENTS, "thumbnail"),
+    (MEDIA_PREFIX, THUMBNAIL_EVENTS, "derivatives"),
 )
 #: Staged objects ingest did not remove (abandoned uploads, re-sent forms) go after a day.
 STAGED_RETENTION_DAYS = 1
