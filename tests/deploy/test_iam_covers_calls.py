@@ -103,13 +103,19 @@ def required(service: str, operation: str, params: dict[str, Any]) -> list[tuple
             return [(f"s3:{operation}", obj)]
         if operation in ("ListObjectsV2", "HeadBucket"):
             return [("s3:ListBucket", bucket)]
+    if service == "sqs" and operation == "SendMessage":
+        return [("sqs:SendMessage", f"arn:aws:sqs:{REGION}:{ACCOUNT}:{params['QueueUrl'].rsplit('/', 1)[1]}")]
+    if service == "cloudfront" and operation == "CreateInvalidation":
+        return [
+            ("cloudfront:CreateInvalidation", f"arn:aws:cloudfront::{ACCOUNT}:distribution/{params['DistributionId']}")
+        ]
     if service == "ssm" and operation == "GetParameter":
         return [("ssm:GetParameter", f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{params['Name']}")]
     raise AssertionError(f"no IAM mapping for {service}:{operation}: add it here and grant it in ops/iam.py")
 
 
-def assert_allowed(function: str, calls: list[Call]) -> None:
-    statements = iam.static_policy("test", function, ENV)["Statement"]
+def assert_allowed(function: str, calls: list[Call], env: dict[str, str] = ENV) -> None:
+    statements = iam.static_policy("test", function, env)["Statement"]
     assert calls, "the scenario made no AWS call"
     for service, operation, params in calls:
         for action, resource in required(service, operation, params):
