@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -51,12 +52,22 @@ def deploy_step(run: Callable[[str], list[Any]], stage_name: str | None, as_json
     is_flag=True,
     help="Only create the cursor secret (the CloudFormation path: the stack owns tables and bucket).",
 )
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where .chalice/config.json and deploy/iam/ are written (default: this checkout).",
+)
 @json_option
-def bootstrap(stage_name: str | None, secret_only: bool, as_json: bool) -> None:
-    """Create a stage's tables, bucket and cursor secret before `chalice deploy`.
+def bootstrap(stage_name: str | None, secret_only: bool, project_dir: Path | None, as_json: bool) -> None:
+    """Create a stage's tables, bucket, delivery network, queues, worker layer and cursor
+    secret before `chalice deploy`.
 
     Idempotent: run it before the first deploy and before every upgrade; what
-    is already right is left alone, and the secret is never overwritten.
+    is already right is left alone, and the secret is never overwritten. What
+    chalice must know (the distribution, the invalidation queue, the layer's
+    ARN) is written into the stage's .chalice/config.json: commit it, with the
+    regenerated deploy/iam/ policies. The layer is published from
+    dist/worker-layer.zip (`make layer`).
     JSON: {"stage", "steps": [{"resource", "outcome", "detail"}]}.
 
     \b
@@ -66,7 +77,8 @@ def bootstrap(stage_name: str | None, secret_only: bool, as_json: bool) -> None:
     """
     from ops import bootstrap as library
 
-    deploy_step(lambda stage: library.bootstrap(stage, secret_only=secret_only), stage_name, as_json)
+    root = project_dir or library.ROOT
+    deploy_step(lambda stage: library.bootstrap(stage, secret_only=secret_only, root=root), stage_name, as_json)
 
 
 @click.command("post-deploy")
@@ -74,7 +86,8 @@ def bootstrap(stage_name: str | None, secret_only: bool, as_json: bool) -> None:
 @json_option
 def post_deploy(stage_name: str | None, as_json: bool) -> None:
     """After every `chalice deploy`: gateway responses in our error shape, stage
-    throttling, and the bucket's events to the ingest function (idempotent).
+    throttling, the bucket's events to the ingest and derivatives functions, the web
+    ACL on the API stage, the invalidation queue's event source, alarms (idempotent).
 
     JSON: {"stage", "steps": [{"resource", "outcome", "detail"}]}.
 

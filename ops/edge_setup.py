@@ -172,7 +172,7 @@ def ensure_invalidation_queues(stage: str, region: str) -> tuple[str, list[Step]
     base = {"SqsManagedSseEnabled": "true"}
     dead_url, dead = ensure_queue(sqs, f"{name}-dead-letters", {**base, "MessageRetentionPeriod": str(14 * 24 * 3600)})
     dead_arn = sqs.get_queue_attributes(QueueUrl=dead_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    redrive = json.dumps({"deadLetterTargetArn": dead_arn, "maxReceiveCount": str(delivery.MAX_RECEIVES)})
+    redrive = json.dumps({"deadLetterTargetArn": dead_arn, "maxReceiveCount": delivery.MAX_RECEIVES})
     attributes = {**base, **{k: str(v) for k, v in delivery.queue_attributes().items()}, "RedrivePolicy": redrive}
     url, queue = ensure_queue(sqs, name, attributes)
     return url, [dead, queue]

@@ -6,9 +6,12 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import botocore.client
 import pytest
 
 from ops import template
@@ -16,6 +19,7 @@ from ops import template
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 STAGES = ("dev", "prod")
+Call = tuple[str, str, dict[str, Any]]
 
 
 @pytest.fixture(scope="session")
@@ -44,3 +48,28 @@ def packaged(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, An
         results[stage] = json.loads((out / "sam.json").read_text())
         results[stage]["_path"] = str(out / "sam.json")
     return results
+
+
+@pytest.fixture
+def recorder(monkeypatch: pytest.MonkeyPatch) -> Callable[[], Any]:
+    """record() -> a context manager collecting (service, operation, params) of every AWS call."""
+    calls: list[Call] | None = None
+    original = botocore.client.BaseClient._make_api_call
+
+    def recording(self: Any, operation: str, params: dict[str, Any]) -> Any:
+        if calls is not None:
+            calls.append((self.meta.service_model.service_name, operation, params))
+        return original(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
+
+    @contextmanager
+    def record() -> Iterator[list[Call]]:
+        nonlocal calls
+        calls = []
+        try:
+            yield calls
+        finally:
+            calls = None
+
+    return record

@@ -14,7 +14,7 @@ from chalice.test import Client
 from chalicelib import cdn
 from chalicelib.config import reset_settings
 from ops import delivery, edge_setup
-from tests.deploy.test_iam_covers_calls import ENV, assert_allowed, recorder  # noqa: F401 (fixture)
+from tests.deploy.test_iam_covers_calls import ENV, assert_allowed
 from tests.helpers.http import upload
 from tests.helpers.tenants import Tenant
 
