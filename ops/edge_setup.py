@@ -188,7 +188,8 @@ def ensure_worker_layer(stage: str, region: str, zip_path: Path) -> tuple[str | 
     lambdas = boto3.client("lambda", region_name=region)
     versions = lambdas.list_layer_versions(LayerName=name).get("LayerVersions", [])
     if versions:
-        latest = lambdas.get_layer_version_by_arn(Arn=versions[0]["LayerVersionArn"])
+        newest = max(versions, key=lambda v: int(v["Version"]))
+        latest = lambdas.get_layer_version(LayerName=name, VersionNumber=newest["Version"])
         if latest["Content"]["CodeSha256"] == digest:
             return str(latest["LayerVersionArn"]), Step(f"layer {name}", "unchanged", f"version {latest['Version']}")
     if len(data) > 50 * 1024 * 1024:
