@@ -31,8 +31,9 @@ from typing import Any
 import boto3
 
 from chalicelib.config import Settings, get_settings, reset_settings
+from ops.bucket_resources import public_access_block
 from ops.iam import public_read_policy
-from ops.template import ROOT, public_access_block, stage_delivery, stage_settings, table_specs
+from ops.template import ROOT, stage_delivery, stage_settings, table_specs
 
 SECRET_BYTES = 48
 

@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ops import delivery, iam, monitoring, waf, worker_layer
+from ops import bucket_resources, delivery, iam, monitoring, waf, worker_layer
 from ops.targets import stage_environment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,32 +114,6 @@ def gateway_response_body(body: dict[str, Any]) -> str:
     return json.dumps(body, separators=(",", ":")).replace(json.dumps(_VTL_MESSAGE), _VTL_MESSAGE)
 
 
-def _cors_rules(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    names = {"ExposeHeaders": "ExposedHeaders", "MaxAgeSeconds": "MaxAge"}
-    return [{names.get(k, k): v for k, v in rule.items()} for rule in rules]
-
-
-def _lifecycle_rules(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """S3 API lifecycle rules -> CloudFormation's shape (only the shapes we use)."""
-    converted = []
-    for rule in rules:
-        out: dict[str, Any] = {"Id": rule["ID"], "Status": rule["Status"]}
-        where = rule["Filter"].get("And", rule["Filter"])
-        if where.get("Prefix"):
-            out["Prefix"] = where["Prefix"]
-        if where.get("Tags"):
-            out["TagFilters"] = where["Tags"]
-        if "Expiration" in rule:
-            out["ExpirationInDays"] = rule["Expiration"]["Days"]
-        if "AbortIncompleteMultipartUpload" in rule:
-            out["AbortIncompleteMultipartUpload"] = rule["AbortIncompleteMultipartUpload"]
-        unknown = set(rule) - {"ID", "Status", "Filter", "Expiration", "AbortIncompleteMultipartUpload"}
-        if unknown:
-            raise ValueError(f"lifecycle rule {rule['ID']}: no CloudFormation mapping for {sorted(unknown)}")
-        converted.append(out)
-    return converted
-
-
 def _tables(prefix: str, protect: bool) -> dict[str, Any]:
     resources = {}
     policy = "Retain" if protect else "Delete"
@@ -157,68 +131,6 @@ def _tables(prefix: str, protect: bool) -> dict[str, Any]:
             "Properties": props,
         }
     return resources
-
-
-def _bucket(env: dict[str, str], cdn: bool) -> dict[str, Any]:
-    from chalicelib.storage import EVENT_ROUTES, bucket_cors_rules, bucket_lifecycle_rules
-
-    bucket = env["MEDIA_BUCKET"]
-    origins = tuple(o.strip() for o in env.get("MEDIA_CORS_ORIGINS", "*").split(",") if o.strip())
-    notifications = [
-        {
-            "Event": event,
-            "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": prefix}]}},
-            "Function": {"Fn::GetAtt": [LOGICAL_IDS[function], "Arn"]},
-        }
-        for prefix, events, function in EVENT_ROUTES
-        for event in events
-    ]
-    # SourceArn is the bucket's name, not a reference: bucket -> permission -> function stays acyclic.
-    permissions = {
-        f"{LOGICAL_IDS[function]}BucketPermission": {
-            "Type": "AWS::Lambda::Permission",
-            "Properties": {
-                "FunctionName": {"Fn::GetAtt": [LOGICAL_IDS[function], "Arn"]},
-                "Action": "lambda:InvokeFunction",
-                "Principal": "s3.amazonaws.com",
-                "SourceArn": {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{bucket}"},
-                "SourceAccount": {"Ref": "AWS::AccountId"},
-            },
-        }
-        for _, _, function in EVENT_ROUTES
-    }
-    return {
-        "MediaBucket": {
-            "Type": "AWS::S3::Bucket",
-            "DeletionPolicy": "Retain",
-            "UpdateReplacePolicy": "Retain",
-            # The notification is validated on creation: the permissions must exist first.
-            "DependsOn": sorted(permissions),
-            "Properties": {
-                "BucketName": bucket,
-                "BucketEncryption": {
-                    "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
-                },
-                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
-                # Behind CloudFront nothing is public; a public-bucket stage keeps ACLs
-                # blocked, and its bucket policy below is the one public grant.
-                "PublicAccessBlockConfiguration": public_access_block(cdn),
-                "CorsConfiguration": {"CorsRules": _cors_rules(bucket_cors_rules(origins))},
-                "LifecycleConfiguration": {"Rules": _lifecycle_rules(bucket_lifecycle_rules())},
-                "NotificationConfiguration": {"LambdaConfigurations": notifications},
-            },
-        },
-        **({} if cdn else {"MediaBucketPolicy": {
-            "Type": "AWS::S3::BucketPolicy",
-            "Properties": {"Bucket": {"Ref": "MediaBucket"}, "PolicyDocument": iam.public_read_policy(bucket)},
-        }}),
-        **permissions,
-    }  # fmt: skip
-
-
-def public_access_block(cdn: bool) -> dict[str, bool]:
-    """Fully on behind CloudFront; a public-bucket stage must allow its public-read policy."""
-    return {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": cdn, "RestrictPublicBuckets": cdn}
 
 
 def _api(settings: dict[str, Any]) -> dict[str, Any]:
@@ -246,7 +158,7 @@ def merge_template(stage: str) -> dict[str, Any]:
     serving = stage_delivery(stage)
     resources: dict[str, Any] = {}
     resources.update(_tables(env["MEDIA_TABLE_PREFIX"], bool(settings["deletion_protection"])))
-    resources.update(_bucket(env, serving.cdn))
+    resources.update(bucket_resources.resources(env, serving.cdn, LOGICAL_IDS))
     resources.update(_api(settings))
     resources.update(waf.resources(stage, stage_limits(stage), delivery.origins_of(env)))
     resources.update(worker_layer.resources(stage))

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from ops import delivery, iam, template, waf, worker_layer
+from ops import bucket_resources, delivery, iam, template, waf, worker_layer
 from tests.deploy.conftest import ROOT, STAGES
 from tests.helpers.tenants import Tenant
 
@@ -149,13 +149,13 @@ def test_a_custom_domain_brings_its_certificate() -> None:
 
 def test_a_public_bucket_stage_keeps_the_public_read_policy() -> None:
     env = _stage_env("dev")
-    bucket = template._bucket(env, cdn=False)
+    bucket = bucket_resources.resources(env, False, template.LOGICAL_IDS)
     block = bucket["MediaBucket"]["Properties"]["PublicAccessBlockConfiguration"]
     assert (block["BlockPublicAcls"], block["BlockPublicPolicy"]) == (True, False)
     statement = bucket["MediaBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
     assert statement["Principal"] == "*"
     assert not _granted(bucket["MediaBucketPolicy"]["Properties"]["PolicyDocument"], env["MEDIA_BUCKET"], "uploads/1/x")
-    assert "MediaBucketPolicy" not in template._bucket(env, cdn=True)
+    assert "MediaBucketPolicy" not in bucket_resources.resources(env, True, template.LOGICAL_IDS)
     roles = {f: iam.static_policy("dev", f, env, cdn=False) for f in iam.FUNCTIONS}
     actions = {a for document in roles.values() for s in document["Statement"] for a in s["Action"]}
     assert "cloudfront:CreateInvalidation" not in actions
