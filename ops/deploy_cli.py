@@ -83,8 +83,15 @@ def bootstrap(stage_name: str | None, secret_only: bool, project_dir: Path | Non
 
 @click.command("post-deploy")
 @stage_option
+@click.option(
+    "--cdn-alarm-only",
+    "distribution_id",
+    metavar="DISTRIBUTION_ID",
+    help="Only put the CDN's 5xx alarm in us-east-1: for a CloudFormation stack in another region "
+    "(the stack's MediaDistributionId output), whose alarms cannot see CloudFront's metrics.",
+)
 @json_option
-def post_deploy(stage_name: str | None, as_json: bool) -> None:
+def post_deploy(stage_name: str | None, distribution_id: str | None, as_json: bool) -> None:
     """After every `chalice deploy`: gateway responses in our error shape, stage
     throttling, the bucket's events to the ingest and derivatives functions, the web
     ACL on the API stage, the invalidation queue's event source, alarms (idempotent).
@@ -95,7 +102,17 @@ def post_deploy(stage_name: str | None, as_json: bool) -> None:
     Examples:
       manage.py post-deploy --stage dev
       manage.py --stage prod post-deploy --json
+      manage.py post-deploy --stage prod --cdn-alarm-only E2EXAMPLE0DIST
     """
     from ops import post_deploy as library
 
-    deploy_step(library.post_deploy, stage_name, as_json)
+    if distribution_id is None:
+        deploy_step(library.post_deploy, stage_name, as_json)
+        return
+    from ops.edge_wiring import put_cdn_alarms
+    from ops.template import stage_settings
+
+    def alarm_only(stage: str) -> list[Any]:
+        return [put_cdn_alarms(stage, "us-east-1", stage_settings(stage), distribution_id, us_east_1_only=True)]
+
+    deploy_step(alarm_only, stage_name, as_json)

@@ -97,13 +97,17 @@ def size_worker(stage: str, region: str) -> Step:
     return Step(f"function {name} storage", "updated", detail)
 
 
-def put_cdn_alarms(stage: str, region: str, settings: dict[str, Any], distribution_id: str) -> Step:
-    """The dead-letter alarm in the stage's region, the CDN's 5xx alarm in us-east-1 (its metrics' region)."""
+def put_cdn_alarms(
+    stage: str, region: str, settings: dict[str, Any], distribution_id: str, us_east_1_only: bool = False
+) -> Step:
+    """The dead-letter alarm in the stage's region, the CDN's 5xx alarm in us-east-1 (its metrics'
+    region); ``us_east_1_only``: just the latter (a stack outside us-east-1 has the former)."""
     cdn = monitoring.Cdn(distribution_id, f"{iam.invalidation_queue_name(stage)}-dead-letters")
-    alarms = monitoring.cdn_alarms(settings, cdn)
+    alarms = [a for a in monitoring.cdn_alarms(settings, cdn) if a.region or not us_east_1_only]
     for alarm in alarms:
         cloudwatch = boto3.client("cloudwatch", region_name=alarm.region or region)
         cloudwatch.put_metric_alarm(
             **alarm.properties(monitoring.alarm_name(stage, alarm), monitoring.actions(settings))
         )
-    return Step(f"{len(alarms)} CDN alarms", "updated", f"5xx rate of {distribution_id} in us-east-1, dead letters")
+    names = ", ".join(monitoring.alarm_name(stage, a) for a in alarms)
+    return Step(f"{len(alarms)} CDN alarms", "updated", f"{names} (5xx rate of {distribution_id} in us-east-1)")

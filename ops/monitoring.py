@@ -188,7 +188,7 @@ def resources(
         }
         if alarm.region:
             # An alarm sees only its own region's metrics: a stack elsewhere gets this one
-            # from `manage.py post-deploy --stage STAGE --cdn-alarm` (docs/deploy.md).
+            # from `manage.py post-deploy --stage STAGE --cdn-alarm-only ID` (docs/deploy.md).
             out[alarm.logical_id]["Condition"] = "InUsEast1"
     return out
 

@@ -326,3 +326,15 @@ def test_bootstrap_needs_a_stage() -> None:
     assert result.exit_code == 2 and "--stage" in result.output
     result = CliRunner().invoke(cli, ["bootstrap", "--stage", "staging"])
     assert result.exit_code == 2 and "Unknown stage 'staging'" in result.output
+
+
+def test_cdn_alarm_of_a_stack_outside_us_east_1_goes_to_us_east_1(aws_in_process: None) -> None:
+    report = run("post-deploy", "--stage", "prod", "--cdn-alarm-only", "E2EXAMPLE0DIST")
+    assert [step["resource"] for step in report["steps"]] == ["1 CDN alarms"]
+    (alarm,) = boto3.client("cloudwatch", region_name="us-east-1").describe_alarms()["MetricAlarms"]
+    assert (alarm["AlarmName"], alarm["Namespace"], alarm["MetricName"]) == (
+        "media-api-prod-Cdn5xxRate",
+        "AWS/CloudFront",
+        "5xxErrorRate",
+    )
+    assert {"Name": "DistributionId", "Value": "E2EXAMPLE0DIST"} in alarm["Dimensions"]
