@@ -150,3 +150,14 @@ def test_invalidation_path_is_allowed_by_the_policies(
         assert cdn.invalidate_batch(event) == {"batchItemFailures": []}
     assert [op for _, op, _ in calls] == ["CreateInvalidation"]
     assert_allowed("invalidate", calls, env)
+
+
+def test_the_page_shows_media_from_the_distribution(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CSP follows MEDIA_PUBLIC_BASE_URL, which a CloudFront stage points at its distribution."""
+    from chalicelib import site
+
+    monkeypatch.setenv("MEDIA_PUBLIC_BASE_URL", "https://d111abcdef8.cloudfront.net")
+    reset_settings()
+    policy = dict(part.split(" ", 1) for part in site.page_policy().split("; "))
+    assert policy["img-src"] == policy["media-src"] == "'self' https://d111abcdef8.cloudfront.net"
+    reset_settings()
