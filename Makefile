@@ -13,7 +13,7 @@ STAGE  ?= dev
 # make every process compile its imports again (our .venv is ours to write).
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: install run test suite test-fast lint bench package vendor screenshots clean
+.PHONY: install run test suite test-fast lint bench package layer vendor screenshots clean
 
 # Re-install only when a requirements file changed (warm starts stay fast).
 $(STAMP): requirements.txt requirements-dev.txt client/pyproject.toml
@@ -56,17 +56,24 @@ vendor: install
 screenshots: install
 	$(BIN)/python -m tests.browser.screenshots
 
-# CloudFormation for a stage (docs/deploy.md): dist/sam.json + dist/deployment.zip.
-# Offline but for PyPI (chalice downloads the Lambda wheels); the region only
-# satisfies chalice's CLI, the template uses the stack's own.
+# CloudFormation for a stage (docs/deploy.md): dist/sam.json + dist/deployment.zip +
+# dist/worker-layer.zip. Offline but for PyPI (chalice downloads the Lambda wheels, pip
+# the worker's); the region only satisfies chalice's CLI, the template uses the stack's own.
 package: install
 	rm -rf dist
 	$(BIN)/python -m ops.template merge --stage $(STAGE) --out dist/merge/$(STAGE).json
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/chalice package --stage $(STAGE) \
 		--pkg-format cloudformation --merge-template dist/merge/$(STAGE).json dist
-	$(BIN)/python -m ops.package_check dist/deployment.zip
+	$(BIN)/python -m ops.worker_layer build --out dist/worker-layer.zip
+	$(BIN)/python -m ops.package_check dist/deployment.zip --layer dist/worker-layer.zip
 	$(BIN)/cfn-lint dist/sam.json
-	@echo "dist/sam.json + dist/deployment.zip ($$(du -k dist/deployment.zip | cut -f1) KB) for stage $(STAGE)"
+	@echo "dist/sam.json + dist/deployment.zip ($$(du -k dist/deployment.zip | cut -f1) KB)" \
+		"+ dist/worker-layer.zip ($$(du -k dist/worker-layer.zip | cut -f1) KB) for stage $(STAGE)"
+
+# The derivatives worker's layer alone (PyAV for Lambda), for `manage.py bootstrap` to publish.
+layer: install
+	$(BIN)/python -m ops.worker_layer build --out dist/worker-layer.zip
+	$(BIN)/python -m ops.package_check --check-only --layer dist/worker-layer.zip
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache

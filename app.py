@@ -281,13 +281,22 @@ def ingest_objects(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return {"results": events.handle(event)}
 
 
-@app.lambda_function(name="thumbnail")
+@app.lambda_function(name="derivatives")
 def make_thumbnails(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Storage events of new public files (promotions, direct uploads): their thumbnails,
     off the request path (wired by the deploy template, like ingest)."""
     from chalicelib import events
 
     return {"results": events.handle(event)}
+
+
+@app.lambda_function(name="invalidate")
+def invalidate_paths(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Batches of deleted files' keys from the invalidation queue (wired by the deploy
+    template or post-deploy): one CDN invalidation per batch."""
+    from chalicelib import cdn
+
+    return cdn.invalidate_batch(event)
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS), name="reconcile")

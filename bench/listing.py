@@ -18,7 +18,8 @@ ROUNDS = 25
 def fill_library(account_id: str, files: int) -> None:
     """``files`` records written straight to the table (batch writes), counters to match,
     as if uploaded one by one: ids 1..files, every fourth a video."""
-    from chalicelib.models import Account, MediaFile
+    from chalicelib.models import AccountItem as Account
+    from chalicelib.models import MediaItem as MediaFile
 
     counts = {"image": 0, "video": 0}
     size = 204_800

@@ -56,6 +56,11 @@ class Settings:
     # Base of every link the API builds (links, meta.path, openapi servers):
     # never the client's Host or X-Forwarded-* headers (docs/architecture.md, "Browsers and links").
     public_api_url: str | None
+    # The CDN in front of the public keys (docs/deploy.md, "Delivery"): DELETE queues the
+    # deleted file's keys there, and the invalidate function purges them in batches.
+    # Unset: no CDN (the local stack, public-bucket stages), nothing to invalidate.
+    invalidation_queue_url: str | None = None
+    distribution_id: str | None = None
 
     def table_name(self, name: str) -> str:
         return f"{self.table_prefix}-{name}"
@@ -159,6 +164,8 @@ def get_settings() -> Settings:
         cors_origins=origins,
         bucket_events=(_optional("MEDIA_BUCKET_EVENTS") or "true").lower() in ("1", "true", "yes"),
         public_api_url=_public_api_url(),
+        invalidation_queue_url=_optional("MEDIA_INVALIDATION_QUEUE_URL"),
+        distribution_id=_optional("MEDIA_DISTRIBUTION_ID"),
     )
 
 

@@ -121,5 +121,9 @@ def delete_media(account_id: str, raw_id: str, if_match: str | None = None) -> N
     bucket.delete_object(record.storage_key)
     for derived in record.derived_keys:  # made, or maybe being made right now
         bucket.delete_object(derived)
+    from chalicelib import cdn  # here, not at import: the API's cold start (bench import_ratio)
+
+    # Before the record goes: a failed send answers 503 and the retry sends again.
+    cdn.forget([record.storage_key, *record.derived_keys])
     if not db.delete_media_record(record, client_only=True):
         raise MediaNotFound()

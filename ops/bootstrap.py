@@ -9,8 +9,12 @@ template (ops.template), so both paths build the same resources:
   upload sessions, deletion protection where the stage's `deploy` settings ask for it
   (bootstrap turns protection on, never off), missing indexes added;
 - the bucket: CORS and lifecycle (chalicelib.storage), and on AWS S3 also
-  default encryption, ACLs disabled, and public read of validated media only;
+  default encryption, ACLs disabled, and Block Public Access fully on behind
+  CloudFront (the default delivery) or public read of the public prefixes
+  (``"delivery": "public-bucket"``);
 - the failed-event queue (ops.monitoring);
+- the distribution, its policies, the invalidation queues and the worker
+  layer, written into the stage's config (ops.edge_setup);
 - the cursor secret: a SecureString created once, never overwritten.
 """
 
@@ -21,13 +25,15 @@ import os
 import secrets
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
 
 from chalicelib.config import Settings, get_settings, reset_settings
+from ops.bucket_resources import public_access_block
 from ops.iam import public_read_policy
-from ops.template import stage_settings, table_specs
+from ops.template import ROOT, stage_delivery, stage_settings, table_specs
 
 SECRET_BYTES = 48
 
@@ -116,7 +122,8 @@ def ensure_tables(settings: Settings, protect: bool) -> list[Step]:
     return [ensure_table(client, spec, protect) for spec in table_specs(settings.table_prefix)]
 
 
-def ensure_bucket(settings: Settings) -> list[Step]:
+def ensure_bucket(settings: Settings, cdn: bool = False) -> list[Step]:
+    """The bucket; ``cdn``: served by CloudFront, so nothing in it is public."""
     from chalicelib import storage
     from chalicelib.errors import MediaError
     from chalicelib.storage.configuration import configure_bucket
@@ -145,22 +152,22 @@ def ensure_bucket(settings: Settings) -> list[Step]:
     s3.put_bucket_ownership_controls(
         Bucket=settings.bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
     )
-    s3.put_public_access_block(
-        Bucket=settings.bucket,
-        PublicAccessBlockConfiguration={
-            "BlockPublicAcls": True,
-            "IgnorePublicAcls": True,
-            "BlockPublicPolicy": False,
-            "RestrictPublicBuckets": False,
-        },
-    )
+    try:
+        blocked = s3.get_public_access_block(Bucket=settings.bucket)["PublicAccessBlockConfiguration"]
+    except s3.exceptions.ClientError:
+        blocked = None  # never set
+    s3.put_public_access_block(Bucket=settings.bucket, PublicAccessBlockConfiguration=public_access_block(cdn))
+    if cdn:  # the policy naming the distribution comes with it (ops.edge_setup)
+        outcome = "unchanged" if blocked == public_access_block(cdn) else "updated"
+        steps.append(Step(f"bucket {settings.bucket} access", outcome, "encryption, ACLs disabled, no public access"))
+        return steps
     policy = public_read_policy(settings.bucket)
     try:
         unchanged = json.loads(s3.get_bucket_policy(Bucket=settings.bucket)["Policy"]) == policy
     except s3.exceptions.ClientError:
         unchanged = False  # no policy yet
     s3.put_bucket_policy(Bucket=settings.bucket, Policy=json.dumps(policy))
-    detail = "encryption, ACLs disabled, public read of validated media/*"
+    detail = "encryption, ACLs disabled, public read of media/*, thumbs/*, renditions/*"
     steps.append(Step(f"bucket {settings.bucket} access", "unchanged" if unchanged else "updated", detail))
     return steps
 
@@ -215,16 +222,21 @@ def use_profile_region() -> str | None:
     return next((os.environ[n] for n in names if os.environ.get(n)), None)
 
 
-def bootstrap(stage: str, *, secret_only: bool = False) -> list[Step]:
-    """Everything the stage needs before `chalice deploy` (the environment is the stage's)."""
+def bootstrap(stage: str, *, secret_only: bool = False, root: Path = ROOT, layer_zip: Path | None = None) -> list[Step]:
+    """Everything the stage needs before `chalice deploy` (the environment is the stage's);
+    what it made that chalice must know is written into ``root``'s .chalice/config.json."""
+    from ops.edge_setup import setup_edge
+
     use_profile_region()
     reset_settings()
     settings = get_settings()
     steps: list[Step] = []
     if not secret_only:
         steps += ensure_tables(settings, bool(stage_settings(stage)["deletion_protection"]))
-        steps += ensure_bucket(settings)
+        steps += ensure_bucket(settings, stage_delivery(stage).cdn)
         steps.append(ensure_failure_queue(stage, settings.function_region))
+        layer = layer_zip or root / "dist" / "worker-layer.zip"
+        steps += setup_edge(stage, settings.bucket, settings.function_region, root, layer)
     if settings.cursor_secret_parameter:
         steps.append(ensure_secret(settings.cursor_secret_parameter, settings.function_region))
     else:

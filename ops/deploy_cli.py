@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -51,12 +52,22 @@ def deploy_step(run: Callable[[str], list[Any]], stage_name: str | None, as_json
     is_flag=True,
     help="Only create the cursor secret (the CloudFormation path: the stack owns tables and bucket).",
 )
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where .chalice/config.json and deploy/iam/ are written (default: this checkout).",
+)
 @json_option
-def bootstrap(stage_name: str | None, secret_only: bool, as_json: bool) -> None:
-    """Create a stage's tables, bucket and cursor secret before `chalice deploy`.
+def bootstrap(stage_name: str | None, secret_only: bool, project_dir: Path | None, as_json: bool) -> None:
+    """Create a stage's tables, bucket, delivery network, queues, worker layer and cursor
+    secret before `chalice deploy`.
 
     Idempotent: run it before the first deploy and before every upgrade; what
-    is already right is left alone, and the secret is never overwritten.
+    is already right is left alone, and the secret is never overwritten. What
+    chalice must know (the distribution, the invalidation queue, the layer's
+    ARN) is written into the stage's .chalice/config.json: commit it, with the
+    regenerated deploy/iam/ policies. The layer is published from
+    dist/worker-layer.zip (`make layer`).
     JSON: {"stage", "steps": [{"resource", "outcome", "detail"}]}.
 
     \b
@@ -66,15 +77,24 @@ def bootstrap(stage_name: str | None, secret_only: bool, as_json: bool) -> None:
     """
     from ops import bootstrap as library
 
-    deploy_step(lambda stage: library.bootstrap(stage, secret_only=secret_only), stage_name, as_json)
+    root = project_dir or library.ROOT
+    deploy_step(lambda stage: library.bootstrap(stage, secret_only=secret_only, root=root), stage_name, as_json)
 
 
 @click.command("post-deploy")
 @stage_option
+@click.option(
+    "--cdn-alarm-only",
+    "distribution_id",
+    metavar="DISTRIBUTION_ID",
+    help="Only put the CDN's 5xx alarm in us-east-1: for a CloudFormation stack in another region "
+    "(the stack's MediaDistributionId output), whose alarms cannot see CloudFront's metrics.",
+)
 @json_option
-def post_deploy(stage_name: str | None, as_json: bool) -> None:
+def post_deploy(stage_name: str | None, distribution_id: str | None, as_json: bool) -> None:
     """After every `chalice deploy`: gateway responses in our error shape, stage
-    throttling, and the bucket's events to the ingest function (idempotent).
+    throttling, the bucket's events to the ingest and derivatives functions, the web
+    ACL on the API stage, the invalidation queue's event source, alarms (idempotent).
 
     JSON: {"stage", "steps": [{"resource", "outcome", "detail"}]}.
 
@@ -82,7 +102,17 @@ def post_deploy(stage_name: str | None, as_json: bool) -> None:
     Examples:
       manage.py post-deploy --stage dev
       manage.py --stage prod post-deploy --json
+      manage.py post-deploy --stage prod --cdn-alarm-only E2EXAMPLE0DIST
     """
     from ops import post_deploy as library
 
-    deploy_step(library.post_deploy, stage_name, as_json)
+    if distribution_id is None:
+        deploy_step(library.post_deploy, stage_name, as_json)
+        return
+    from ops.edge_wiring import put_cdn_alarms
+    from ops.template import stage_settings
+
+    def alarm_only(stage: str) -> list[Any]:
+        return [put_cdn_alarms(stage, "us-east-1", stage_settings(stage), distribution_id, us_east_1_only=True)]
+
+    deploy_step(alarm_only, stage_name, as_json)

@@ -1,4 +1,4 @@
-"""Least-privilege IAM for the three Lambda functions, derived from what chalicelib calls.
+"""Least-privilege IAM for the Lambda functions, derived from what chalicelib calls.
 
 One table (GRANTS) says which function may do what to which resource, and
 why; it renders two ways:
@@ -19,16 +19,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.domain.layout import MEDIA_PREFIX, PUBLIC_PREFIXES, STAGING_PREFIX, THUMBNAIL_PREFIX
+from chalicelib.domain.layout import MEDIA_PREFIX, PUBLIC_PREFIXES, RENDITION_PREFIX, STAGING_PREFIX, THUMBNAIL_PREFIX
 
 APP_NAME = "media-api"
-FUNCTIONS = ("api_handler", "ingest", "thumbnail", "reconcile")
+FUNCTIONS = ("api_handler", "ingest", "derivatives", "invalidate", "reconcile")
 TABLES = ("accounts", "api-keys", "media", "uploads", "idempotency")
+#: Grant kinds that exist only when a CDN serves the files (delivery "cloudfront").
+CDN_KINDS = ("invalidations", "distribution")
 
 
 @dataclass(frozen=True)
 class Grant:
-    kind: str  # table | index | objects | bucket | parameter | queue
+    kind: str  # table | index | objects | bucket | parameter | queue | invalidations | distribution
     name: str  # table suffix, "table/index", a key prefix (objects), or "" for the bucket/parameter
     actions: tuple[str, ...]
     why: str
@@ -59,6 +61,9 @@ _LIST = Grant("bucket", "", ("s3:ListBucket",), "404 for missing objects; the re
 _READ_PUBLIC = Grant("objects", MEDIA_PREFIX, ("s3:GetObject",), "read a file once to render its thumbnail")
 _THUMBS = Grant(
     "objects", THUMBNAIL_PREFIX, ("s3:PutObject", "s3:DeleteObject"), "write thumbnails, remove the ones nobody names"
+)
+_RENDITIONS = Grant(
+    "objects", RENDITION_PREFIX, ("s3:PutObject", "s3:DeleteObject"), "write renditions, replace or remove them"
 )
 _INGEST_TABLES = (
     Grant("table", "accounts", ("dynamodb:GetItem", "dynamodb:UpdateItem"), "id counter, plan counters"),
@@ -95,6 +100,8 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         _STAGED,
         _PUBLIC,
         Grant("objects", THUMBNAIL_PREFIX, ("s3:DeleteObject",), "a file's thumbnail goes with it"),
+        Grant("objects", RENDITION_PREFIX, ("s3:DeleteObject",), "a file's rendition goes with it"),
+        Grant("invalidations", "", ("sqs:SendMessage",), "a deleted file's paths, for the CDN to forget"),
         _LIST,
         Grant(
             "table",
@@ -111,12 +118,22 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         _LIST,
         Grant("queue", "", ("sqs:SendMessage",), "an event still failing after its retries (on-failure destination)"),
     ),
-    "thumbnail": (
-        Grant("table", "media", ("dynamodb:GetItem", "dynamodb:UpdateItem"), "name the thumbnail on its record"),
+    "derivatives": (
+        Grant("table", "media", ("dynamodb:GetItem", "dynamodb:UpdateItem"), "name thumbnails and renditions"),
         Grant("queue", "", ("sqs:SendMessage",), "an event still failing after its retries (on-failure destination)"),
         _READ_PUBLIC,
         _THUMBS,
+        _RENDITIONS,
         _LIST,
+    ),
+    "invalidate": (
+        Grant(
+            "invalidations",
+            "",
+            ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"),
+            "the event source mapping polls the invalidation queue with this role",
+        ),
+        Grant("distribution", "", ("cloudfront:CreateInvalidation",), "one invalidation per batch of deleted files"),
     ),
     "reconcile": (
         Grant("table", "accounts", ("dynamodb:GetItem", "dynamodb:UpdateItem"), "id counter, plan counters"),
@@ -147,14 +164,21 @@ def failure_queue_name(stage: str) -> str:
     return f"{APP_NAME}-{stage}-event-failures"
 
 
+def invalidation_queue_name(stage: str) -> str:
+    """The queue DELETE sends a deleted file's keys to (chalicelib.cdn)."""
+    return f"{APP_NAME}-{stage}-invalidations"
+
+
 def secret_parameter(stage: str) -> str:
     """Name of the stage's cursor-signing SecureString (MEDIA_CURSOR_SECRET_PARAMETER)."""
     return f"/{APP_NAME}/{stage}/cursor-secret"
 
 
-def _statements(function: str, arn: Any, sub: Any, storage_keys: Any = None) -> list[dict[str, Any]]:
+def _statements(function: str, arn: Any, sub: Any, storage_keys: Any = None, cdn: bool = True) -> list[dict[str, Any]]:
     statements = []
     for grant in GRANTS[function]:
+        if grant.kind in CDN_KINDS and not cdn:
+            continue  # a public-bucket stage has no distribution and no invalidation queue
         statements.append({"Effect": "Allow", "Action": list(grant.actions), "Resource": arn(grant)})
     if storage_keys is not None:
         # Storage on another provider (MEDIA_S3_CREDENTIALS_PARAMETER): every
@@ -173,8 +197,9 @@ def _statements(function: str, arn: Any, sub: Any, storage_keys: Any = None) -> 
     return statements
 
 
-def static_policy(stage: str, function: str, env: dict[str, str]) -> dict[str, Any]:
-    """The policy document chalice deploy attaches to ``function``'s role."""
+def static_policy(stage: str, function: str, env: dict[str, str], cdn: bool = True) -> dict[str, Any]:
+    """The policy document chalice deploy attaches to ``function``'s role (``cdn``: the
+    stage's files are served by a CloudFront distribution, ops.delivery)."""
     prefix, bucket = env["MEDIA_TABLE_PREFIX"], env["MEDIA_BUCKET"]
     name = function_name(stage, function)
 
@@ -190,6 +215,11 @@ def static_policy(stage: str, function: str, env: dict[str, str]) -> dict[str, A
             return f"arn:aws:s3:::{bucket}"
         if grant.kind == "queue":
             return f"arn:aws:sqs:*:*:{failure_queue_name(stage)}"
+        if grant.kind == "invalidations":
+            return f"arn:aws:sqs:*:*:{invalidation_queue_name(stage)}"
+        if grant.kind == "distribution":
+            # Known once bootstrap has made the distribution and written its id to the stage.
+            return f"arn:aws:cloudfront::*:distribution/{env.get('MEDIA_DISTRIBUTION_ID') or '*'}"
         return f"arn:aws:ssm:*:*:parameter{env['MEDIA_CURSOR_SECRET_PARAMETER']}"
 
     def sub(template: str) -> str:
@@ -202,14 +232,15 @@ def static_policy(stage: str, function: str, env: dict[str, str]) -> dict[str, A
 
     keys = env.get("MEDIA_S3_CREDENTIALS_PARAMETER")
     storage_keys = f"arn:aws:ssm:*:*:parameter{keys}" if keys else None
-    return {"Version": "2012-10-17", "Statement": _statements(function, arn, sub, storage_keys)}
+    return {"Version": "2012-10-17", "Statement": _statements(function, arn, sub, storage_keys, cdn)}
 
 
 def cloudformation_policy(
-    stage: str, function: str, env: dict[str, str], tables: dict[str, str], queue_id: str
+    stage: str, function: str, env: dict[str, str], tables: dict[str, str], ids: dict[str, str], cdn: bool = True
 ) -> dict[str, Any]:
     """The same document for the packaged template; ``tables`` maps suffix -> logical id,
-    ``queue_id`` is the failed-event queue's."""
+    ``ids`` the logical ids of the queues and the distribution ("queue", "invalidations",
+    "distribution")."""
     bucket = env["MEDIA_BUCKET"]
     name = function_name(stage, function)
 
@@ -223,8 +254,11 @@ def cloudformation_policy(
             return {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{bucket}/{grant.name}*"}
         if grant.kind == "bucket":
             return {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{bucket}"}
-        if grant.kind == "queue":
-            return {"Fn::GetAtt": [queue_id, "Arn"]}
+        if grant.kind in ("queue", "invalidations"):
+            return {"Fn::GetAtt": [ids[grant.kind], "Arn"]}
+        if grant.kind == "distribution":
+            distribution = "${" + ids[grant.kind] + "}"
+            return {"Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/" + distribution}
         parameter = env["MEDIA_CURSOR_SECRET_PARAMETER"]
         return {"Fn::Sub": f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter{parameter}"}
 
@@ -237,7 +271,7 @@ def cloudformation_policy(
         if keys
         else None
     )
-    return {"Version": "2012-10-17", "Statement": _statements(function, arn, sub, storage_keys)}
+    return {"Version": "2012-10-17", "Statement": _statements(function, arn, sub, storage_keys, cdn)}
 
 
 def public_read_policy(bucket: str, partition: str = "aws") -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
     .venv/bin/python -m ops.package_check dist/deployment.zip     # what `make package` runs
     .venv/bin/python -m ops.package_check --check-only some.zip   # no slimming, no smoke run
+    .venv/bin/python -m ops.package_check dist/deployment.zip --layer dist/worker-layer.zip
 
 Chalice packages the whole dependency closure of requirements.txt. Slimming
 drops what the Lambda Python runtime already provides (botocore and its
@@ -14,6 +15,7 @@ one not installed from a manylinux wheel for it (chalice silently builds a
 ``linux_x86_64`` wheel from source when no compatible wheel exists, docs/architecture.md, "Platform facts"),
 built for another machine, needing a newer glibc than the runtime's, or
 linking a library that is neither bundled in the zip nor part of the base OS.
+The worker layer (ops.worker_layer: PyAV under ``python/``) gets the same check.
 """
 
 from __future__ import annotations
@@ -21,14 +23,13 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import subprocess
 import sys
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ops import elf
+from ops.package_smoke import smoke, smoke_layer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -107,15 +108,18 @@ def _platform_ok(tag: str, runtime: Runtime) -> bool:
     return False
 
 
-def check(zip_path: Path, runtime: Runtime) -> list[str]:
-    """Every reason the zip's native code would not load on ``runtime`` (empty: fine)."""
+def check(zip_path: Path, runtime: Runtime, site: str = "") -> list[str]:
+    """Every reason the zip's native code would not load on ``runtime`` (empty: fine).
+
+    ``site``: where the packages are inside the zip ("python/" in a layer, whose
+    RECORDs list paths relative to it)."""
     problems: list[str] = []
     with zipfile.ZipFile(zip_path) as archive:
         names = archive.namelist()
         meta = {n: archive.read(n) for n in names if n.endswith((".dist-info/RECORD", ".dist-info/WHEEL"))}
         owners = {}
         for info_dir, (_, files) in distributions(names, meta).items():
-            owners.update({f: info_dir for f in files})
+            owners.update({site + f: info_dir for f in files})
         bundled = {PurePosixPath(n).name for n in names}
         for name in names:
             data = archive.read(name) if _NATIVE_NAME.search(name) or name.endswith(".so") else b""
@@ -197,62 +201,53 @@ def _unreferenced_libraries(archive: zipfile.ZipFile, kept: list[str]) -> set[st
     return {path for name, path in libs.items() if name not in reached}
 
 
-SMOKE = """
-import io, sys
-sys.path.insert(0, sys.argv[1])
-import PIL, PIL._imaging
-from PIL import Image
-assert PIL.__file__.startswith(sys.argv[1]) and PIL._imaging.__file__.startswith(sys.argv[1]), PIL.__file__
-import app
-from chalicelib import probe
-for fmt, mime in (("JPEG", "image/jpeg"), ("PNG", "image/png"), ("GIF", "image/gif")):
-    out = io.BytesIO()
-    Image.new("RGB", (40, 30), "red").save(out, fmt)
-    probed = probe.inspect(io.BytesIO(out.getvalue()), len(out.getvalue()), "image")
-    assert probed.mime_type == mime and probed.metadata == {"width": 40, "height": 30}, probed
-import hachoir.parser
-print("native code loads:", PIL._imaging.__file__.rsplit("/", 1)[-1])
-"""
+def unpacked_bytes(zip_path: Path) -> int:
+    with zipfile.ZipFile(zip_path) as archive:
+        return sum(info.file_size for info in archive.infolist())
 
 
-def smoke(zip_path: Path) -> str:
-    """Import the app and probe images with the zip's own Pillow, in a fresh interpreter.
+def _report(zip_path: Path, runtime: Runtime, site: str) -> bool:
+    problems = check(zip_path, runtime, site)
+    for problem in problems:
+        print(f"FAIL {problem}", file=sys.stderr)
+    if problems:
+        print(f"{zip_path}: {len(problems)} native files will not load on {runtime.name}.", file=sys.stderr)
+        return False
+    print(f"{zip_path}: native code targets {runtime.name} {runtime.machine} (glibc <= {runtime.glibc})")
+    return True
 
-    Runs on this machine, so it proves the modules are complete and load;
-    ``check`` proves they will also load on the older Lambda OS.
-    """
-    with tempfile.TemporaryDirectory() as tmp:
-        with zipfile.ZipFile(zip_path) as archive:
-            archive.extractall(tmp)
-        env = {**os.environ, "MEDIA_BUCKET": "smoke-test"}
-        done = subprocess.run(
-            [sys.executable, "-I", "-c", SMOKE, tmp], capture_output=True, text=True, env=env, timeout=120
-        )
-    if done.returncode != 0:
-        raise RuntimeError(f"the packaged app does not load:\n{done.stderr.strip()}")
-    return done.stdout.strip()
+
+def _can_smoke(runtime: Runtime) -> bool:
+    return sys.platform == "linux" and os.uname().machine == runtime.machine
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("zip", type=Path, help="the deployment zip (dist/deployment.zip)")
+    parser.add_argument("zip", type=Path, nargs="?", help="the deployment zip (dist/deployment.zip)")
+    parser.add_argument("--layer", type=Path, help="the worker layer zip (dist/worker-layer.zip) to check too")
     parser.add_argument("--check-only", action="store_true", help="neither slim nor run the smoke import")
     args = parser.parse_args(argv)
     runtime = target_runtime()
-    if not args.check_only:
-        before, after = slim(args.zip)
-        dropped = "runtime-provided packages and unused native code dropped"
-        print(f"{args.zip}: {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB ({dropped})")
-    problems = check(args.zip, runtime)
-    for problem in problems:
-        print(f"FAIL {problem}", file=sys.stderr)
-    if problems:
-        print(f"{args.zip}: {len(problems)} native files will not load on {runtime.name}.", file=sys.stderr)
-        return 1
-    print(f"{args.zip}: native code targets {runtime.name} {runtime.machine} (glibc <= {runtime.glibc})")
-    if not args.check_only and sys.platform == "linux" and os.uname().machine == runtime.machine:
-        print(smoke(args.zip))
-    return 0
+    if args.zip is None and args.layer is None:
+        parser.error("name the deployment zip, the layer (--layer), or both")
+    ok = True
+    if args.zip is not None:
+        if not args.check_only:
+            before, after = slim(args.zip)
+            dropped = "runtime-provided packages and unused native code dropped"
+            print(f"{args.zip}: {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB ({dropped})")
+        print(f"api_package_bytes={args.zip.stat().st_size} (unpacked {unpacked_bytes(args.zip)})")
+        ok = _report(args.zip, runtime, "")
+        if ok and not args.check_only and _can_smoke(runtime):
+            print(smoke(args.zip))
+    if args.layer is not None:
+        size, unpacked = args.layer.stat().st_size, unpacked_bytes(args.layer)
+        print(f"worker_layer_bytes={size} (unpacked {unpacked}; Lambda: function + layers <= 262144000 unpacked)")
+        layer_ok = _report(args.layer, runtime, "python/")
+        if layer_ok and _can_smoke(runtime):  # cheap: no slimming to skip
+            print(smoke_layer(args.layer))
+        ok = ok and layer_ok
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -10,7 +10,10 @@ after every deploy, not just the first:
 - stage throttling (the stage's `deploy` section of .chalice/config.json);
 - the bucket's ObjectCreated events on ``uploads/`` to the ingest function,
   with the permission that lets S3 invoke it (skipped when the stage sets
-  MEDIA_BUCKET_EVENTS=false: Wasabi and Spaces have no such events).
+  MEDIA_BUCKET_EVENTS=false: Wasabi and Spaces have no such events);
+- the web ACL limiting requests per key and per IP, on the API stage (ops.waf);
+- the derivatives worker's ephemeral storage; with CloudFront, the invalidation
+  queue feeding the invalidate function and the CDN's alarms (ops.edge_wiring).
 
 The packaged template (ops.template) declares the same things itself.
 """
@@ -162,6 +165,23 @@ def post_deploy(stage: str, root: Path = ROOT) -> list[Step]:
             Step("bucket events", "skipped", "MEDIA_BUCKET_EVENTS=false: `complete` and the reconciler ingest")
         )
     steps += put_alarms(stage, region, api_stage)
+    steps += wire_edge(stage, region, api_id, api_stage, settings.distribution_id)
+    return steps
+
+
+def wire_edge(stage: str, region: str, api_id: str, api_stage: str, distribution_id: str | None) -> list[Step]:
+    from ops import delivery, edge_wiring
+    from ops.targets import stage_environment
+    from ops.template import stage_delivery, stage_limits
+
+    origins = delivery.origins_of(stage_environment(stage, ROOT))
+    steps = edge_wiring.protect_api(stage, region, api_id, api_stage, stage_limits(stage), origins)
+    steps.append(edge_wiring.size_worker(stage, region))
+    if stage_delivery(stage).cdn:
+        if distribution_id is None:
+            raise BootstrapError(f"MEDIA_DISTRIBUTION_ID is not set for {stage}: run `manage.py bootstrap` first.")
+        steps.append(edge_wiring.feed_invalidations(stage, region))
+        steps.append(edge_wiring.put_cdn_alarms(stage, region, stage_settings(stage), distribution_id))
     return steps
 
 

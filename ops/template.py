@@ -9,8 +9,11 @@ its own (functions, roles, API): the DynamoDB tables (from the PynamoDB
 models), the bucket (CORS and lifecycle from chalicelib.storage, events wired
 to the ingest function), the IAM policies (ops.iam), gateway responses in our
 error shape (deploy/gateway_responses.json), stage throttling and log groups
-(.chalice/config.json, each stage's ``deploy`` section). ``manage.py bootstrap`` creates
-the same tables and bucket through the API for the `chalice deploy` path.
+(.chalice/config.json, each stage's ``deploy`` section), the delivery network (ops.delivery:
+CloudFront in front of a private bucket, the invalidation queue), the web ACL limiting
+requests per key (ops.waf), and the derivatives worker's layer (ops.worker_layer).
+``manage.py bootstrap`` and ``post-deploy`` build the same through the API for the
+`chalice deploy` path.
 """
 
 from __future__ import annotations
@@ -21,14 +24,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ops import iam, monitoring
+from ops import bucket_resources, delivery, iam, monitoring, waf, worker_layer
 from ops.targets import stage_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 #: logical ids chalice gives each function (and "<id>Role", "<id>LogGroup")
-LOGICAL_IDS = {"api_handler": "APIHandler", "ingest": "Ingest", "thumbnail": "Thumbnail", "reconcile": "Reconcile"}
-_ROLE_IDS = {"api_handler": "ApiHandler", "ingest": "Ingest", "thumbnail": "Thumbnail", "reconcile": "Reconcile"}
+LOGICAL_IDS = {
+    "api_handler": "APIHandler",
+    "ingest": "Ingest",
+    "derivatives": "Derivatives",
+    "invalidate": "Invalidate",
+    "reconcile": "Reconcile",
+}
+_ROLE_IDS = {**LOGICAL_IDS, "api_handler": "ApiHandler"}
 TABLE_IDS = {
     "accounts": "AccountsTable",
     "api-keys": "ApiKeysTable",
@@ -105,32 +114,6 @@ def gateway_response_body(body: dict[str, Any]) -> str:
     return json.dumps(body, separators=(",", ":")).replace(json.dumps(_VTL_MESSAGE), _VTL_MESSAGE)
 
 
-def _cors_rules(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    names = {"ExposeHeaders": "ExposedHeaders", "MaxAgeSeconds": "MaxAge"}
-    return [{names.get(k, k): v for k, v in rule.items()} for rule in rules]
-
-
-def _lifecycle_rules(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """S3 API lifecycle rules -> CloudFormation's shape (only the shapes we use)."""
-    converted = []
-    for rule in rules:
-        out: dict[str, Any] = {"Id": rule["ID"], "Status": rule["Status"]}
-        where = rule["Filter"].get("And", rule["Filter"])
-        if where.get("Prefix"):
-            out["Prefix"] = where["Prefix"]
-        if where.get("Tags"):
-            out["TagFilters"] = where["Tags"]
-        if "Expiration" in rule:
-            out["ExpirationInDays"] = rule["Expiration"]["Days"]
-        if "AbortIncompleteMultipartUpload" in rule:
-            out["AbortIncompleteMultipartUpload"] = rule["AbortIncompleteMultipartUpload"]
-        unknown = set(rule) - {"ID", "Status", "Filter", "Expiration", "AbortIncompleteMultipartUpload"}
-        if unknown:
-            raise ValueError(f"lifecycle rule {rule['ID']}: no CloudFormation mapping for {sorted(unknown)}")
-        converted.append(out)
-    return converted
-
-
 def _tables(prefix: str, protect: bool) -> dict[str, Any]:
     resources = {}
     policy = "Retain" if protect else "Delete"
@@ -148,68 +131,6 @@ def _tables(prefix: str, protect: bool) -> dict[str, Any]:
             "Properties": props,
         }
     return resources
-
-
-def _bucket(env: dict[str, str]) -> dict[str, Any]:
-    from chalicelib.domain.layout import ROUTES as EVENT_ROUTES
-    from chalicelib.storage.configuration import bucket_cors_rules, bucket_lifecycle_rules
-
-    bucket = env["MEDIA_BUCKET"]
-    origins = tuple(o.strip() for o in env.get("MEDIA_CORS_ORIGINS", "*").split(",") if o.strip())
-    notifications = [
-        {
-            "Event": event,
-            "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": prefix}]}},
-            "Function": {"Fn::GetAtt": [LOGICAL_IDS[function], "Arn"]},
-        }
-        for prefix, events, function in EVENT_ROUTES
-        for event in events
-    ]
-    # SourceArn is the bucket's name, not a reference: bucket -> permission -> function stays acyclic.
-    permissions = {
-        f"{LOGICAL_IDS[function]}BucketPermission": {
-            "Type": "AWS::Lambda::Permission",
-            "Properties": {
-                "FunctionName": {"Fn::GetAtt": [LOGICAL_IDS[function], "Arn"]},
-                "Action": "lambda:InvokeFunction",
-                "Principal": "s3.amazonaws.com",
-                "SourceArn": {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{bucket}"},
-                "SourceAccount": {"Ref": "AWS::AccountId"},
-            },
-        }
-        for _, _, function in EVENT_ROUTES
-    }
-    return {
-        "MediaBucket": {
-            "Type": "AWS::S3::Bucket",
-            "DeletionPolicy": "Retain",
-            "UpdateReplacePolicy": "Retain",
-            # The notification is validated on creation: the permissions must exist first.
-            "DependsOn": sorted(permissions),
-            "Properties": {
-                "BucketName": bucket,
-                "BucketEncryption": {
-                    "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
-                },
-                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
-                # ACLs stay blocked; the bucket policy below is the one public grant.
-                "PublicAccessBlockConfiguration": {
-                    "BlockPublicAcls": True,
-                    "IgnorePublicAcls": True,
-                    "BlockPublicPolicy": False,
-                    "RestrictPublicBuckets": False,
-                },
-                "CorsConfiguration": {"CorsRules": _cors_rules(bucket_cors_rules(origins))},
-                "LifecycleConfiguration": {"Rules": _lifecycle_rules(bucket_lifecycle_rules())},
-                "NotificationConfiguration": {"LambdaConfigurations": notifications},
-            },
-        },
-        "MediaBucketPolicy": {
-            "Type": "AWS::S3::BucketPolicy",
-            "Properties": {"Bucket": {"Ref": "MediaBucket"}, "PolicyDocument": iam.public_read_policy(bucket)},
-        },
-        **permissions,
-    }
 
 
 def _api(settings: dict[str, Any]) -> dict[str, Any]:
@@ -234,35 +155,74 @@ def merge_template(stage: str) -> dict[str, Any]:
     """Everything `chalice package` does not generate, for ``stage``."""
     env = stage_environment(stage, ROOT)
     settings = stage_settings(stage)
+    serving = stage_delivery(stage)
     resources: dict[str, Any] = {}
     resources.update(_tables(env["MEDIA_TABLE_PREFIX"], bool(settings["deletion_protection"])))
-    resources.update(_bucket(env))
+    resources.update(bucket_resources.resources(env, serving.cdn, LOGICAL_IDS))
     resources.update(_api(settings))
+    resources.update(waf.resources(stage, stage_limits(stage), delivery.origins_of(env)))
+    resources.update(worker_layer.resources(stage))
     api_stage = str((chalice_config()["stages"][stage]).get("api_gateway_stage", "api"))
-    resources.update(monitoring.resources(stage, settings, api_stage, LOGICAL_IDS))
+    resources.update(monitoring.resources(stage, settings, api_stage, LOGICAL_IDS, serving.cdn))
+    ids = {"queue": monitoring.QUEUE_ID, "invalidations": delivery.QUEUE_ID, "distribution": delivery.DISTRIBUTION_ID}
+    outputs: dict[str, Any] = {
+        "MediaBucketName": {"Value": {"Ref": "MediaBucket"}},
+        "TablePrefix": {"Value": env["MEDIA_TABLE_PREFIX"]},
+        "EventFailuresQueueUrl": {"Value": {"Ref": monitoring.QUEUE_ID}},
+        "WebAclArn": {"Value": {"Fn::GetAtt": ["ApiWebAcl", "Arn"]}},
+    }
+    variables: dict[str, dict[str, Any]] = {function: {} for function in LOGICAL_IDS}
+    if serving.cdn:
+        resources.update(delivery.resources(stage, serving, env))
+        base_url = delivery.public_base_url(serving)
+        for function in LOGICAL_IDS:
+            variables[function]["MEDIA_PUBLIC_BASE_URL"] = base_url
+        variables["api_handler"]["MEDIA_INVALIDATION_QUEUE_URL"] = {"Ref": delivery.QUEUE_ID}
+        variables["invalidate"]["MEDIA_DISTRIBUTION_ID"] = {"Ref": delivery.DISTRIBUTION_ID}
+        outputs["MediaBaseUrl"] = {"Value": base_url}
+        outputs["MediaDistributionId"] = {"Value": {"Ref": delivery.DISTRIBUTION_ID}}
+        outputs["InvalidationQueueUrl"] = {"Value": {"Ref": delivery.QUEUE_ID}}
     for function, logical_id in LOGICAL_IDS.items():
         name = iam.function_name(stage, function)
         role = _ROLE_IDS[function]
         # Fixed names, so the roles can name their log groups (and match `chalice deploy`).
-        resources[logical_id] = {"DependsOn": [f"{role}LogGroup"], "Properties": {"FunctionName": name}}
+        properties: dict[str, Any] = {"FunctionName": name}
+        if variables[function]:
+            properties["Environment"] = {"Variables": variables[function]}
+        if function == "derivatives":
+            properties.update(worker_layer.function_properties())
+        if function == "invalidate" and serving.cdn:
+            properties.update(Events=delivery.invalidate_events(), Timeout=delivery.INVALIDATE_TIMEOUT)
+        resources[logical_id] = {"DependsOn": [f"{role}LogGroup"], "Properties": properties}
         resources[f"{role}LogGroup"] = {
             "DeletionPolicy": "Delete",
             "UpdateReplacePolicy": "Delete",
             "Properties": {"LogGroupName": f"/aws/lambda/{name}"},
         }
-        document = iam.cloudformation_policy(stage, function, env, TABLE_IDS, monitoring.QUEUE_ID)
+        document = iam.cloudformation_policy(stage, function, env, TABLE_IDS, ids, serving.cdn)
         resources[f"{role}Role"] = {
             "Properties": {"Policies": [{"PolicyName": f"{role}RolePolicy", "PolicyDocument": document}]}
         }
-    return {
-        "Description": f"Media API, stage {stage}",
-        "Resources": resources,
-        "Outputs": {
-            "MediaBucketName": {"Value": {"Ref": "MediaBucket"}},
-            "TablePrefix": {"Value": env["MEDIA_TABLE_PREFIX"]},
-            "EventFailuresQueueUrl": {"Value": {"Ref": monitoring.QUEUE_ID}},
-        },
-    }
+    template = {"Description": f"Media API, stage {stage}", "Resources": resources, "Outputs": outputs}
+    if serving.cdn:
+        template["Conditions"] = monitoring.CONDITIONS
+    return template
+
+
+def stage_limits(stage: str) -> waf.Limits:
+    """The stage's request limits (ops.waf); SystemExit naming the bad setting."""
+    try:
+        return waf.stage_limits(stage_environment(stage, ROOT), stage_settings(stage))
+    except ValueError as exc:
+        raise SystemExit(f".chalice/config.json, stage {stage!r}: {exc}") from None
+
+
+def stage_delivery(stage: str) -> delivery.Delivery:
+    """How ``stage`` serves its files (ops.delivery); SystemExit naming the bad setting."""
+    try:
+        return delivery.stage_delivery(stage_settings(stage), stage_environment(stage, ROOT))
+    except ValueError as exc:
+        raise SystemExit(f".chalice/config.json, stage {stage!r}: {exc}") from None
 
 
 def policy_path(stage: str, function: str) -> Path:
@@ -275,7 +235,8 @@ def policy_files() -> dict[Path, str]:
     for stage in stage_names():
         env = stage_environment(stage, ROOT)
         for function in iam.FUNCTIONS:
-            text = json.dumps(iam.static_policy(stage, function, env), indent=2) + "\n"
+            document = iam.static_policy(stage, function, env, stage_delivery(stage).cdn)
+            text = json.dumps(document, indent=2) + "\n"
             files[policy_path(stage, function)] = text
     return files
 

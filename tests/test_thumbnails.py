@@ -103,7 +103,7 @@ def test_the_event_of_a_new_file_makes_its_thumbnail_reading_it_once(client: Cli
 
     storage.client().meta.events.register("after-call.s3.GetObject", count)
     try:
-        assert client.lambda_.invoke("thumbnail", s3_event(key_of(media))).payload == {"results": ["made"]}
+        assert client.lambda_.invoke("derivatives", s3_event(key_of(media))).payload == {"results": ["made"]}
     finally:
         storage.client().meta.events.unregister("after-call.s3.GetObject", count)
     assert read == [len(data)]  # one GET, the file's size
@@ -113,12 +113,12 @@ def test_the_event_of_a_new_file_makes_its_thumbnail_reading_it_once(client: Cli
     stored = s3().get_object(Bucket=bucket(), Key=key)
     assert stored["ContentType"] == "image/webp"
     assert Image.open(io.BytesIO(stored["Body"].read())).size == (60, 80)
-    assert client.lambda_.invoke("thumbnail", s3_event(key_of(media))).payload == {"results": ["existing"]}
+    assert client.lambda_.invoke("derivatives", s3_event(key_of(media))).payload == {"results": ["existing"]}
 
 
 def test_videos_have_no_thumbnail(client: Client, tenant: Tenant) -> None:
     media = uploaded(client, tenant, "clip.mp4", fixture_bytes("sample.mp4"))
-    assert client.lambda_.invoke("thumbnail", s3_event(key_of(media))).payload == {"results": ["ignored"]}
+    assert client.lambda_.invoke("derivatives", s3_event(key_of(media))).payload == {"results": ["ignored"]}
     assert call(client, "GET", f"{API}/media/{media['id']}", tenant).body["thumbnail_url"] is None
 
 

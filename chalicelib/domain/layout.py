@@ -26,9 +26,11 @@ from chalicelib.domain.names import FileType
 
 MEDIA_PREFIX = "media/"
 THUMBNAIL_PREFIX = "thumbs/"
+RENDITION_PREFIX = "renditions/"
 STAGING_PREFIX = "uploads/"
-#: Prefixes anyone may read (the bucket policy's grant, the CDN's behaviours).
-PUBLIC_PREFIXES = (MEDIA_PREFIX, THUMBNAIL_PREFIX)
+#: Prefixes anyone may read (the bucket policy's grant, the CDN's behaviours): the files, their
+#: thumbnails or posters, their per-channel renditions; never the staging area.
+PUBLIC_PREFIXES = (MEDIA_PREFIX, THUMBNAIL_PREFIX, RENDITION_PREFIX)
 
 _MEDIA_RE = re.compile(
     r"^media/(?P<account>[A-Za-z0-9_-]{1,64})/(?P<dir>images|videos)/(?P<stem>\d{1,12}_[a-f0-9]{32})\.[a-z0-9]{1,5}$"
@@ -57,7 +59,7 @@ class Route(NamedTuple):
 
 ROUTES: tuple[Route, ...] = (
     Route(STAGING_PREFIX, INGEST_EVENTS, "ingest"),
-    Route(MEDIA_PREFIX, THUMBNAIL_EVENTS, "thumbnail"),
+    Route(MEDIA_PREFIX, THUMBNAIL_EVENTS, "derivatives"),
 )
 
 

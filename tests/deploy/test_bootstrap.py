@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from click.testing import CliRunner
 from chalicelib import caches
 from manage import cli
 from ops.moto_server import EmbeddedMotoServer
+from tests.deploy.cloudfront_fakes import ResponseHeadersPolicies, response_headers_policies
 from tests.helpers.aws import forget_everything, restored_environment
 from tests.helpers.http import multipart
 from tests.helpers.media import png_bytes
@@ -56,6 +58,20 @@ def aws_in_process(deployed_env: None, mocked_aws: None) -> Iterator[None]:
     forget_everything()
 
 
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """Where bootstrap writes what it made (the stage's config, the policies): a copy."""
+    shutil.copytree(ROOT / ".chalice", tmp_path / ".chalice", ignore=shutil.ignore_patterns("deployed"))
+    shutil.copytree(ROOT / "deploy", tmp_path / "deploy")
+    return tmp_path
+
+
+@pytest.fixture
+def cloudfront_policies() -> Iterator[ResponseHeadersPolicies]:
+    with response_headers_policies() as fake:
+        yield fake
+
+
 def run(*args: str) -> Any:
     result = CliRunner().invoke(cli, [*args, "--json"])
     assert result.exit_code == 0, result.output
@@ -67,8 +83,10 @@ def outcomes(report: dict[str, Any]) -> dict[str, str]:
 
 
 @pytest.mark.slow
-def test_bootstrap_creates_the_stage_once(aws_endpoint: str) -> None:
-    first = outcomes(run("bootstrap", "--stage", "prod"))
+def test_bootstrap_creates_the_stage_once(
+    aws_endpoint: str, project: Path, cloudfront_policies: ResponseHeadersPolicies
+) -> None:
+    first = outcomes(run("bootstrap", "--stage", "prod", "--project-dir", str(project)))
     assert first == {
         "table media-prod-accounts": "created",
         "table media-prod-api-keys": "created",
@@ -78,14 +96,23 @@ def test_bootstrap_creates_the_stage_once(aws_endpoint: str) -> None:
         "bucket media-api-prod-media": "created",
         "queue media-api-prod-event-failures": "created",
         "bucket media-api-prod-media access": "updated",
+        "layer media-api-prod-worker": "skipped",
+        "origin access control media-api-prod-media": "created",
+        "response headers policy media-api-prod-media": "created",
+        "distribution media-api-prod media": "created",
+        "bucket media-api-prod-media policy": "updated",
+        "queue media-api-prod-invalidations-dead-letters": "created",
+        "queue media-api-prod-invalidations": "created",
+        ".chalice/config.json stage prod": "updated",
         "parameter /media-api/prod/cursor-secret": "created",
     }
     ssm = boto3.client("ssm", region_name="us-east-1")
     secret = ssm.get_parameter(Name="/media-api/prod/cursor-secret", WithDecryption=True)["Parameter"]
     assert secret["Type"] == "SecureString" and len(secret["Value"]) >= 32
 
-    second = outcomes(run("bootstrap", "--stage", "prod"))
-    assert set(second.values()) == {"unchanged"}
+    second = outcomes(run("bootstrap", "--stage", "prod", "--project-dir", str(project)))
+    assert second.pop("layer media-api-prod-worker") == "skipped"  # no dist/worker-layer.zip in the copy
+    assert {k: v for k, v in second.items() if v != "unchanged"} == {}
     again = ssm.get_parameter(Name="/media-api/prod/cursor-secret", WithDecryption=True)["Parameter"]
     assert again["Value"] == secret["Value"]
 
@@ -106,18 +133,37 @@ def test_bootstrap_creates_the_stage_once(aws_endpoint: str) -> None:
     rules = {r["ID"] for r in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]}
     assert rules == {"expire-staged-uploads", "abort-incomplete-multipart-uploads"}
     policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
-    public = policy["Statement"][0]
-    # Files and thumbnails are public; the staging area (unchecked bytes) never is.
-    assert public["Resource"] == [f"arn:aws:s3:::{bucket}/media/*", f"arn:aws:s3:::{bucket}/thumbs/*"]
-    assert "Condition" not in public
+    (grant,) = policy["Statement"]
+    # Only the distribution reads, and only the public prefixes; the staging area never.
+    assert grant["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert grant["Resource"] == [f"arn:aws:s3:::{bucket}/{p}*" for p in ("media/", "thumbs/", "renditions/")]
+    blocked = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert set(blocked.values()) == {True}
+    cloudfront = boto3.client("cloudfront", region_name="us-east-1")
+    (distribution,) = cloudfront.list_distributions()["DistributionList"]["Items"]
+    assert grant["Condition"] == {"StringEquals": {"AWS:SourceArn": distribution["ARN"]}}
+    config = cloudfront.get_distribution_config(Id=distribution["Id"])["DistributionConfig"]
+    patterns = [b["PathPattern"] for b in config["CacheBehaviors"]["Items"]]
+    assert patterns == ["media/*", "thumbs/*", "renditions/*"]
+    # What `chalice deploy` must know is in the stage's config, and the policies name it.
+    stage = json.loads((project / ".chalice" / "config.json").read_text())["stages"]["prod"]
+    variables = stage["environment_variables"]
+    assert variables["MEDIA_PUBLIC_BASE_URL"] == f"https://{distribution['DomainName']}"
+    assert variables["MEDIA_DISTRIBUTION_ID"] == distribution["Id"]
+    assert variables["MEDIA_INVALIDATION_QUEUE_URL"].endswith("/media-api-prod-invalidations")
+    invalidator = (project / "deploy" / "iam" / "prod-invalidate.json").read_text()
+    assert f":distribution/{distribution['Id']}" in invalidator
+    assert cloudfront_policies.calls.count("CreateResponseHeadersPolicy") == 1
     encryption = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
     assert encryption["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
 
 
-def test_tables_bootstrap_creates_match_the_ones_pynamodb_creates(aws_in_process: None) -> None:
+def test_tables_bootstrap_creates_match_the_ones_pynamodb_creates(
+    aws_in_process: None, project: Path, cloudfront_policies: ResponseHeadersPolicies
+) -> None:
     from chalicelib import models
 
-    run("bootstrap", "--stage", "dev")
+    run("bootstrap", "--stage", "dev", "--project-dir", str(project))
     os.environ["MEDIA_TABLE_PREFIX"] = "media-pynamodb"
     caches.reset()
     models.create_tables()
@@ -139,8 +185,10 @@ def test_tables_bootstrap_creates_match_the_ones_pynamodb_creates(aws_in_process
         assert shape(f"media-dev-{suffix}") == shape(f"media-pynamodb-{suffix}"), suffix
 
 
-def test_bootstrapped_stage_serves_the_api_with_its_secret_from_ssm(aws_in_process: None) -> None:
-    run("bootstrap", "--stage", "dev")
+def test_bootstrapped_stage_serves_the_api_with_its_secret_from_ssm(
+    aws_in_process: None, project: Path, cloudfront_policies: ResponseHeadersPolicies
+) -> None:
+    run("bootstrap", "--stage", "dev", "--project-dir", str(project))
     key = run("--stage", "dev", "accounts", "create", "--name", "Acme")["api_key"]
     from app import app
 
@@ -172,7 +220,7 @@ def _deployed_functions(region: str = "us-east-1") -> None:
     code = io.BytesIO()
     with zipfile.ZipFile(code, "w") as archive:
         archive.writestr("app.py", "def handle(event, context):\n    return {}\n")
-    for function in ("ingest", "thumbnail"):
+    for function in ("ingest", "derivatives", "invalidate"):
         boto3.client("lambda", region_name=region).create_function(
             FunctionName=f"media-api-dev-{function}",
             Runtime="python3.11",
@@ -188,24 +236,37 @@ def _deployed_functions(region: str = "us-east-1") -> None:
     apigateway.create_deployment(restApiId=api["id"], stageName="dev")
 
 
-def test_post_deploy_maps_gateway_responses_and_wires_bucket_events(aws_in_process: None) -> None:
+def test_post_deploy_maps_gateway_responses_and_wires_bucket_events(
+    aws_in_process: None, monkeypatch: pytest.MonkeyPatch, recorder: Any
+) -> None:
     from chalicelib.config import get_settings
-    from ops import bootstrap, targets
+    from ops import bootstrap, edge_setup, targets
 
     targets.use_stage("dev")
-    bootstrap.ensure_bucket(get_settings())  # all post-deploy needs of bootstrap
+    bootstrap.ensure_bucket(get_settings(), cdn=True)  # all post-deploy needs of bootstrap
     bootstrap.ensure_failure_queue("dev", "us-east-1")
+    edge_setup.ensure_invalidation_queues("dev", "us-east-1")
+    monkeypatch.setenv("MEDIA_DISTRIBUTION_ID", "E2EXAMPLE0DIST")  # what bootstrap writes into the config
     _deployed_functions()
-    first = outcomes(run("post-deploy", "--stage", "dev"))
+    with recorder() as calls:
+        first = outcomes(run("post-deploy", "--stage", "dev"))
     assert first["function media-api-dev-ingest permission"] == "created"
-    assert first["function media-api-dev-thumbnail permission"] == "created"
+    assert first["function media-api-dev-derivatives permission"] == "created"
+    assert first["web ACL media-api-dev-api"] == "created"
+    assert first["event source media-api-dev-invalidations"] == "created"
+    assert first["function media-api-dev-derivatives storage"] == "updated"
     assert first["bucket media-api-dev-media events"] == "updated"
     second = outcomes(run("post-deploy", "--stage", "dev"))
     assert second["function media-api-dev-ingest permission"] == "unchanged"
-    assert second["function media-api-dev-thumbnail permission"] == "unchanged"
+    assert second["function media-api-dev-derivatives permission"] == "unchanged"
+    for resource in ("web ACL media-api-dev-api", "event source media-api-dev-invalidations"):
+        assert second[resource] == "unchanged", resource
+    # moto 5.2 keeps no EphemeralStorage from UpdateFunctionConfiguration: check what was sent.
+    (sized,) = [p for _, op, p in calls if op == "UpdateFunctionConfiguration"]
+    assert sized == {"FunctionName": "media-api-dev-derivatives", "EphemeralStorage": {"Size": 2048}}
     assert second["function media-api-dev-ingest on failure"] == "updated"
     lambdas = boto3.client("lambda", region_name="us-east-1")
-    for function in ("ingest", "thumbnail"):
+    for function in ("ingest", "derivatives"):
         config = lambdas.get_function_event_invoke_config(FunctionName=f"media-api-dev-{function}")
         assert config["MaximumRetryAttempts"] == 2
         assert config["DestinationConfig"]["OnFailure"]["Destination"].endswith(":media-api-dev-event-failures")
@@ -215,7 +276,9 @@ def test_post_deploy_maps_gateway_responses_and_wires_bucket_events(aws_in_proce
         "media-api-dev-EventFailures",
         "media-api-dev-RejectionSpike",
         "media-api-dev-IngestErrors",
-        "media-api-dev-ThumbnailThrottles",
+        "media-api-dev-DerivativesThrottles",
+        "media-api-dev-InvalidationDeadLetters",
+        "media-api-dev-Cdn5xxRate",
     }
     assert all(not a["AlarmActions"] for a in alarms)  # dev names no topic
     assert second["bucket media-api-dev-media events"] == "unchanged"
@@ -243,8 +306,15 @@ def test_post_deploy_maps_gateway_responses_and_wires_bucket_events(aws_in_proce
             "s3:ObjectCreated:Post",
             "s3:ObjectCreated:CompleteMultipartUpload",
         ],
-        ("media-api-dev-thumbnail", "media/"): ["s3:ObjectCreated:Put", "s3:ObjectCreated:Copy"],
+        ("media-api-dev-derivatives", "media/"): ["s3:ObjectCreated:Put", "s3:ObjectCreated:Copy"],
     }
+    wafv2 = boto3.client("wafv2", region_name="us-east-1")
+    stage_arn = f"arn:aws:apigateway:us-east-1::/restapis/{api_id}/stages/dev"
+    acl = wafv2.get_web_acl_for_resource(ResourceArn=stage_arn)["WebACL"]
+    assert [rule["Name"] for rule in acl["Rules"]] == ["per-key", "anonymous-per-ip", "per-ip-ceiling"]
+    (mapping,) = lambdas.list_event_source_mappings(FunctionName="media-api-dev-invalidate")["EventSourceMappings"]
+    assert (mapping["BatchSize"], mapping["MaximumBatchingWindowInSeconds"]) == (1000, 60)
+
     policy = json.loads(
         boto3.client("lambda", region_name="us-east-1").get_policy(FunctionName="media-api-dev-ingest")["Policy"]
     )
@@ -256,3 +326,15 @@ def test_bootstrap_needs_a_stage() -> None:
     assert result.exit_code == 2 and "--stage" in result.output
     result = CliRunner().invoke(cli, ["bootstrap", "--stage", "staging"])
     assert result.exit_code == 2 and "Unknown stage 'staging'" in result.output
+
+
+def test_cdn_alarm_of_a_stack_outside_us_east_1_goes_to_us_east_1(aws_in_process: None) -> None:
+    report = run("post-deploy", "--stage", "prod", "--cdn-alarm-only", "E2EXAMPLE0DIST")
+    assert [step["resource"] for step in report["steps"]] == ["1 CDN alarms"]
+    (alarm,) = boto3.client("cloudwatch", region_name="us-east-1").describe_alarms()["MetricAlarms"]
+    assert (alarm["AlarmName"], alarm["Namespace"], alarm["MetricName"]) == (
+        "media-api-prod-Cdn5xxRate",
+        "AWS/CloudFront",
+        "5xxErrorRate",
+    )
+    assert {"Name": "DistributionId", "Value": "E2EXAMPLE0DIST"} in alarm["Dimensions"]

@@ -9,15 +9,12 @@ chalicelib without its permission fails here, not in production.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from fnmatch import fnmatchcase
 from typing import Any
 from urllib.parse import unquote
 
 import boto3
-import botocore.client
 import pytest
 from chalice.test import Client
 
@@ -33,31 +30,6 @@ PARAMETER = "/media-api/test/cursor-secret"
 ENV = {**TEST_ENV, "MEDIA_CURSOR_SECRET_PARAMETER": PARAMETER}
 ACCOUNT, REGION = "123456789012", "us-east-1"
 Call = tuple[str, str, dict[str, Any]]
-
-
-@pytest.fixture
-def recorder(monkeypatch: pytest.MonkeyPatch) -> Callable[[], Any]:
-    """record() -> a context manager collecting (service, operation, params) of every AWS call."""
-    calls: list[Call] | None = None
-    original = botocore.client.BaseClient._make_api_call
-
-    def recording(self: Any, operation: str, params: dict[str, Any]) -> Any:
-        if calls is not None:
-            calls.append((self.meta.service_model.service_name, operation, params))
-        return original(self, operation, params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
-
-    @contextmanager
-    def record() -> Iterator[list[Call]]:
-        nonlocal calls
-        calls = []
-        try:
-            yield calls
-        finally:
-            calls = None
-
-    return record
 
 
 def _table(name: str, index: str | None = None) -> str:
@@ -103,13 +75,19 @@ def required(service: str, operation: str, params: dict[str, Any]) -> list[tuple
             return [(f"s3:{operation}", obj)]
         if operation in ("ListObjectsV2", "HeadBucket"):
             return [("s3:ListBucket", bucket)]
+    if service == "sqs" and operation == "SendMessage":
+        return [("sqs:SendMessage", f"arn:aws:sqs:{REGION}:{ACCOUNT}:{params['QueueUrl'].rsplit('/', 1)[1]}")]
+    if service == "cloudfront" and operation == "CreateInvalidation":
+        return [
+            ("cloudfront:CreateInvalidation", f"arn:aws:cloudfront::{ACCOUNT}:distribution/{params['DistributionId']}")
+        ]
     if service == "ssm" and operation == "GetParameter":
         return [("ssm:GetParameter", f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{params['Name']}")]
     raise AssertionError(f"no IAM mapping for {service}:{operation}: add it here and grant it in ops/iam.py")
 
 
-def assert_allowed(function: str, calls: list[Call]) -> None:
-    statements = iam.static_policy("test", function, ENV)["Statement"]
+def assert_allowed(function: str, calls: list[Call], env: dict[str, str] = ENV) -> None:
+    statements = iam.static_policy("test", function, env)["Statement"]
     assert calls, "the scenario made no AWS call"
     for service, operation, params in calls:
         for action, resource in required(service, operation, params):

@@ -3,10 +3,13 @@ chalice would have built from source (or that needs more than Lambda has) fails.
 
 from __future__ import annotations
 
+import io
 import zipfile
 from pathlib import Path
 
-from ops.package_check import Runtime, check, slim
+import pytest
+
+from ops.package_check import Runtime, check, main, slim
 from tests.deploy.elf_samples import EM_AARCH64, shared_object, wheel_zip
 
 PY311 = Runtime("python3.11", "cp311", "x86_64", (2, 26))
@@ -90,3 +93,49 @@ def test_slim_drops_runtime_packages_and_unused_pillow_code(tmp_path: Path) -> N
     assert {EXT, JPEG, "PIL/Image.py", "app.py", "pillow-12.2.0.dist-info/WHEEL"} <= names
     assert not names & {avif, libavif, "botocore/__init__.py", "botocore-1.44.8.dist-info/RECORD"}
     assert check(path, PY311) == []
+
+
+AV_EXT = "av/codec/codec.cpython-311-x86_64-linux-gnu.so"
+AVCODEC = "av.libs/libavcodec-5f3b2a1c.so.61.19.100"
+
+
+def layer(tmp_path: Path, files: dict[str, bytes], owned: list[str], tag: str = MANYLINUX) -> Path:
+    """A worker-layer-shaped zip: the packages under python/, RECORD paths relative to it."""
+    inner = wheel_zip(files, {"av-14.2.0": (tag, owned)})
+    path = tmp_path / "worker-layer.zip"
+    with zipfile.ZipFile(io.BytesIO(inner)) as source, zipfile.ZipFile(path, "w") as out:
+        for name in source.namelist():
+            out.writestr(f"python/{name}", source.read(name))
+    return path
+
+
+def test_worker_layer_of_manylinux2014_pyav_passes(tmp_path: Path) -> None:
+    files = {
+        AV_EXT: shared_object({"libavcodec-5f3b2a1c.so.61.19.100": [], "libc.so.6": ["GLIBC_2.17"]}),
+        AVCODEC: shared_object({"libm.so.6": ["GLIBC_2.2.5"], "libz.so.1": []}),
+    }
+    path = layer(tmp_path, files, list(files), "cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64")
+    assert check(path, PY311, "python/") == []
+    # Read as a deployment zip (paths not under python/), nothing is owned by a wheel.
+    assert all("not installed from any wheel" in p for p in check(path, PY311))
+
+
+def test_worker_layer_needing_more_than_the_runtime_has_fails(tmp_path: Path) -> None:
+    """av >= 15 (manylinux_2_28), a codec linking a library Lambda lacks, or aarch64 code."""
+    files = {
+        AV_EXT: shared_object({"libc.so.6": ["GLIBC_2.28"], "libX11.so.6": []}),
+        AVCODEC: shared_object({"libc.so.6": ["GLIBC_2.17"]}, machine=EM_AARCH64),
+    }
+    path = layer(tmp_path, files, list(files), "cp311-cp311-manylinux_2_28_x86_64")
+    problems = check(path, PY311, "python/")
+    assert any(p.startswith(f"python/{AV_EXT}") and "manylinux_2_28" in p for p in problems)
+    assert any("needs glibc 2.28" in p for p in problems)
+    assert any("links libX11.so.6, which is neither bundled nor on Lambda" in p for p in problems)
+    assert any(p.startswith(f"python/{AVCODEC}") and "ELF machine 183" in p for p in problems)
+
+
+def test_package_check_prints_the_api_package_size(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files = {EXT: manylinux_extension(), JPEG: shared_object({"libc.so.6": ["GLIBC_2.2.5"]})}
+    path = write(tmp_path, files, {"pillow-12.2.0": (MANYLINUX, [EXT, JPEG])})
+    assert main([str(path), "--check-only"]) == 0
+    assert f"api_package_bytes={path.stat().st_size}" in capsys.readouterr().out

@@ -3,49 +3,15 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ops import iam, template
+from tests.deploy.conftest import BIN, ROOT, STAGES
 
 pytestmark = pytest.mark.slow  # chalice package twice, then cfn-lint
-
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
-STAGES = ("dev", "prod")
-
-
-@pytest.fixture(scope="module")
-def packaged(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    """`chalice package` + the merge template for every stage, as `make package` runs it,
-    on a copy of the project whose requirements are empty (no download; the
-    template does not depend on them)."""
-    project = tmp_path_factory.mktemp("project")
-    shutil.copy(ROOT / "app.py", project)
-    shutil.copytree(ROOT / "chalicelib", project / "chalicelib", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(ROOT / "deploy", project / "deploy")
-    (project / ".chalice").mkdir()
-    shutil.copy(ROOT / ".chalice" / "config.json", project / ".chalice")
-    (project / "requirements.txt").write_text("")
-    env = {"PATH": str(BIN), "AWS_DEFAULT_REGION": "us-east-1", "HOME": str(project)}
-    results = {}
-    for stage in STAGES:
-        merge = project / f"merge-{stage}.json"
-        merge.write_text(json.dumps(template.merge_template(stage)))
-        out = project / "dist" / stage
-        subprocess.run(
-            [str(BIN / "chalice"), "package", "--stage", stage, "--pkg-format", "cloudformation",
-             "--merge-template", str(merge), str(out)],
-            cwd=project, env=env, check=True, capture_output=True, timeout=120,
-        )  # fmt: skip
-        results[stage] = json.loads((out / "sam.json").read_text())
-        results[stage]["_path"] = str(out / "sam.json")
-    return results
 
 
 def test_cfn_lint_accepts_every_stage(packaged: dict[str, dict[str, Any]]) -> None:
@@ -95,9 +61,9 @@ def test_bucket_sends_staged_uploads_to_ingest_and_new_files_to_the_thumbnail_ma
     for config in configs:
         target = (config["Function"]["Fn::GetAtt"][0], config["Filter"]["S3Key"]["Rules"][0]["Value"])
         routes.setdefault(target, []).append(config["Event"])
-    assert routes == {("Ingest", "uploads/"): list(INGEST_EVENTS), ("Thumbnail", "media/"): list(THUMBNAIL_EVENTS)}
-    assert resources["MediaBucket"]["DependsOn"] == ["IngestBucketPermission", "ThumbnailBucketPermission"]
-    assert resources["Thumbnail"]["Properties"]["FunctionName"] == "media-api-dev-thumbnail"
+    assert routes == {("Ingest", "uploads/"): list(INGEST_EVENTS), ("Derivatives", "media/"): list(THUMBNAIL_EVENTS)}
+    assert resources["MediaBucket"]["DependsOn"] == ["DerivativesBucketPermission", "IngestBucketPermission"]
+    assert resources["Derivatives"]["Properties"]["FunctionName"] == "media-api-dev-derivatives"
     rules = {r["Id"]: r for r in bucket["LifecycleConfiguration"]["Rules"]}
     assert (rules["expire-staged-uploads"]["Prefix"], rules["expire-staged-uploads"]["ExpirationInDays"]) == (
         "uploads/",
@@ -166,6 +132,10 @@ def test_every_role_is_least_privilege(stage: str, packaged: dict[str, dict[str,
                             env["MEDIA_TABLE_PREFIX"],
                             iam.failure_queue_name(stage),
                             "EventFailures",
+                            iam.invalidation_queue_name(stage),
+                            "InvalidationQueue",
+                            # the invalidator's distribution: named once bootstrap made it
+                            ":distribution/",
                         )
                     ), text
     # Only the API signs cursors; only the reconciler scans.
@@ -183,7 +153,7 @@ def test_failed_events_go_to_a_queue_and_every_alarm_is_there(packaged: dict[str
         assert queue["Type"] == "AWS::SQS::Queue"
         assert queue["Properties"]["QueueName"] == f"media-api-{stage}-event-failures"
         assert queue["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
-        for function in ("Ingest", "Thumbnail"):
+        for function in ("Ingest", "Derivatives"):
             config = resources[f"{function}EventInvokeConfig"]["Properties"]
             assert config["FunctionName"] == {"Ref": function} and config["MaximumRetryAttempts"] == 2
             assert config["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": ["EventFailures", "Arn"]}
@@ -193,9 +163,11 @@ def test_failed_events_go_to_a_queue_and_every_alarm_is_there(packaged: dict[str
                 for s in statements
             )
         alarms = {k: r["Properties"] for k, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+        functions = ("ApiHandler", "Ingest", "Derivatives", "Invalidate", "Reconcile")
         expected = {"Api5xxRateAlarm", "EventFailuresAlarm", "RejectionSpikeAlarm"} | {
-            f"{f}{m}Alarm" for f in ("ApiHandler", "Ingest", "Thumbnail", "Reconcile") for m in ("Errors", "Throttles")
+            f"{f}{m}Alarm" for f in functions for m in ("Errors", "Throttles")
         }
+        expected |= {"InvalidationDeadLettersAlarm", "Cdn5xxRateAlarm"}
         assert set(alarms) == expected
         assert alarms["Api5xxRateAlarm"]["MetricName"] == "5XXError"
         assert alarms["EventFailuresAlarm"]["Dimensions"] == [
@@ -209,7 +181,7 @@ def test_failed_events_go_to_a_queue_and_every_alarm_is_there(packaged: dict[str
         # No topic configured for the stage: the alarms exist, without actions.
         assert all("AlarmActions" not in a for a in alarms.values())
         retention = {"dev": 14, "prod": 90}[stage]
-        for role in ("ApiHandler", "Ingest", "Thumbnail", "Reconcile"):
+        for role in functions:
             assert resources[f"{role}LogGroup"]["Properties"]["RetentionInDays"] == retention
 
 
