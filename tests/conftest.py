@@ -20,9 +20,9 @@ import pytest
 from chalice.test import Client
 from moto import mock_aws
 
+from tests.contract.faster_moto import faster_moto
 from tests.helpers.aws import TEST_ENV, World, forget_everything, process_world
 from tests.helpers.caches import ProcessCaches
-from tests.helpers.faster_moto import faster_moto
 from tests.helpers.tenants import Tenant, make_tenant
 
 
@@ -136,7 +136,29 @@ def aws(test_env: None, world: World) -> Iterator[None]:
 
 
 @pytest.fixture
-def client(aws: None, tmp_path: Path) -> Iterator[Client]:
+def fakes(test_env: None) -> Iterator[None]:
+    """The in-memory records and storage (tests/fakes), installed as the ports' implementations;
+    tests/contract proves them equal to DynamoDB and S3 on moto."""
+    from chalicelib import records, storage
+    from tests.fakes.records import MemoryRecords
+    from tests.fakes.storage import MemoryStorage
+
+    records.use(MemoryRecords())
+    storage.use(MemoryStorage())
+    yield
+    records.use(None)
+    storage.use(None)
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> None:
+    """What the service's records and storage are for a test: moto, unless the test's folder
+    chooses the fakes (tests/unit, tests/api); a test marked ``moto`` always gets moto."""
+    request.getfixturevalue("aws")
+
+
+@pytest.fixture
+def client(backend: None, tmp_path: Path) -> Iterator[Client]:
     """The Chalice test client, without the deployed stages' environment.
 
     chalice.test.Client applies .chalice/config.json's stage variables to every
@@ -149,10 +171,10 @@ def client(aws: None, tmp_path: Path) -> Iterator[Client]:
 
 
 @pytest.fixture
-def tenant(aws: None) -> Tenant:
+def tenant(backend: None) -> Tenant:
     return make_tenant("Acme")
 
 
 @pytest.fixture
-def other_tenant(aws: None) -> Tenant:
+def other_tenant(backend: None) -> Tenant:
     return make_tenant("Globex")

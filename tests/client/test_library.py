@@ -10,7 +10,7 @@ import pytest
 
 from media_client import Client, MissingApiKey, NotFound
 from tests.client.conftest import DEPLOYED_DIRECT_MAX, MIB, Stack, Tenant, mp4_file, png_file
-from tests.client.faults import FaultyNetwork
+from tests.client.network_faults import FaultyNetwork
 
 
 def upload_pngs(client: Client, tmp_path: Path, names: list[str]) -> list[int]:

@@ -15,7 +15,7 @@ import pytest
 
 from media_client import APIConnectionError, Client, NotFound, RetryPolicy, ServiceUnavailable, TooManyRequests
 from tests.client.conftest import DEPLOYED_DIRECT_MAX, MIB, Stack, Tenant, mp4_file, png_file
-from tests.client.faults import FaultyNetwork
+from tests.client.network_faults import FaultyNetwork
 from tests.helpers.servers import closed_port_url
 
 UNAVAILABLE = {

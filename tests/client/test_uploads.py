@@ -11,7 +11,7 @@ import pytest
 
 from media_client import MediaLimitReached, ValidationFailed
 from tests.client.conftest import DEPLOYED_DIRECT_MAX, MIB, Stack, Tenant, mp4_file, png_file
-from tests.client.faults import FaultyNetwork
+from tests.client.network_faults import FaultyNetwork
 from tests.helpers.http import MEDIA_FIELDS
 
 

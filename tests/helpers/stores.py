@@ -1,8 +1,11 @@
-"""What is stored, read straight from the stores (moto), past the service's own code."""
+"""What is stored, read through the ports (records.store(), storage.store()): the same answers on
+moto and on the in-memory fakes. ``s3()``, ``aws_client()`` and ``table_name()`` reach past them,
+into moto itself, for the tests that need the raw stores (they run on moto)."""
 
 from __future__ import annotations
 
 import functools
+import io
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -12,6 +15,7 @@ from tests.helpers.aws import REGION
 if TYPE_CHECKING:
     from chalicelib.domain.upload import UploadSession
     from chalicelib.domain.values import Account, MediaFile
+    from chalicelib.storage import ObjectInfo
 
 
 @functools.lru_cache(maxsize=1)
@@ -37,14 +41,63 @@ def bucket() -> str:
     return get_settings().bucket
 
 
+def table_name(model_name: str) -> str:
+    from chalicelib import models
+
+    models.bind()
+    return str(getattr(models, model_name).Meta.table_name)
+
+
+# -- objects, through the storage port -----------------------------------------------------------
+
+
+def object_info(key: str) -> ObjectInfo | None:
+    from chalicelib import storage
+
+    return storage.store().head_object(key)
+
+
 def object_exists(key: str) -> bool:
-    return int(s3().list_objects_v2(Bucket=bucket(), Prefix=key).get("KeyCount", 0)) > 0
+    return object_info(key) is not None
 
 
-def stored_objects(account_id: str) -> dict[str, dict[str, Any]]:
-    """Key -> head of every object under the account's media prefix."""
-    listed = s3().list_objects_v2(Bucket=bucket(), Prefix=f"media/{account_id}/").get("Contents", [])
-    return {item["Key"]: s3().head_object(Bucket=bucket(), Key=item["Key"]) for item in listed}
+def object_bytes(key: str) -> bytes | None:
+    from chalicelib import storage
+
+    sink = io.BytesIO()
+    return sink.getvalue() if storage.store().read_object_into(key, sink) is not None else None
+
+
+def object_metadata(key: str) -> dict[str, str] | None:
+    from chalicelib import storage
+
+    return storage.store().read_object_into(key, io.BytesIO())
+
+
+def put_object(key: str, data: bytes, content_type: str = "binary/octet-stream", **metadata: str) -> None:
+    """Bytes put under ``key`` past the service's checks (a storage fault, a form sent by hand)."""
+    from chalicelib import storage
+
+    storage.store().put_object(key, data, content_type, metadata)
+
+
+def delete_object(key: str) -> None:
+    from chalicelib import storage
+
+    storage.store().delete_object(key)
+
+
+def keys_under(prefix: str = "") -> list[str]:
+    from chalicelib import storage
+
+    return [key for key, _ in storage.store().list_objects(prefix)]
+
+
+def stored_objects(account_id: str) -> dict[str, ObjectInfo]:
+    """Key -> what storage says of every object under the account's media prefix."""
+    from chalicelib import storage
+
+    return dict(storage.store().list_objects(f"media/{account_id}/"))
 
 
 def key_of(media: dict[str, Any]) -> str:
@@ -56,41 +109,33 @@ def key_of(media: dict[str, Any]) -> str:
     return str(media["url"][len(prefix) :])
 
 
-def table_name(model_name: str) -> str:
-    from chalicelib import models
-
-    models.bind()
-    return str(getattr(models, model_name).Meta.table_name)
+# -- records, through the records port -----------------------------------------------------------
 
 
-def media_items(account_id: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = aws_client("dynamodb").query(
-        TableName=table_name("MediaItem"),
-        KeyConditionExpression="account_id = :a",
-        ExpressionAttributeValues={":a": {"S": account_id}},
-    )["Items"]
-    return items
+def media_items(account_id: str) -> list[MediaFile]:
+    """The account's media records, newest first."""
+    from chalicelib import records
+
+    return records.store().query_media(account_id, records.MediaQuery())
 
 
-def session_items(account_id: str) -> list[dict[str, Any]]:
-    items = aws_client("dynamodb").scan(TableName=table_name("UploadItem"))["Items"]
-    return [i for i in items if i.get("account_id", {}).get("S") == account_id]
+def session_items(account_id: str) -> list[UploadSession]:
+    """The account's upload sessions, oldest first."""
+    from chalicelib import records
+
+    return sorted(
+        (s for s in records.store().scan_sessions() if s.account_id == account_id), key=lambda s: s.created_at
+    )
 
 
 def counters(account_id: str) -> dict[str, int]:
-    from chalicelib import records
-
-    account = records.store().get_account(account_id)
-    assert account is not None
+    account = stored_account(account_id)
     return {
         "media_count": account.media_count,
         "image_count": account.image_count,
         "video_count": account.video_count,
         "bytes_used": account.bytes_used,
     }
-
-
-# -- records the test expects to exist (read through the service's own records module) ---------
 
 
 def stored_account(account_id: str) -> Account:

@@ -13,7 +13,7 @@ from typing import Any
 from chalice.test import Client
 
 from tests.helpers.http import API, Reply, call
-from tests.helpers.stores import bucket, key_of, s3
+from tests.helpers.stores import key_of, keys_under, object_info
 from tests.helpers.tenants import Tenant
 
 JSON = {"Content-Type": "application/json"}
@@ -47,13 +47,19 @@ def _storage_client(region: str, endpoint_url: str | None) -> Any:
 
 
 def send(session: dict[str, Any], data: bytes) -> str:
-    """What a client does with a session's form: store the bytes under the signed key,
-    with a client of its own (never the service's, whose calls tests intercept).
-    Returns the key; no event has been delivered."""
+    """What a client does with a session's form: store the bytes under the signed key, on moto
+    with a client of its own (never the service's, whose calls tests intercept), on the fakes
+    straight into the in-memory bucket. Returns the key; no event has been delivered."""
+    from chalicelib import storage
     from chalicelib.config import get_settings
+    from tests.fakes.storage import MemoryStorage
 
-    settings = get_settings()
     fields = session["upload"]["fields"]
+    bucket = storage.store()
+    if isinstance(bucket, MemoryStorage):
+        bucket.put_object(fields["key"], data, fields["Content-Type"])
+        return str(fields["key"])
+    settings = get_settings()
     _storage_client(settings.region, settings.s3_endpoint_url).put_object(
         Bucket=settings.bucket, Key=fields["key"], Body=data, ContentType=fields["Content-Type"]
     )
@@ -116,7 +122,7 @@ def assert_stored(reply: Reply, tenant: Tenant, filename: str) -> dict[str, Any]
     assert reply.status == 201, reply.body
     key = key_of(reply.body)
     assert_server_key(key, tenant, filename)
-    head = s3().head_object(Bucket=bucket(), Key=key)
-    assert head["ContentType"] == reply.body["mime_type"]
-    assert [o["Key"] for o in s3().list_objects_v2(Bucket=bucket())["Contents"]] == [key]
+    info = object_info(key)
+    assert info is not None and info.content_type == reply.body["mime_type"]
+    assert keys_under() == [key]
     return dict(reply.body)

@@ -24,12 +24,18 @@ from PIL import Image
 from chalicelib import caches
 from tests.helpers.http import API, call
 from tests.helpers.media import fixture_bytes, png_bytes
-from tests.helpers.stores import bucket, counters, key_of, media_items, s3, session_items
+from tests.helpers.stores import counters, key_of, keys_under, media_items, session_items
 from tests.helpers.tenants import Tenant
 from tests.helpers.uploads import SEND, assert_stored, direct, start, via_session
 
 MAX = 52_428_800
 ROUTES = ["direct", "session"]
+
+
+@pytest.fixture
+def backend(fakes: None) -> None:
+    """The corpus is about what the service refuses and keeps: it runs on the in-memory fakes of
+    the records and storage ports (tests/contract holds them to DynamoDB's and S3's behaviour)."""
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
@@ -113,15 +119,14 @@ CONTENT = [
 
 
 def assert_nothing_left(tenant: Tenant, route: str, reason: str | None) -> None:
-    listed = s3().list_objects_v2(Bucket=bucket()).get("Contents", [])
-    assert listed == [], [o["Key"] for o in listed]
+    assert keys_under() == []
     assert media_items(tenant.account_id) == []
     assert set(counters(tenant.account_id).values()) == {0}
     sessions = session_items(tenant.account_id)
     if route == "direct" or reason is None:
         assert sessions == []
     else:
-        assert [(s["status"]["S"], s["reason"]["S"]) for s in sessions] == [("rejected", reason)]
+        assert [(s.status, s.reason) for s in sessions] == [("rejected", reason)]
 
 
 # -- the corpus ----------------------------------------------------------------------------
@@ -178,7 +183,7 @@ def test_a_10000_character_filename_is_shortened_in_a_session_and_refused_as_a_m
     # A part header over python-multipart's 4 KB limit: the body is malformed (400).
     reply = direct(client, tenant, filename, png_bytes())
     assert (reply.status, reply.body["code"]) == (400, "malformed_request")
-    assert s3().list_objects_v2(Bucket=bucket()).get("Contents", []) == []
+    assert keys_under() == []
     assert media_items(tenant.account_id) == []
 
 

@@ -18,9 +18,9 @@ from chalicelib import records
 from chalicelib.errors import ServiceUnavailable
 from chalicelib.reconcile import reconcile
 from tests.helpers.aws import TEST_ENV
+from tests.helpers.aws_faults import THROTTLES, cancelled, dynamodb_failing, failing, s3_client, stale_reads
 from tests.helpers.consistency import assert_consistent
 from tests.helpers.events import deliver
-from tests.helpers.faults import THROTTLES, cancelled, dynamodb_failing, failing, s3_client, stale_reads
 from tests.helpers.http import upload
 from tests.helpers.media import png_bytes
 from tests.helpers.stores import stored_account, stored_session

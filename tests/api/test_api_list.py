@@ -88,6 +88,7 @@ def test_type_filter_lists_only_that_type_with_its_total(client: Client, tenant:
     assert listing(client, tenant).body["meta"]["total"] == 5
 
 
+@pytest.mark.moto
 def test_type_filter_total_comes_from_the_account_counters(client: Client, tenant: Tenant) -> None:
     seed(client, tenant, 2)
     # The contract: "total for a type filter comes from the account's counters, not a scan".

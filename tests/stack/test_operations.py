@@ -21,8 +21,8 @@ from manage import cli
 from ops import local_stack
 from ops.iam import failure_queue_name
 from tests.helpers.aws import restored_environment
+from tests.helpers.aws_faults import dynamodb_failing
 from tests.helpers.events import s3_event
-from tests.helpers.faults import dynamodb_failing
 from tests.helpers.http import API, call, upload_file, uploaded
 from tests.helpers.media import png_bytes
 from tests.helpers.tenants import Tenant

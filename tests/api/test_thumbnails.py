@@ -18,7 +18,7 @@ from chalicelib.thumbnails import RenderError, ThumbnailOutcome, render
 from tests.helpers.events import s3_event
 from tests.helpers.http import API, call, uploaded
 from tests.helpers.media import fixture_bytes
-from tests.helpers.stores import bucket, key_of, s3
+from tests.helpers.stores import bucket, delete_object, key_of, keys_under, object_exists, put_object, s3
 from tests.helpers.tenants import Tenant
 
 
@@ -90,6 +90,7 @@ def test_an_image_over_the_pixel_limit_is_never_decoded() -> None:
 # -- made from the stored file, attached to its record ---------------------------------
 
 
+@pytest.mark.moto
 def test_the_event_of_a_new_file_makes_its_thumbnail_reading_it_once(client: Client, tenant: Tenant) -> None:
     from chalicelib import storage
 
@@ -130,7 +131,7 @@ def test_a_failed_render_keeps_the_file_and_is_retried_a_few_times(client: Clien
     media = uploaded(client, tenant, "photo.png")
     key = key_of(media)
     # The stored bytes go bad after the upload was checked (a storage fault, a bug).
-    s3().put_object(Bucket=bucket(), Key=key, Body=b"\x89PNG\r\n\x1a\n broken", Metadata={"media-id": str(media["id"])})
+    put_object(key, b"\x89PNG\r\n\x1a\n broken", **{"media-id": str(media["id"])})
     assert thumbnails.make(key) == ThumbnailOutcome.FAILED
     record = records.store().get_media(tenant.account_id, media["id"])
     assert record is not None and record.thumbnail_attempts == 1
@@ -146,9 +147,10 @@ def test_deleting_a_file_deletes_its_thumbnail(client: Client, tenant: Tenant) -
     assert thumbnails.make(key_of(media)) == "made"
     thumb_key = call(client, "GET", f"{API}/media/{media['id']}", tenant).body["thumbnail_url"].split("/", 3)[3]
     assert call(client, "DELETE", f"{API}/media/{media['id']}", tenant).status == 204
-    assert s3().list_objects_v2(Bucket=bucket(), Prefix=thumb_key).get("KeyCount") == 0
+    assert not object_exists(thumb_key)
 
 
+@pytest.mark.moto
 def test_a_thumbnail_made_before_its_record_exists_waits_for_it(
     client: Client, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -167,6 +169,7 @@ def test_a_thumbnail_made_before_its_record_exists_waits_for_it(
     assert thumbnails.make(key_of(media)) == ThumbnailOutcome.MADE and len(pauses) == 1
 
 
+@pytest.mark.moto
 def test_a_record_written_between_the_refused_attach_and_the_read_back_gets_its_thumbnail(
     client: Client, tenant: Tenant
 ) -> None:
@@ -194,16 +197,17 @@ def test_a_record_written_between_the_refused_attach_and_the_read_back_gets_its_
     assert call(client, "GET", f"{API}/media/{media['id']}", tenant).body["thumbnail_url"] is not None
 
 
+@pytest.mark.moto
 def test_the_thumbnail_of_a_file_that_never_got_a_record_is_removed(
     client: Client, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     media = uploaded(client, tenant)
     _stored_item(tenant, media).delete()
-    s3().delete_object(Bucket=bucket(), Key=key_of(media))  # the promotion was withdrawn
-    s3().put_object(Bucket=bucket(), Key=key_of(media), Body=fixture_bytes("sample.png"), Metadata={"media-id": "1"})
-    monkeypatch.setattr(thumbnails.time, "sleep", lambda _: s3().delete_object(Bucket=bucket(), Key=key_of(media)))
+    delete_object(key_of(media))  # the promotion was withdrawn
+    put_object(key_of(media), fixture_bytes("sample.png"), **{"media-id": "1"})
+    monkeypatch.setattr(thumbnails.time, "sleep", lambda _: delete_object(key_of(media)))
     assert thumbnails.make(key_of(media)) == ThumbnailOutcome.IGNORED
-    assert s3().list_objects_v2(Bucket=bucket(), Prefix="thumbs/").get("KeyCount") == 0
+    assert keys_under("thumbs/") == []
 
 
 def pixel(img: Image.Image, x: int, y: int) -> tuple[int, ...]:

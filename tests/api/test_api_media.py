@@ -8,7 +8,7 @@ from chalice.test import Client
 
 from tests.helpers.http import API, call, put_json, uploaded
 from tests.helpers.media import png_bytes
-from tests.helpers.stores import bucket, counters, key_of, media_items, s3, stored_objects
+from tests.helpers.stores import counters, key_of, media_items, object_bytes, stored_objects
 from tests.helpers.tenants import Tenant
 
 
@@ -155,7 +155,7 @@ def test_delete_is_204_and_removes_record_and_object(client: Client, tenant: Ten
     assert reply.status == 204
     assert reply.body is None  # empty body (checked by check_body)
     assert_not_found(call(client, "GET", f"{API}/media/{media['id']}", tenant))
-    assert [int(i["media_id"]["N"]) for i in media_items(tenant.account_id)] == [keep["id"]]
+    assert [m.media_id for m in media_items(tenant.account_id)] == [keep["id"]]
     assert list(stored_objects(tenant.account_id)) == [key_of(keep)]
     listed = call(client, "GET", f"{API}/media", tenant).body
     assert [m["id"] for m in listed["data"]] == [keep["id"]]
@@ -203,4 +203,4 @@ def test_admin_file_cannot_be_deleted_and_nothing_changes(client: Client, tenant
     assert after[0] == before[0]
     assert after[1].keys() == before[1].keys() == {key_of(admin)}
     assert after[2] == before[2]
-    assert s3().get_object(Bucket=bucket(), Key=key_of(admin))["Body"].read() == png_bytes()
+    assert object_bytes(key_of(admin)) == png_bytes()

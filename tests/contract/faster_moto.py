@@ -13,7 +13,7 @@ left out and ``None`` is omitted, as the serializer does. A result that is not p
 JSON (timestamps, bytes, model objects) and every error go through moto's own
 serializer, unchanged.
 
-tests/test_dynamodb_answers.py runs the service with ``check=True``, which builds
+tests/contract/test_dynamodb_answers.py runs the service with ``check=True``, which builds
 both answers for every request and fails on any difference.
 
 2. moto finds the method of an action by listing every function of the handler's

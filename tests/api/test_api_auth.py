@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+import pytest
 from chalice.test import Client
 
 from tests.helpers.http import API, Reply, call, put_json, uploaded
@@ -79,6 +80,7 @@ def test_revoked_key_is_401(client: Client, tenant: Tenant) -> None:
     assert_unauthenticated(call(client, "GET", f"{API}/media", headers={"X-Api-Key": second}))
 
 
+@pytest.mark.moto
 def test_keys_are_stored_only_as_sha256(client: Client, tenant: Tenant, other_tenant: Tenant) -> None:
     items = aws_client("dynamodb").scan(TableName=table_name("ApiKeyItem"))["Items"]
     dump = json.dumps(items)

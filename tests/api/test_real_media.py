@@ -9,7 +9,7 @@ from chalice.test import Client
 
 from tests.helpers.http import API, call
 from tests.helpers.media import IMAGES, VIDEOS, fixture_bytes
-from tests.helpers.stores import bucket, key_of, s3
+from tests.helpers.stores import key_of, object_bytes, object_info
 from tests.helpers.tenants import Tenant
 from tests.helpers.uploads import SEND, assert_stored
 
@@ -23,8 +23,8 @@ def test_real_media_are_stored_with_their_displayed_size(client: Client, tenant:
     media = assert_stored(SEND[route](client, tenant, name, data), tenant, name)
     mime, metadata = MEDIA[name]
     assert (media["mime_type"], media["metadata"], media["file_size"]) == (mime, metadata, len(data))
-    stored = s3().get_object(Bucket=bucket(), Key=key_of(media))
-    assert stored["Body"].read() == data and stored["ContentType"] == mime
+    info = object_info(key_of(media))
+    assert object_bytes(key_of(media)) == data and info is not None and info.content_type == mime
 
 
 def _raw_upload(client: Client, tenant: Tenant, disposition: str, data: bytes) -> dict[str, object]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import boto3
+import pytest
 from chalice.test import Client
 
 from chalicelib.domain.clock import TIMESTAMP_FORMAT
@@ -36,6 +37,7 @@ def test_object_whose_event_was_dropped_is_ingested(client: Client, tenant: Tena
     assert reconcile(min_age=NOW).fixed == 0
 
 
+@pytest.mark.moto
 def test_objects_nobody_issued_are_removed(client: Client, tenant: Tenant) -> None:
     stray = f"media/{tenant.account_id}/images/1700000000_{'ab' * 16}.png"
     boto3.client("s3", region_name="us-east-1").put_object(Bucket=BUCKET, Key=stray, Body=png_bytes())
@@ -45,6 +47,7 @@ def test_objects_nobody_issued_are_removed(client: Client, tenant: Tenant) -> No
     assert stored_account(tenant.account_id).media_count == 0
 
 
+@pytest.mark.moto
 def test_record_whose_object_is_gone_is_removed_with_its_counters(client: Client, tenant: Tenant) -> None:
     media = upload(client, tenant, "gone.png").json_body
     key = stored_media(tenant.account_id, media["id"]).storage_key
@@ -56,6 +59,7 @@ def test_record_whose_object_is_gone_is_removed_with_its_counters(client: Client
     assert client.http.get(f"/api/v1/media/{media['id']}", headers=tenant.headers).status_code == 404
 
 
+@pytest.mark.moto
 def test_expired_session_with_nothing_stored_is_closed(client: Client, tenant: Tenant) -> None:
     body = started(client, tenant)
     past = (datetime.now(UTC) - timedelta(hours=1)).strftime(TIMESTAMP_FORMAT)
@@ -75,6 +79,7 @@ def test_bad_object_found_by_the_reconciler_is_rejected_and_deleted(client: Clie
     assert stored_session(body["id"]).status == "rejected"
 
 
+@pytest.mark.moto
 def test_recent_objects_and_records_are_left_to_their_own_event(client: Client, tenant: Tenant) -> None:
     body = started(client, tenant)
     key = send(body, png_bytes())
@@ -106,6 +111,7 @@ def test_images_whose_thumbnail_event_was_lost_get_one(client: Client, tenant: T
     ].replace(".png", ".webp")
 
 
+@pytest.mark.moto
 def test_thumbnails_nobody_names_are_removed(client: Client, tenant: Tenant) -> None:
     stray = f"thumbs/{tenant.account_id}/1700000000_{'ef' * 16}.webp"
     boto3.client("s3", region_name="us-east-1").put_object(Bucket=BUCKET, Key=stray, Body=b"RIFF")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice.test import Client
 
 from chalicelib import records
-from tests.helpers.faults import failing, s3_client, transaction_client
+from tests.helpers.aws_faults import failing, s3_client, transaction_client
 from tests.helpers.http import upload
 from tests.helpers.stores import object_exists, stored_account, stored_media
 from tests.helpers.tenants import Tenant

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from chalice.test import Client
 
+from tests.contract.faster_moto import ANSWERED, plain_dynamodb_answers
 from tests.helpers.events import deliver
-from tests.helpers.faster_moto import ANSWERED, plain_dynamodb_answers
 from tests.helpers.http import API, call, put_json, upload_file, uploaded
 from tests.helpers.media import image_bytes, png_bytes
 from tests.helpers.tenants import Tenant, make_tenant

@@ -17,7 +17,7 @@ import requests
 from chalice.test import Client
 
 from chalicelib import records
-from tests.helpers.faults import dynamodb_failing
+from tests.helpers.aws_faults import dynamodb_failing
 from tests.helpers.http import API, Reply, call, post_form
 from tests.helpers.media import fixture_bytes, png_bytes
 from tests.helpers.servers import api_over_http, threaded_aws_env
@@ -71,6 +71,7 @@ def test_a_4xx_is_kept_and_replayed(client: Client, tenant: Tenant) -> None:
     assert (again.status, again.body, again.header("Idempotent-Replayed")) == (422, first.body, "true")
 
 
+@pytest.mark.moto
 def test_a_5xx_is_not_kept_and_the_retry_runs_the_request_again(client: Client, tenant: Tenant) -> None:
     with dynamodb_failing("TransactWriteItems", 1, "ProvisionedThroughputExceededException") as fault:
         failed = upload(client, tenant, "flaky")
@@ -104,6 +105,7 @@ def test_an_attempt_that_died_in_progress_gives_its_key_back_when_its_lock_runs_
     assert start(client, tenant, "dead", body).status == 201
 
 
+@pytest.mark.moto
 def test_a_key_is_kept_24_hours_then_free_again(client: Client, tenant: Tenant) -> None:
     from chalicelib.models import IdempotencyItem as IdempotencyRecord
 
@@ -138,7 +140,7 @@ def test_a_key_too_long_empty_or_not_printable_ascii_is_422(client: Client, tena
 
 
 def test_complete_with_a_key_replays_its_first_answer(client: Client, tenant: Tenant) -> None:
-    from tests.test_upload_sessions import send, started
+    from tests.helpers.uploads import send, started
 
     body = started(client, tenant, filename="a.png", file_size=len(png_bytes()))
     send(body, png_bytes())

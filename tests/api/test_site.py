@@ -64,6 +64,7 @@ class InlineCode(HTMLParser):
         self._in_script = False
 
 
+@pytest.mark.moto
 def test_the_page_needs_no_key_and_is_sent_with_its_security_headers(client: Client) -> None:
     reply = call(client, "GET", "/")
     assert reply.status == 200

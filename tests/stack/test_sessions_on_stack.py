@@ -118,7 +118,7 @@ def test_three_concurrent_deliveries_of_one_event_record_it_once(stack_factory: 
     from chalicelib import records
 
     running = stack_factory(False)
-    png = (Path(__file__).parent / "fixtures" / "sample.png").read_bytes()
+    png = (Path(__file__).parents[1] / "fixtures" / "sample.png").read_bytes()
     session = running.start_upload("dup.png", png)
     running.send(session, "dup.png", png)
     key = session["upload"]["fields"]["key"]
@@ -178,7 +178,7 @@ def test_a_form_sent_again_never_changes_a_checked_file_nor_recreates_a_deleted_
     from chalicelib import storage
 
     running = stack_factory(True)
-    png = (Path(__file__).parent / "fixtures" / "sample.png").read_bytes()
+    png = (Path(__file__).parents[1] / "fixtures" / "sample.png").read_bytes()
     session = running.start_upload("logo.png", png)
     running.send(session, "logo.png", png)
     media = running.user.post(f"{running.api}/media/uploads/{session['id']}/complete", timeout=30).json()
@@ -213,7 +213,7 @@ def test_a_form_sent_again_never_changes_a_checked_file_nor_recreates_a_deleted_
 
 def test_a_form_takes_no_more_than_the_declared_size(stack_factory: Callable[[bool], Running]) -> None:
     running = stack_factory(True)
-    png = (Path(__file__).parent / "fixtures" / "sample.png").read_bytes()
+    png = (Path(__file__).parents[1] / "fixtures" / "sample.png").read_bytes()
     session = running.start_upload("logo.png", png[:100])  # declared 100 bytes
     assert session["max_size"] == 100
     running.send(session, "logo.png", png)  # moto does not enforce the policy; ingest does
@@ -235,7 +235,7 @@ def test_images_uploaded_either_way_get_an_upright_webp_thumbnail_within_seconds
     from PIL import Image
 
     running = stack_factory(True)
-    portrait = (Path(__file__).parent / "fixtures" / "orientation-6.jpg").read_bytes()  # stored 80x60, shown 60x80
+    portrait = (Path(__file__).parents[1] / "fixtures" / "orientation-6.jpg").read_bytes()  # stored 80x60, shown 60x80
     out = io.BytesIO()
     Image.new("RGB", (1600, 1200), "teal").save(out, "PNG")
     big = out.getvalue()

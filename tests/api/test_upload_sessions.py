@@ -19,7 +19,16 @@ from tests.helpers.aws import TEST_ENV
 from tests.helpers.events import s3_event
 from tests.helpers.http import call
 from tests.helpers.media import fixture_bytes, png_bytes
-from tests.helpers.stores import key_of, object_exists, s3, stored_account, stored_session
+from tests.helpers.stores import (
+    key_of,
+    keys_under,
+    object_bytes,
+    object_exists,
+    put_object,
+    s3,
+    stored_account,
+    stored_session,
+)
 from tests.helpers.tenants import Tenant, make_tenant
 from tests.helpers.uploads import complete, send, start, started
 
@@ -39,6 +48,7 @@ def test_start_returns_a_pending_session_with_a_presigned_post(client: Client, t
     assert timedelta(0) < expires - datetime.now(UTC) <= timedelta(minutes=15)
 
 
+@pytest.mark.moto
 def test_post_policy_pins_key_size_range_type_and_short_expiry(client: Client, tenant: Tenant) -> None:
     body = started(client, tenant, filename="clip.mp4", file_size=10_000_000)
     fields = body["upload"]["fields"]
@@ -55,6 +65,7 @@ def test_post_policy_pins_key_size_range_type_and_short_expiry(client: Client, t
     assert expiration - datetime.now(UTC) <= timedelta(minutes=15)
 
 
+@pytest.mark.moto
 def test_put_presigning_signs_type_and_length(client: Client, tenant: Tenant, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MEDIA_PRESIGN_METHOD", "put")
     monkeypatch.setenv("MEDIA_UPLOAD_EXPIRES_SECONDS", "300")
@@ -123,7 +134,7 @@ def test_complete_records_the_file_201_then_200_with_the_same_file(client: Clien
     assert media["url"].startswith(f"https://cdn.example.test/media/{tenant.account_id}/images/")
     assert media["url"].endswith(".png")
     assert not object_exists(key)  # promoted, then removed from the staging area
-    assert s3().get_object(Bucket=BUCKET, Key=key_of(media))["Body"].read() == png_bytes(64, 48)
+    assert object_bytes(key_of(media)) == png_bytes(64, 48)
     again = complete(client, tenant, body["id"])
     assert again.status == 200
     assert again.body == media
@@ -183,11 +194,12 @@ def test_duplicate_events_record_once(client: Client, tenant: Tenant) -> None:
     ],
 )
 def test_events_for_unknown_keys_are_ignored_and_change_nothing(client: Client, tenant: Tenant, key: str) -> None:
-    s3().put_object(Bucket=BUCKET, Key=key, Body=png_bytes())
+    put_object(key, png_bytes())
     assert client.lambda_.invoke("ingest", s3_event(key)).payload == {"results": ["ignored"]}
     assert stored_account(tenant.account_id).media_count == 0
 
 
+@pytest.mark.moto
 def test_event_for_a_key_under_another_account_is_ignored(client: Client, tenant: Tenant, other_tenant: Tenant) -> None:
     body = started(client, tenant)
     key = send(body, png_bytes())
@@ -234,6 +246,7 @@ def _expire(upload_id: str) -> None:
     UploadSession(upload_id).update(actions=[UploadSession.expires_at.set(past)])
 
 
+@pytest.mark.moto
 def test_expired_session_cannot_complete(client: Client, tenant: Tenant) -> None:
     body = started(client, tenant)
     _expire(body["id"])
@@ -245,6 +258,7 @@ def test_expired_session_cannot_complete(client: Client, tenant: Tenant) -> None
     )
 
 
+@pytest.mark.moto
 def test_bytes_arriving_after_expiry_are_rejected_and_deleted(client: Client, tenant: Tenant) -> None:
     body = started(client, tenant)
     _expire(body["id"])
@@ -294,6 +308,7 @@ def _off(operation: str, hook: Hook) -> None:
     storage.client().meta.events.unregister(f"before-parameter-build.s3.{operation}", hook)
 
 
+@pytest.mark.moto
 def test_every_read_and_the_promotion_are_conditional_on_the_checked_etag(client: Client, tenant: Tenant) -> None:
     body = started(client, tenant, filename="hero.png", file_size=len(png_bytes(30, 20)))
     key = send(body, png_bytes(30, 20))
@@ -310,6 +325,7 @@ def test_every_read_and_the_promotion_are_conditional_on_the_checked_etag(client
     assert {condition for _, condition in seen} == {etag}
 
 
+@pytest.mark.moto
 def test_bytes_replaced_while_they_are_checked_are_checked_again_and_recorded_as_sent_last(
     client: Client, tenant: Tenant
 ) -> None:
@@ -331,9 +347,10 @@ def test_bytes_replaced_while_they_are_checked_are_checked_again_and_recorded_as
     assert response.status == 201, response.body
     media = response.body
     assert (media["file_size"], media["metadata"]) == (len(second), {"width": 90, "height": 70})
-    assert s3().get_object(Bucket=BUCKET, Key=key_of(media))["Body"].read() == second
+    assert object_bytes(key_of(media)) == second
 
 
+@pytest.mark.moto
 def test_a_copy_that_ignored_its_condition_is_withdrawn_and_the_new_bytes_checked(
     client: Client, tenant: Tenant
 ) -> None:
@@ -356,7 +373,7 @@ def test_a_copy_that_ignored_its_condition_is_withdrawn_and_the_new_bytes_checke
         _off("CopyObject", hook)
     assert response.status == 422, response.body
     assert response.body["errors"]["file"][0].startswith("The file content is not a supported")
-    assert s3().list_objects_v2(Bucket=BUCKET, Prefix="media/").get("KeyCount") == 0
+    assert keys_under("media/") == []
     assert not object_exists(key)
     assert stored_account(tenant.account_id).media_count == 0
 
@@ -368,5 +385,5 @@ def test_a_re_sent_form_after_completion_changes_nothing_and_leaves_nothing(clie
     send(body, b"<html>other bytes</html>")
     assert client.lambda_.invoke("ingest", s3_event(key)).payload == {"results": ["existing"]}
     assert not object_exists(key)  # the staged leftover is gone
-    assert s3().get_object(Bucket=BUCKET, Key=key_of(media))["Body"].read() == png_bytes(30, 20)
+    assert object_bytes(key_of(media)) == png_bytes(30, 20)
     assert client.http.get(f"/api/v1/media/{media['id']}", headers=tenant.headers).json_body == media
