@@ -200,8 +200,8 @@ def get_media(media_id: str) -> Response:
 
 
 @view(f"{API}/media/{{media_id}}", ["PUT"], content_types=JSON_TYPES)
-def rename_media(media_id: str) -> Response:
-    return tagged(library.rename_media(account_id(), media_id, json_body(), request().headers.get("if-match")))
+def update_media(media_id: str) -> Response:
+    return tagged(library.update_media(account_id(), media_id, json_body(), request().headers.get("if-match")))
 
 
 @view(f"{API}/media/{{media_id}}", ["DELETE"])

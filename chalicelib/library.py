@@ -11,6 +11,7 @@ condition of the write itself, never a read before it (docs/architecture.md,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,8 +19,8 @@ from chalicelib import records, storage
 from chalicelib.config import get_settings
 from chalicelib.domain.clock import now_text
 from chalicelib.domain.etags import etag, none_match, parse_entity_tags, version_in_tag
-from chalicelib.domain.fields import name_errors
-from chalicelib.domain.values import MediaFile
+from chalicelib.domain.fields import clean_description, clean_tags, description_errors, name_errors, tags_errors
+from chalicelib.domain.values import MediaChanges, MediaFile
 from chalicelib.errors import AdminFileProtected, InvalidInput, MediaNotFound, PreconditionFailed
 
 
@@ -86,18 +87,41 @@ def _stale_or_gone(account_id: str, media_id: int) -> PreconditionFailed | Media
     return PreconditionFailed() if exists else MediaNotFound()
 
 
-def rename_media(account_id: str, raw_id: str, body: Any, if_match: str | None = None) -> Tagged:
-    """Change only the display name; every other field of the body is ignored."""
-    media_id = parse_media_id(raw_id)
+def parse_changes(body: Any) -> MediaChanges:
+    """A PUT body's changes: any of ``name``, ``description`` (null clears it) and ``tags``, at
+    least one; every other field is ignored. InvalidInput names each bad field."""
     if not isinstance(body, dict):
         raise InvalidInput({"name": ["The request body must be a JSON object with a name."]})
-    if "name" not in body or body["name"] is None:
+    given = {k for k in ("name", "description", "tags") if k in body and (k == "description" or body[k] is not None)}
+    if not given:
         raise InvalidInput({"name": ["The name field is required."]})
-    errors = name_errors(body["name"])
+    errors: dict[str, list[str]] = {}
+    checks: dict[str, Callable[[Any], list[str]]] = {
+        "name": name_errors,
+        "description": description_errors,
+        "tags": tags_errors,
+    }
+    for field in sorted(given):
+        problems = checks[field](body[field])
+        if problems:
+            errors[field] = problems
     if errors:
-        raise InvalidInput({"name": errors})
+        raise InvalidInput(errors)
+    return MediaChanges(
+        name=body["name"].strip() if "name" in given else None,
+        description=clean_description(body["description"]) if "description" in given else None,
+        sets_description="description" in given,
+        tags=clean_tags(body["tags"]) if "tags" in given else None,
+    )
+
+
+def update_media(account_id: str, raw_id: str, body: Any, if_match: str | None = None) -> Tagged:
+    """Change the display name, the description or the tags (a name alone: the contract's
+    rename), in one conditional write."""
+    media_id = parse_media_id(raw_id)
+    changes = parse_changes(body)
     versions = _expected_versions(account_id, media_id, if_match)
-    updated = records.store().rename_media(account_id, media_id, body["name"].strip(), now_text(), versions=versions)
+    updated = records.store().update_media(account_id, media_id, changes, now_text(), versions=versions)
     if updated is None:
         raise _stale_or_gone(account_id, media_id) if versions else MediaNotFound()
     return _tagged(updated)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from chalicelib import records
+from chalicelib.domain.fields import clean_tags, fold, tags_errors
 from chalicelib.domain.formats import file_type
 from chalicelib.domain.names import FileType
 from chalicelib.domain.values import MediaFile
@@ -27,11 +28,17 @@ SEARCH_MAX = 255
 @dataclass(frozen=True)
 class ListQuery:
     file_type: FileType | None
-    search: str | None
+    search: str | None  # folded (domain.fields.fold)
     per_page: int
     page: int
     cursor: str | None  # None: page mode; "" or a token: cursor mode
     echo: dict[str, str]  # the caller's filters, kept in every link
+    tag: str | None = None
+
+    @property
+    def filtered(self) -> bool:
+        """Whether the list must be counted by reading (a search or a tag: no counter holds it)."""
+        return bool(self.search or self.tag)
 
 
 def _positive_int(raw: str, field: str, high: int | None = None) -> tuple[int | None, str | None]:
@@ -61,6 +68,12 @@ def parse_list_query(params: Mapping[str, str]) -> ListQuery:
         if len(search) > SEARCH_MAX:
             errors["search"] = [f"The search field must not be greater than {SEARCH_MAX} characters."]
         echo["search"] = search
+    tag = (params.get("tag") or "").strip() or None
+    if tag is not None:
+        problems = tags_errors([tag])
+        if problems:
+            errors["tag"] = [problems[0].replace("tags.0", "tag")]
+        echo["tag"] = tag
     per_page, page = PER_PAGE_DEFAULT, 1
     if "per_page" in params:
         value, error = _positive_int(params["per_page"], "per_page", PER_PAGE_MAX)
@@ -80,7 +93,8 @@ def parse_list_query(params: Mapping[str, str]) -> ListQuery:
             errors.setdefault("cursor", []).append("Use either page or cursor, not both.")
     if errors:
         raise InvalidInput(errors)
-    return ListQuery(family, search.lower() if search else None, per_page, page, cursor, echo)
+    folded_tag = clean_tags([tag])[0] if tag else None
+    return ListQuery(family, fold(search) if search else None, per_page, page, cursor, echo, folded_tag)
 
 
 @dataclass(frozen=True)
@@ -105,9 +119,10 @@ def _total(account_id: str, family: FileType | None) -> int:
 
 def _page_items(account_id: str, query: ListQuery) -> tuple[list[MediaFile], int]:
     skip = (query.page - 1) * query.per_page
-    if query.search:
+    if query.filtered:
         # Counting matches needs one read of the account's items (keys only come back).
-        ids = records.store().query_media_ids(account_id, MediaQuery(query.file_type, search=query.search))
+        matching = MediaQuery(query.file_type, search=query.search, tag=query.tag)
+        ids = records.store().query_media_ids(account_id, matching)
         wanted = ids[skip : skip + query.per_page]
         found = records.store().get_media_batch(account_id, wanted)
         return [found[i] for i in wanted if i in found], len(ids)
@@ -129,7 +144,7 @@ def _page_items(account_id: str, query: ListQuery) -> tuple[list[MediaFile], int
 def _cursor_items(account_id: str, query: ListQuery) -> tuple[list[MediaFile], str | None, str | None]:
     size = query.per_page
     position = decode_cursor(account_id, query.cursor) if query.cursor else None
-    read = MediaQuery(query.file_type, search=query.search, limit=size + 1)
+    read = MediaQuery(query.file_type, search=query.search, tag=query.tag, limit=size + 1)
     if position is None or position.forward:
         before = position.media_id if position else None
         items = records.store().query_media(account_id, dataclasses.replace(read, before_id=before))

@@ -19,12 +19,13 @@ import pynamodb.connection.base
 from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
+    ListAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
 )
 from pynamodb.connection import Connection
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -91,6 +92,30 @@ class MediaByType(GlobalSecondaryIndex["MediaItem"]):
     media_id = NumberAttribute(range_key=True)
 
 
+#: What a search reads of each file: its folded text and the filters' attributes, a tenth of
+#: the item (docs/architecture.md, "Search").
+SEARCH_PROJECTION = [
+    "name_lower",
+    "tags_folded",
+    "original_lower",
+    "description_folded",
+    "file_type",
+    "tags",
+    "channels",
+]
+
+
+class MediaSearch(GlobalSecondaryIndex["MediaItem"]):
+    """One account's files as a search reads them: keys and a compact projection."""
+
+    class Meta:
+        index_name = "search"
+        projection = IncludeProjection(SEARCH_PROJECTION)
+
+    account_id = UnicodeAttribute(hash_key=True)
+    media_id = NumberAttribute(range_key=True)
+
+
 class MediaItem(Model):
     class Meta(_Meta):
         table_suffix = "media"
@@ -100,9 +125,14 @@ class MediaItem(Model):
     type_key = UnicodeAttribute()
     name = UnicodeAttribute()
     original_name = UnicodeAttribute()
-    # Lower-cased copies for the case-insensitive search filter.
+    description = UnicodeAttribute(null=True)
+    tags = ListAttribute(of=UnicodeAttribute, null=True)
+    # The searchable fields folded (lower-cased, accents removed: domain.search.Folded), each
+    # beside its field, so a change rewrites only its own copy.
     name_lower = UnicodeAttribute()
     original_lower = UnicodeAttribute()
+    description_folded = UnicodeAttribute(null=True)
+    tags_folded = UnicodeAttribute(null=True)
     storage_key = UnicodeAttribute()
     upload_id = UnicodeAttribute()
     file_type = UnicodeAttribute()
@@ -121,6 +151,7 @@ class MediaItem(Model):
     # base, so If-Match is decided inside the conditional write.
     version = NumberAttribute(default=1)
     by_type = MediaByType()
+    search = MediaSearch()
 
 
 class SessionsByAccount(GlobalSecondaryIndex["UploadItem"]):

@@ -43,6 +43,8 @@ def media_json(media: MediaFile) -> dict[str, Any]:
         "created_at": media.created_at,
         "updated_at": media.updated_at,
         "thumbnail_url": f"{public_base_url}/{media.thumbnail_key}" if media.thumbnail_key else None,
+        "description": media.description,
+        "tags": list(media.tags),
     }
 
 

@@ -89,6 +89,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             "list/get/rename/delete, record uploads",
         ),
         Grant("index", "media/by-type", ("dynamodb:Query",), "list one type"),
+        Grant("index", "media/search", ("dynamodb:Query",), "agents' search reads the compact search projection"),
         Grant(
             "table",
             "uploads",

@@ -12,6 +12,7 @@ from typing import Any
 
 from chalicelib.domain.layout import thumbnail_key
 from chalicelib.domain.names import FileType, Uploader
+from chalicelib.domain.search import Folded
 
 
 @dataclass(frozen=True)
@@ -75,10 +76,18 @@ class MediaFile:
     #: Bumped by every change of the representation (rename, thumbnail): the ETag's
     #: base, so If-Match is decided inside the conditional write itself.
     version: int = 1
+    #: Alt text for people and agents, and tags (lower-cased), both optional.
+    description: str | None = None
+    tags: tuple[str, ...] = ()
 
     @property
     def is_admin_file(self) -> bool:
         return self.uploaded_by == Uploader.ADMIN
+
+    @property
+    def folded(self) -> Folded:
+        """Its searchable fields as search compares them."""
+        return Folded.of(self.name, self.original_name, self.description, self.tags)
 
     @property
     def derived_keys(self) -> list[str]:
@@ -97,3 +106,18 @@ class HeldKey:
     status: int | None = None
     body: str = ""
     headers: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class MediaChanges:
+    """What a PUT changes of a file, already valid: a new name, description (``None`` with
+    ``sets_description`` clears it) and tags; ``None`` leaves a field as it is."""
+
+    name: str | None = None
+    description: str | None = None
+    sets_description: bool = False
+    tags: tuple[str, ...] | None = None
+
+    @property
+    def only_name(self) -> bool:
+        return self.name is not None and not self.sets_description and self.tags is None

@@ -14,9 +14,11 @@ from typing import Any
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
+from chalicelib.domain.fields import fold
 from chalicelib.domain.names import FileType, SessionStatus, Uploader
+from chalicelib.domain.search import Folded
 from chalicelib.domain.upload import UploadSession
-from chalicelib.domain.values import MediaFile
+from chalicelib.domain.values import MediaChanges, MediaFile
 from chalicelib.errors import AccountNotFound, MediaLimitReached, ServiceUnavailable
 from chalicelib.models import AccountItem, MediaItem, UploadItem
 from chalicelib.records.accounts import account_of
@@ -38,6 +40,7 @@ def media_of(item: MediaItem) -> MediaFile:
             "is_active": bool(raw["is_active"]),
             "thumbnail_attempts": int(raw["thumbnail_attempts"] or 0),
             "version": int(raw["version"] or 1),
+            "tags": tuple(raw["tags"] or ()),
         }
     )
 
@@ -47,12 +50,16 @@ def item_of(media: MediaFile) -> MediaItem:
     values = dataclasses.asdict(media)
     del values["account_id"], values["media_id"]
     values["thumbnail_attempts"] = media.thumbnail_attempts or None
+    values["tags"] = list(media.tags) or None
+    folded = media.folded
     return MediaItem(
         media.account_id,
         media.media_id,
         type_key=type_key(media.account_id, media.file_type),
-        name_lower=media.name.lower(),
-        original_lower=media.original_name.lower(),
+        name_lower=folded.name,
+        original_lower=folded.original_name,
+        description_folded=folded.description or None,
+        tags_folded=folded.tags or None,
         **values,
     )
 
@@ -82,18 +89,30 @@ def _counter_actions(file_type: FileType, size: int, sign: int) -> list[Action]:
     return [AccountItem.media_count.add(sign), typed.add(sign), AccountItem.bytes_used.add(sign * size)]
 
 
+def _filter(query: MediaQuery) -> Condition | None:
+    """The query's filters, applied by DynamoDB to the items its key condition reads."""
+    conditions = []
+    if query.search:
+        conditions.append(MediaItem.name_lower.contains(query.search) | MediaItem.original_lower.contains(query.search))
+    if query.tag:
+        conditions.append(MediaItem.tags.contains(query.tag))
+    if not conditions:
+        return None
+    combined = conditions[0]
+    for condition in conditions[1:]:
+        combined &= condition
+    return combined
+
+
 def _query(account_id: str, query: MediaQuery, attributes: list[str] | None = None) -> Iterator[MediaItem]:
     range_condition = None
     if query.before_id is not None:
         range_condition = MediaItem.media_id < query.before_id
     elif query.after_id is not None:
         range_condition = MediaItem.media_id > query.after_id
-    search = query.search
     kwargs: dict[str, Any] = {
         "range_key_condition": range_condition,
-        "filter_condition": (
-            MediaItem.name_lower.contains(search) | MediaItem.original_lower.contains(search) if search else None
-        ),
+        "filter_condition": _filter(query),
         "scan_index_forward": not query.newest_first,
         "limit": query.limit,
         "page_size": query.limit,
@@ -114,17 +133,31 @@ class MediaRecords:
         return None if item is None else media_of(item)
 
     @translated
-    def rename_media(
-        self, account_id: str, media_id: int, name: str, now: str, *, versions: list[int] | None = None
+    def update_media(
+        self, account_id: str, media_id: int, changes: MediaChanges, now: str, *, versions: list[int] | None = None
     ) -> MediaFile | None:
-        """Set the display name in one conditional UpdateItem (at one of ``versions`` if given);
-        None when the condition failed: no such record, or another version."""
-        actions = [
-            MediaItem.name.set(name),
-            MediaItem.name_lower.set(name.lower()),
+        """Apply ``changes`` in one conditional UpdateItem (at one of ``versions`` if given), each
+        field with its folded copy; None when the condition failed: no such record, or another
+        version."""
+        actions: list[Action] = [
             MediaItem.updated_at.set(now),
             MediaItem.version.set((MediaItem.version | 1) + 1),  # if_not_exists(version, 1) + 1
         ]
+        if changes.name is not None:
+            actions += [MediaItem.name.set(changes.name), MediaItem.name_lower.set(fold(changes.name))]
+        if changes.sets_description:
+            if changes.description:
+                folded = fold(changes.description)
+                actions += [MediaItem.description.set(changes.description), MediaItem.description_folded.set(folded)]
+            else:
+                actions += [MediaItem.description.remove(), MediaItem.description_folded.remove()]
+        if changes.tags is not None:
+            if changes.tags:
+                folded = fold(" ".join(changes.tags))
+                tags: Any = list(changes.tags)  # PynamoDB types a list of strings as one of attributes
+                actions += [MediaItem.tags.set(tags), MediaItem.tags_folded.set(folded)]
+            else:
+                actions += [MediaItem.tags.remove(), MediaItem.tags_folded.remove()]
         return _updated(MediaItem(account_id, media_id), actions, _at_versions(versions))
 
     @translated
@@ -236,6 +269,33 @@ class MediaRecords:
         """The ids ``query_media`` would give, reading keys only (the page walk of listing:
         DynamoDB has no offset)."""
         return [int(item.media_id) for item in _query(account_id, query, attributes=["media_id"])]
+
+    @translated
+    def search_media(self, account_id: str, words: list[str], query: MediaQuery) -> list[tuple[int, Folded]]:
+        """The files that hold at least one of ``words`` in a searchable field (every file when
+        there are none), as the search index projects them: (id, folded fields), newest first.
+        ``query``'s type and tag filters apply; its search, bounds and limit do not."""
+        matching: Condition | None = None
+        for word in words:
+            holds = (
+                MediaItem.name_lower.contains(word)
+                | MediaItem.tags_folded.contains(word)
+                | MediaItem.original_lower.contains(word)
+                | MediaItem.description_folded.contains(word)
+            )
+            matching = holds if matching is None else matching | holds
+        filters: list[Condition] = [] if query.file_type is None else [MediaItem.file_type == query.file_type]
+        filters += [MediaItem.tags.contains(query.tag)] if query.tag else []
+        for condition in filters:
+            matching = condition if matching is None else matching & condition
+        found = MediaItem.search.query(account_id, filter_condition=matching, scan_index_forward=False)
+        return [
+            (
+                int(item.media_id),
+                Folded(item.name_lower, item.tags_folded or "", item.original_lower, item.description_folded or ""),
+            )
+            for item in found
+        ]
 
     @translated
     def get_media_batch(self, account_id: str, media_ids: list[int]) -> dict[int, MediaFile]:

@@ -16,15 +16,16 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from chalicelib.domain.names import FileType
+from chalicelib.domain.search import Folded
 from chalicelib.domain.upload import UploadSession
-from chalicelib.domain.values import Account, ApiKey, HeldKey, MediaFile
+from chalicelib.domain.values import Account, ApiKey, HeldKey, MediaChanges, MediaFile
 
 
 @dataclass(frozen=True)
 class MediaQuery:
     """Which of an account's files a read returns, in id order (newest first by default):
-    one type, ids below or above a cursor's, at most ``limit``, and a lower-case ``search``
-    matched in the display name or the original filename."""
+    one type, ids below or above a cursor's, at most ``limit``, a folded ``search``
+    (domain.fields.fold) matched in the display name or the original filename, one tag."""
 
     file_type: FileType | None = None
     before_id: int | None = None
@@ -32,6 +33,7 @@ class MediaQuery:
     newest_first: bool = True
     limit: int | None = None
     search: str | None = None
+    tag: str | None = None
 
 
 class Records(Protocol):
@@ -51,11 +53,12 @@ class Records(Protocol):
     def get_media_batch(self, account_id: str, media_ids: list[int]) -> dict[int, MediaFile]: ...
     def query_media(self, account_id: str, query: MediaQuery) -> list[MediaFile]: ...
     def query_media_ids(self, account_id: str, query: MediaQuery) -> list[int]: ...
+    def search_media(self, account_id: str, words: list[str], query: MediaQuery) -> list[tuple[int, Folded]]: ...
     def scan_media(self) -> Iterator[MediaFile]: ...
     def allocate_media_id(self, account_id: str) -> int: ...
     def record_media(self, media: MediaFile, session: UploadSession) -> bool: ...
-    def rename_media(
-        self, account_id: str, media_id: int, name: str, now: str, *, versions: list[int] | None = None
+    def update_media(
+        self, account_id: str, media_id: int, changes: MediaChanges, now: str, *, versions: list[int] | None = None
     ) -> MediaFile | None: ...
     def confirm_version(self, account_id: str, media_id: int, versions: list[int]) -> bool: ...
     def set_thumbnail(self, account_id: str, media_id: int, storage_key: str, thumbnail_key: str) -> bool: ...

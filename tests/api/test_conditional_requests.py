@@ -11,6 +11,7 @@ import pytest
 from chalice.test import Client
 
 from chalicelib import records, storage
+from chalicelib.domain.values import MediaChanges
 from tests.helpers.http import API, Reply, call, uploaded
 from tests.helpers.stores import key_of, object_info
 from tests.helpers.tenants import Tenant
@@ -110,7 +111,9 @@ def test_the_precondition_is_decided_by_the_write_itself(client: Client, tenant:
     def rename_first(params: dict[str, Any], **_: Any) -> None:
         if not sneaked and params.get("ConditionExpression"):
             sneaked.append(True)
-            records.store().rename_media(tenant.account_id, media["id"], "Sneaked in", "2030-01-01T00:00:00.000000Z")
+            records.store().update_media(
+                tenant.account_id, media["id"], MediaChanges("Sneaked in"), "2030-01-01T00:00:00.000000Z"
+            )
 
     connection.meta.events.register("before-parameter-build.dynamodb.UpdateItem", rename_first)
     try:

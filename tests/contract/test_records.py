@@ -14,7 +14,7 @@ import pytest
 from chalicelib.domain import clock
 from chalicelib.domain.names import FileType, SessionStatus, Uploader, UploadFlow
 from chalicelib.domain.upload import Declared, UploadSession
-from chalicelib.domain.values import Account, ApiKey, MediaFile
+from chalicelib.domain.values import Account, ApiKey, MediaChanges, MediaFile
 from chalicelib.errors import AccountNotFound, MediaLimitReached, ServiceUnavailable
 from chalicelib.records import MediaQuery, Records
 
@@ -169,20 +169,58 @@ def test_queries_are_by_id_order_type_bounds_limit_and_search(db: Records) -> No
     assert {(m.account_id, m.media_id) for m in db.scan_media()} == {("acc1", 1), ("acc1", 2), ("acc1", 3), ("acc2", 1)}
 
 
-def test_a_rename_holds_only_at_the_versions_asked_for(db: Records) -> None:
+def test_a_change_holds_only_at_the_versions_asked_for(db: Records) -> None:
     account(db)
     media = recorded(db)
-    renamed = db.rename_media("acc1", media.media_id, "Hero", "2030-01-01T00:00:00.000000Z", versions=[1])
+    renamed = db.update_media("acc1", media.media_id, MediaChanges("Hero"), "2030-01-01T00:00:00.000000Z", versions=[1])
     assert renamed is not None and (renamed.name, renamed.version, renamed.updated_at) == (
         "Hero",
         2,
         "2030-01-01T00:00:00.000000Z",
     )
     assert renamed.original_name == media.original_name and renamed.storage_key == media.storage_key
-    assert db.rename_media("acc1", media.media_id, "Stale", "t", versions=[1]) is None
-    assert db.rename_media("acc1", 99, "Missing", "t") is None
+    assert db.update_media("acc1", media.media_id, MediaChanges("Stale"), "t", versions=[1]) is None
+    assert db.update_media("acc1", 99, MediaChanges("Missing"), "t") is None
     assert db.confirm_version("acc1", media.media_id, [2]) and not db.confirm_version("acc1", media.media_id, [1])
     assert [m.name for m in db.query_media("acc1", MediaQuery(search="hero"))] == ["Hero"]
+
+
+def test_a_description_and_tags_are_set_and_cleared_each_on_its_own(db: Records) -> None:
+    account(db)
+    media = recorded(db)
+    described = MediaChanges(description="Terrasse du café, la nuit", sets_description=True, tags=("été", "paris"))
+    changed = db.update_media("acc1", media.media_id, described, "t1")
+    assert changed is not None and (changed.name, changed.description, changed.tags) == (
+        media.name,
+        "Terrasse du café, la nuit",
+        ("été", "paris"),
+    )
+    assert db.get_media("acc1", media.media_id) == changed
+    kept = db.update_media("acc1", media.media_id, MediaChanges(tags=("nuit",)), "t2")
+    assert kept is not None and (kept.description, kept.tags) == ("Terrasse du café, la nuit", ("nuit",))
+    cleared = db.update_media("acc1", media.media_id, MediaChanges(sets_description=True, tags=()), "t3")
+    assert cleared is not None and (cleared.description, cleared.tags, cleared.version) == (None, (), 4)
+    assert db.get_media("acc1", media.media_id) == cleared
+
+
+def test_search_reads_the_folded_fields_of_files_holding_any_word(db: Records) -> None:
+    account(db)
+    cafe = recorded(db, name="Café terrace.png")
+    beach = recorded(db, name="beach.png")
+    clip = recorded(db, name="clip.mp4")
+    db.update_media(
+        "acc1", beach.media_id, MediaChanges(description="Sunset", sets_description=True, tags=("été",)), "t"
+    )
+    db.update_media("acc1", clip.media_id, MediaChanges(tags=("cafe", "été")), "t")
+    found = db.search_media("acc1", ["cafe"], MediaQuery())
+    assert [i for i, _ in found] == [clip.media_id, cafe.media_id]
+    assert dict(found)[cafe.media_id].name == "cafe terrace.png"
+    assert [i for i, _ in db.search_media("acc1", ["sunset", "cafe"], MediaQuery())] == [3, 2, 1]
+    assert [i for i, _ in db.search_media("acc1", ["ete"], MediaQuery(FileType.IMAGE))] == [beach.media_id]
+    assert [i for i, _ in db.search_media("acc1", [], MediaQuery(tag="été"))] == [3, 2]
+    assert [m.media_id for m in db.query_media("acc1", MediaQuery(tag="été"))] == [3, 2]
+    assert [m.media_id for m in db.query_media("acc1", MediaQuery(search="cafe"))] == [cafe.media_id]
+    assert db.search_media("acc2", ["cafe"], MediaQuery()) == []
 
 
 def test_a_thumbnail_is_attached_once_to_the_file_it_was_made_of(db: Records) -> None:

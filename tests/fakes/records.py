@@ -17,8 +17,9 @@ from typing import Any
 
 from chalicelib.domain import clock
 from chalicelib.domain.names import FileType, SessionStatus, Uploader
+from chalicelib.domain.search import Folded
 from chalicelib.domain.upload import UploadSession
-from chalicelib.domain.values import Account, ApiKey, HeldKey, MediaFile
+from chalicelib.domain.values import Account, ApiKey, HeldKey, MediaChanges, MediaFile
 from chalicelib.errors import AccountNotFound, MediaLimitReached, ServiceUnavailable
 from chalicelib.records.port import MediaQuery
 
@@ -122,7 +123,9 @@ class MemoryRecords:
             found = [m for m in found if m.media_id > query.after_id]
         if query.search:
             search = query.search
-            found = [m for m in found if search in m.name.lower() or search in m.original_name.lower()]
+            found = [m for m in found if search in m.folded.name or search in m.folded.original_name]
+        if query.tag:
+            found = [m for m in found if query.tag in m.tags]
         found.sort(key=lambda m: m.media_id, reverse=query.newest_first)
         return found if query.limit is None else found[: query.limit]
 
@@ -133,6 +136,16 @@ class MemoryRecords:
     def query_media_ids(self, account_id: str, query: MediaQuery) -> list[int]:
         with self._lock:
             return [m.media_id for m in self._matching(account_id, query)]
+
+    def search_media(self, account_id: str, words: list[str], query: MediaQuery) -> list[tuple[int, Folded]]:
+        with self._lock:
+            every = self._matching(account_id, MediaQuery(query.file_type, tag=query.tag))
+
+        def holds(folded: Folded) -> bool:
+            fields = (folded.name, folded.tags, folded.original_name, folded.description)
+            return not words or any(w in f for w in words for f in fields)
+
+        return [(m.media_id, m.folded) for m in every if holds(m.folded)]
 
     def scan_media(self) -> Iterator[MediaFile]:
         with self._lock:
@@ -183,16 +196,23 @@ class MemoryRecords:
             return None
         return found
 
-    def rename_media(
-        self, account_id: str, media_id: int, name: str, now: str, *, versions: list[int] | None = None
+    def update_media(
+        self, account_id: str, media_id: int, changes: MediaChanges, now: str, *, versions: list[int] | None = None
     ) -> MediaFile | None:
         with self._lock:
             found = self._at(account_id, media_id, versions)
             if found is None:
                 return None
-            renamed = dataclasses.replace(found, name=name, updated_at=now, version=found.version + 1)
-            self.media[(account_id, media_id)] = renamed
-            return renamed
+            updated = dataclasses.replace(
+                found,
+                name=changes.name if changes.name is not None else found.name,
+                description=changes.description if changes.sets_description else found.description,
+                tags=changes.tags if changes.tags is not None else found.tags,
+                updated_at=now,
+                version=found.version + 1,
+            )
+            self.media[(account_id, media_id)] = updated
+            return updated
 
     def confirm_version(self, account_id: str, media_id: int, versions: list[int]) -> bool:
         with self._lock:

@@ -19,7 +19,7 @@ from tests.helpers.tenants import Tenant
 API = "/api/v1"
 CHALICE_KEYS = {"Code", "Message"}
 #: The fields of the MediaFile object (docs/architecture.md, "The MediaFile object"), exactly these, with the additive
-#: thumbnail_url ("Thumbnails").
+#: thumbnail_url ("Thumbnails"), description and tags.
 MEDIA_FIELDS = frozenset(
     {
         "id",
@@ -37,6 +37,8 @@ MEDIA_FIELDS = frozenset(
         "created_at",
         "updated_at",
         "thumbnail_url",
+        "description",
+        "tags",
     }
 )
 

@@ -258,6 +258,8 @@ def test_media_json_is_the_contracts_example(cdn: None) -> None:
         "created_at": "2026-03-08T10:00:00.000000Z",
         "updated_at": "2026-03-08T10:00:00.000000Z",
         "thumbnail_url": None,  # until it is made
+        "description": None,
+        "tags": [],
     }
     thumbed = presenters.media_json(_record(thumbnail_key="thumbs/9/1741430012_abc123.webp"))
     assert thumbed["thumbnail_url"] == "https://cdn.example.com/thumbs/9/1741430012_abc123.webp"
