@@ -1,8 +1,12 @@
 """moto (S3 + DynamoDB + SQS) as an HTTP server inside this process.
 
-Like ``moto.server.ThreadedMotoServer``, plus three things the local stack and
+Like ``moto.server.ThreadedMotoServer``, plus four things the local stack and
 the tests rely on:
 
+- Given a ``StorageAccess``, the port answers only what AWS would: requests
+  signed with those credentials, checked POST forms, anonymous reads of the
+  public prefixes (``ops.storage_guard``). Without one it is moto as is, for
+  tests that point their own clients at it.
 - DynamoDB requests are executed one at a time. Real DynamoDB applies each
   request and transaction atomically; moto does not lock, so two concurrent
   ``TransactWriteItems`` could both pass the plan-limit condition on the
@@ -19,11 +23,12 @@ process at a time. ``start()`` resets that state unless told otherwise.
 from __future__ import annotations
 
 import threading
-import urllib.request
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
+
+from ops.storage_guard import StorageAccess, StorageGuard
 
 #: DynamoDB actions that never change state (X-Amz-Target ``DynamoDB_20120810.<Action>``).
 _DYNAMODB_READS = frozenset(
@@ -144,13 +149,18 @@ class EmbeddedMotoServer:
     >>> server.stop()
     """
 
-    def __init__(self, port: int = 0, host: str = "127.0.0.1", *, verbose: bool = False) -> None:
+    def __init__(
+        self, port: int = 0, host: str = "127.0.0.1", *, verbose: bool = False, access: StorageAccess | None = None
+    ) -> None:
         self._host = host
         self._port = port
         self._verbose = verbose
+        self._access = access
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._app: _SerialisedApp | None = None
+        #: The storage port's rules (None: moto answers everything), while the server runs.
+        self.guard: StorageGuard | None = None
 
     @property
     def url(self) -> str:
@@ -176,7 +186,11 @@ class EmbeddedMotoServer:
         _cache_module_list()
         handler = None if self._verbose else _quiet_handler()
         kwargs: dict[str, Any] = {"request_handler": handler} if handler else {}
-        self._server = make_server(self._host, self._port, self._app, threaded=True, **kwargs)
+        # The guard sits outside the serialiser: a refused request neither waits for
+        # the DynamoDB lock nor counts as a change for the snapshotter.
+        self.guard = StorageGuard(self._app, self._access) if self._access is not None else None
+        app = self.guard if self.guard is not None else self._app
+        self._server = make_server(self._host, self._port, app, threaded=True, **kwargs)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="embedded-moto", daemon=True
         )
@@ -186,11 +200,11 @@ class EmbeddedMotoServer:
         return self.url
 
     def reset(self) -> None:
-        """Forget every bucket, table and queue (moto's own reset endpoint)."""
-        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST", data=b"")
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # local: never via a proxy
-        with opener.open(request, timeout=10):
-            pass
+        """Forget every bucket, table and queue (what moto's reset endpoint does, called in
+        process: the port takes no unsigned request that changes state)."""
+        from moto.moto_api._internal.models import moto_api_backend
+
+        moto_api_backend.reset()
         assert self._app is not None
         self._app.mutations = 0
 
