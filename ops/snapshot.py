@@ -26,6 +26,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 log = logging.getLogger("ops.snapshot")
 _BATCH = 25  # BatchWriteItem's ceiling
@@ -203,7 +204,7 @@ class Snapshot:
     def _save_objects(self) -> bool:
         listing = self._listing()
         changed = False
-        for key, (etag, size) in listing.items():
+        for key, (etag, size) in list(listing.items()):
             known = self._objects.get(key)
             if known is not None and known.get("etag") == etag:
                 continue
@@ -211,7 +212,15 @@ class Snapshot:
             if path is None:
                 log.warning("snapshot: cannot store key %r as a file; skipped", key)
                 continue
-            response = self._s3.get_object(Bucket=self.bucket, Key=key)
+            try:
+                response = self._s3.get_object(Bucket=self.bucket, Key=key)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
+                    raise
+                # Deleted since the listing (a staged upload ingest just removed): as good as
+                # never listed, so the save goes on and a copy saved before goes too.
+                del listing[key]
+                continue
             write_atomic(path, response["Body"].read())
             self._objects[key] = {"etag": etag, "size": size, "content_type": response.get("ContentType")}
             changed = True
