@@ -14,7 +14,9 @@ the tests rely on:
   written against (DESIGN §3.4).
 - Every request that may change state bumps a counter, so the snapshotter can
   tell "nothing changed" without scanning anything.
-- An object's ETag is hashed under the object's lock (see ``hash_etags_under_lock``).
+- An object's ETag is hashed under the object's lock (see ``hash_etags_under_lock``),
+  and a large object's bytes go to disk without a copy in memory first
+  (``write_large_values_to_disk``).
 
 moto keeps its state in process-global backends: run one embedded server per
 process at a time. ``start()`` resets that state unless told otherwise.
@@ -22,6 +24,7 @@ process at a time. ``start()`` resets that state unless told otherwise.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -46,6 +49,7 @@ _DYNAMODB_READS = frozenset(
     }
 )
 _HTTP_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+_HASH_BLOCK = 1024 * 1024
 
 StartResponse = Callable[..., Any]
 
@@ -95,22 +99,49 @@ def hash_etags_under_lock() -> None:
     buffer's position mid-hash, and the wrong ETag stays cached for the object's life:
     for a staged upload over 16 MB, ingest then sees the bytes "change" on every try and
     answers 503 for good. Hashing under the object's lock makes the ETag the bytes' MD5.
+    The hash reads 1 MB blocks where moto's reads 16 MB ones: three 43 MB uploads at
+    once held two such blocks each, for nothing.
     """
     from moto.s3.models import FakeKey
 
     original: property = vars(FakeKey)["etag"]
     if original.fget is None or getattr(original.fget, "hashed_under_lock", False):
         return
-    hashed = original.fget
 
     def etag(self: Any) -> str:
         if self._etag is None:
-            with self.lock:  # a plain Lock: the hash itself never takes it
-                return str(hashed(self))
-        return str(hashed(self))
+            with self.lock:  # a plain Lock: nothing below takes it again
+                if self._etag is None:
+                    digest = hashlib.md5(usedforsecurity=False)
+                    self._value_buffer.seek(0)
+                    for block in iter(lambda: self._value_buffer.read(_HASH_BLOCK), b""):
+                        digest.update(block)
+                    self._etag = digest.hexdigest()
+        return f'"{self._etag}"'
 
     etag.hashed_under_lock = True  # type: ignore[attr-defined]
     setattr(FakeKey, "etag", property(etag))  # noqa: B010 - replacing a property mypy sees as a method
+
+
+def write_large_values_to_disk() -> None:
+    """moto keeps an object's bytes in a SpooledTemporaryFile that moves to disk past 5 MB,
+    but only after the write: a 43 MB upload was first copied whole into the in-memory
+    buffer, then to disk. Moving a buffer to disk before a write that will not fit in
+    memory keeps that copy out of the server's memory."""
+    from moto.s3.models import FakeKey
+
+    original: property = vars(FakeKey)["value"]
+    if original.fset is None or getattr(original.fset, "to_disk_first", False):
+        return
+    store = original.fset
+
+    def value(self: Any, new_value: bytes) -> None:
+        if len(new_value) > self._max_buffer_size:
+            self._value_buffer.rollover()
+        store(self, new_value)
+
+    value.to_disk_first = True  # type: ignore[attr-defined]
+    setattr(FakeKey, "value", original.setter(value))  # noqa: B010 - replacing a property mypy sees as a method
 
 
 def _cache_module_list() -> None:
@@ -182,6 +213,7 @@ class EmbeddedMotoServer:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         hash_etags_under_lock()
+        write_large_values_to_disk()
         self._app = _SerialisedApp(DomainDispatcherApplication(create_backend_app))
         _cache_module_list()
         handler = None if self._verbose else _quiet_handler()

@@ -20,7 +20,7 @@ import logging
 import os
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from botocore.exceptions import ClientError
 
 log = logging.getLogger("ops.snapshot")
 _BATCH = 25  # BatchWriteItem's ceiling
+_CHUNK = 1024 * 1024
 
 
 def local_session() -> boto3.session.Session:
@@ -38,13 +39,14 @@ def local_session() -> boto3.session.Session:
     return boto3.session.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name="us-east-1")
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and os.replace."""
+def write_atomic(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Write ``data`` (bytes, or chunks of them) to ``path`` through a temporary file and os.replace."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(data)
+            for chunk in [data] if isinstance(data, bytes) else data:
+                out.write(chunk)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -221,7 +223,8 @@ class Snapshot:
                 # never listed, so the save goes on and a copy saved before goes too.
                 del listing[key]
                 continue
-            write_atomic(path, response["Body"].read())
+            # In chunks: a 50 MB file never sits whole in the stack's memory for its copy.
+            write_atomic(path, response["Body"].iter_chunks(_CHUNK))
             self._objects[key] = {"etag": etag, "size": size, "content_type": response.get("ContentType")}
             changed = True
         for key in set(self._objects) - set(listing):

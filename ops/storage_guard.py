@@ -186,9 +186,15 @@ class StorageGuard:
             if sent_hash.startswith("STREAMING-"):
                 # Signed chunks would need their own chain of signatures checked; no client here sends them.
                 raise Refusal(Reason.NOT_IMPLEMENTED, "Signed aws-chunked payloads are not supported here.")
+            # No Content-Length: no body, unless it comes chunked (werkzeug's input then ends by itself).
             length = environ.get("CONTENT_LENGTH", "")
-            payload = _SignedPayload(environ["wsgi.input"], sent_hash, int(length) if length.isdigit() else None)
+            chunked = bool(environ.get("HTTP_TRANSFER_ENCODING"))
+            size = None if chunked else int(length) if length.isdigit() else 0
+            payload = _SignedPayload(environ["wsgi.input"], sent_hash, size)
             environ["wsgi.input"] = payload
+            # It ends where the body ends: werkzeug may then read it in one piece, where it
+            # otherwise collects 64 KB reads in a bytearray and copies that (43 MB twice).
+            environ["wsgi.input_terminated"] = True
             return self._forward(environ, start_response, payload)
         return self._forward(environ, start_response)
 
@@ -244,6 +250,7 @@ class StorageGuard:
 
         form = post_form.read_form(environ, check)
         environ["wsgi.input"] = form.body
+        environ["wsgi.input_terminated"] = True  # the rewritten form ends with the file
         environ["CONTENT_LENGTH"] = str(form.length)
         environ["CONTENT_TYPE"] = form.content_type
         try:
