@@ -18,16 +18,19 @@ ROUNDS = 5
 
 
 def _raw_client(moto_url: str) -> Any:
-    """A plain boto3 S3 client on the stack's storage, for forms the service never saw."""
+    """A plain boto3 S3 client on the stack's storage, for forms the service never saw
+    (signed with the stack's own credentials: its storage port takes no others)."""
     import boto3
     from botocore.config import Config
+
+    from ops.local_stack import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 
     return boto3.session.Session().client(
         "s3",
         endpoint_url=moto_url,
         region_name="us-east-1",
-        aws_access_key_id="bench",
-        aws_secret_access_key="bench",
+        aws_access_key_id=ACCESS_KEY_ID,
+        aws_secret_access_key=SECRET_ACCESS_KEY,
         config=Config(s3={"addressing_style": "path"}, signature_version="s3v4"),
     )
 

@@ -69,10 +69,10 @@ def _body_digest(content_type: str, body: bytes) -> str:
         if mime == "application/json":
             return "json:" + json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"))
         if mime == "multipart/form-data":
-            from chalicelib.multipart import parse_form
+            from chalicelib.multipart import digest_form
 
-            form = parse_form(body, content_type)
-            files = {n: [f.filename, hashlib.sha256(f.data).hexdigest()] for n, f in form.files.items()}
+            form = digest_form(body, content_type)  # hashes the file in place: no copy of a 50 MB body
+            files = {name: list(file) for name, file in form.files.items()}
             return "form:" + json.dumps({"fields": form.fields, "files": files}, sort_keys=True)
     except (ValueError, RecursionError, MediaError):
         pass  # not parseable: the request fails the same way every time; its bytes decide

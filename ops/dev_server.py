@@ -23,6 +23,7 @@ from chalice.local import LambdaContext, LocalChalice, LocalDevServer
 
 from ops import local_stack
 from ops.local_http import ApiHTTPServer, ApiRequestHandler
+from ops.rate_limit import RateLimiter, RateLimits, RateLimitSettingError
 
 HOST = "127.0.0.1"
 APP_NAME = "media-api"
@@ -44,8 +45,9 @@ def _disk_config() -> dict[str, Any]:
     return loaded if isinstance(loaded, dict) else {}
 
 
-def create_api_server(app: Any, host: str, port: int) -> LocalDevServer:
-    """A LocalDevServer for the app (port 0 picks a free one), configured like `chalice local`."""
+def create_api_server(app: Any, host: str, port: int, rate_limits: RateLimits | None = None) -> LocalDevServer:
+    """A LocalDevServer for the app (port 0 picks a free one), configured like `chalice local`;
+    with ``rate_limits``, requests over them get 429 before the app runs (`make run` has them)."""
     _use_threaded_requests(app)
     config = Config(
         chalice_stage="dev",
@@ -54,6 +56,8 @@ def create_api_server(app: Any, host: str, port: int) -> LocalDevServer:
     )
     server = LocalDevServer(app, config, host, port, handler_cls=ApiRequestHandler, server_cls=ApiHTTPServer)
     server.port = server.server.server_address[1]
+    if rate_limits is not None:
+        server.server.rate_limiter = RateLimiter(rate_limits)
     return server
 
 
@@ -93,7 +97,7 @@ def _moto_port(api_port: int) -> int:
     return 0
 
 
-def _banner(api_url: str, stack: local_stack.LocalStack, seconds: float) -> str:
+def _banner(api_url: str, stack: local_stack.LocalStack, seconds: float, limits: RateLimits) -> str:
     key = stack.demo_key
     restored = stack.restored
     return "\n".join(
@@ -105,6 +109,7 @@ def _banner(api_url: str, stack: local_stack.LocalStack, seconds: float) -> str:
             f"  Data       {stack.data} ({restored.get('items', 0)} items, "
             f"{restored.get('objects', 0)} files restored)",
             f"  Demo key   {key}",
+            f"  Limits     {limits.describe()}",
             "",
             "Try:",
             f"  curl -H 'X-Api-Key: {key}' {api_url}/api/v1/media",
@@ -120,6 +125,11 @@ def _banner(api_url: str, stack: local_stack.LocalStack, seconds: float) -> str:
 def serve(port: int, data: Path | None = None) -> int:
     """Run the local stack and the API until SIGINT/SIGTERM; returns the exit code."""
     started = time.monotonic()
+    try:
+        limits = RateLimits.from_environment()
+    except RateLimitSettingError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 2
     data = data or local_stack.data_dir()
     running = local_stack.find_running_stack(data)
     if running is not None:
@@ -135,7 +145,7 @@ def serve(port: int, data: Path | None = None) -> int:
     from app import app  # the checkout root is on sys.path: manage.py lives there
 
     try:
-        server = create_api_server(app, HOST, port)  # bind first: a busy port fails fast
+        server = create_api_server(app, HOST, port, limits)  # bind first: a busy port fails fast
     except OSError as exc:
         print(f"Error: cannot listen on {HOST}:{port} ({exc.strerror}); set PORT or --port.", file=sys.stderr)
         return 1
@@ -157,7 +167,7 @@ def serve(port: int, data: Path | None = None) -> int:
     stack.write_stack_file(api_url)
     thread = threading.Thread(target=server.server.serve_forever, name="api", daemon=True)
     thread.start()
-    print(_banner(api_url, stack, time.monotonic() - started), flush=True)
+    print(_banner(api_url, stack, time.monotonic() - started, limits), flush=True)
     try:
         while not stopping.wait(0.5):
             pass

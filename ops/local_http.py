@@ -8,6 +8,10 @@ answer some requests with HTML pages (400, 431, 501, 505), drop the connection
 on a ``Content-Length`` that is not a number, wait for any body a client
 announces (10 GB from a client without a key holds a thread), and leave a
 chunked body in the stream. This handler refuses all of that early, in JSON.
+
+It also applies the request rate limits a WAF applies deployed (``ops.rate_limit``),
+when the server has a limiter: a request over its limit gets 429 ``rate_limited`` with
+``Retry-After`` and the CORS headers the app would send, before the app runs.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ import sys
 from typing import Any
 
 from chalice.local import ChaliceRequestHandler, ForbiddenError, ThreadedHTTPServer
+
+from ops.rate_limit import RateLimiter, Refused
 
 API = "/api/v1"
 PUBLIC = {f"{API}/openapi.json"}
@@ -75,24 +81,41 @@ class ApiRequestHandler(ChaliceRequestHandler):
         short, text = _CODES.get(code, ("bad_request", message or "The request could not be understood."))
         self._refuse(code, short, text)
 
-    def _refuse(self, status: int, code: str, message: str) -> None:
+    def _refuse(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         body = json.dumps({"message": message, "code": code}).encode()
         self.log_error("code %d, %s", status, code)
         self.close_connection = True  # whatever body was announced stays unread
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Connection", "close")
         self.end_headers()
         if getattr(self, "command", None) != "HEAD":
             self.wfile.write(body)
 
     def _generic_handle(self) -> None:
+        limited = self._rate_limited()
+        if limited is not None:
+            from chalicelib import cors
+
+            headers = {"Retry-After": str(limited.retry_after), **cors.response_headers(self.headers.get("origin"))}
+            self._refuse(429, "rate_limited", limited.message, headers)
+            return
         refusal = self._precheck()
         if refusal is not None:
             self._refuse(*refusal)
             return
         super()._generic_handle()
+
+    def _rate_limited(self) -> Refused | None:
+        """The WAF's answer, when the server has limits. Preflights are not counted: a
+        browser sends them on its own, and a refused one reads as a CORS failure."""
+        limiter: RateLimiter | None = getattr(self.server, "rate_limiter", None)
+        if limiter is None or self.command == "OPTIONS":
+            return None
+        return limiter.check(self.headers.get("x-api-key"), self.client_address[0])
 
     # chalice binds these to its own _generic_handle; every method goes through the checks.
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
@@ -130,3 +153,5 @@ class ApiHTTPServer(ThreadedHTTPServer):
     default of 5 resets connections when a client opens more at once."""
 
     request_queue_size = 128
+    #: The request rate limits (None: none), shared by the handler threads.
+    rate_limiter: RateLimiter | None = None

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from ops.events import EVENT_DELAY_SECONDS, EventHandler, S3EventPump
 from ops.iam import failure_queue_name, public_read_policy
 from ops.moto_server import EmbeddedMotoServer
 from ops.snapshot import Snapshot, Snapshotter, local_session, write_atomic
+from ops.storage_guard import StorageAccess, public_prefixes
 
 #: The checkout root: the directory of manage.py.
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +36,9 @@ TABLE_PREFIX = "media-local"
 EVENT_QUEUE = "media-local-events"
 #: Events still failing after their retries (as a deployed stage's, ops.monitoring).
 FAILURES_QUEUE = failure_queue_name("local")
+#: The stack's own credentials: the storage port serves requests signed with them, and nobody else.
+ACCESS_KEY_ID = "local"
+SECRET_ACCESS_KEY = "local"
 DEMO_ACCOUNT_ID = "demo"
 DEMO_ACCOUNT_NAME = "Demo"
 #: Locally nothing sits between the client and the route (no API Gateway 10 MB
@@ -68,9 +73,9 @@ def environment(moto_url: str, data: Path, api_url: str | None = None) -> dict[s
     """The environment of a process that talks to the local stack (``api_url``: the
     API's own address, for the links it builds)."""
     env = {
-        # moto accepts any credentials; fixed fake ones keep real ones unused.
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
+        # Fixed local ones keep real ones unused; the storage port takes no others.
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
         "MEDIA_REGION": REGION,
@@ -111,6 +116,26 @@ def apply_environment(env: dict[str, str]) -> None:
         os.environ.pop(name, None)
     os.environ.update(env)
     caches.reset()
+
+
+def storage_access() -> StorageAccess:
+    """Who may use the storage port: the stack's credentials; anyone may read what the
+    bucket policy makes public (the deployed stage's policy, so new public prefixes follow)."""
+    return StorageAccess(ACCESS_KEY_ID, SECRET_ACCESS_KEY, BUCKET, public_prefixes(public_read_policy(BUCKET), BUCKET))
+
+
+def storage_origins(api_url: str | None) -> tuple[str, ...]:
+    """The origins the bucket's CORS rules allow: MEDIA_CORS_ORIGINS, plus the API's own
+    (the page it serves posts its forms to storage), unless every origin is allowed."""
+    from chalicelib.config import get_settings
+
+    origins = get_settings().cors_origins
+    if api_url and "*" not in origins:
+        own = urllib.parse.urlsplit(api_url)
+        origin = f"{own.scheme}://{own.netloc}"
+        if origin not in origins:
+            origins = (*origins, origin)
+    return origins
 
 
 def _pid_alive(pid: int) -> bool:
@@ -186,7 +211,7 @@ class LocalStack:
         event_delay: int = EVENT_DELAY_SECONDS,
     ) -> None:
         self.data = data or data_dir()
-        self.moto = EmbeddedMotoServer(port=moto_port)
+        self.moto = EmbeddedMotoServer(port=moto_port, access=storage_access())
         self.events = events
         # The Lambda functions the bucket's events go to, by name (the app's own under `serve`;
         # without the app, chalicelib's event dispatcher, which runs the same code).
@@ -211,7 +236,7 @@ class LocalStack:
         url = self.moto.start()
         try:
             apply_environment(environment(url, self.data, api_url))
-            self._create_bucket()
+            self._create_bucket(api_url)
             models.create_tables()
             session = local_session()
             snapshot = Snapshot(self.data, url, BUCKET, TABLE_PREFIX, session)
@@ -231,15 +256,20 @@ class LocalStack:
             raise
         return url
 
-    def _create_bucket(self) -> None:
+    def _create_bucket(self, api_url: str | None) -> None:
         from chalicelib import storage
-        from chalicelib.storage.configuration import configure_bucket
+        from chalicelib.storage.configuration import bucket_cors_rules, configure_bucket
 
         configure_bucket()  # bucket, CORS for browser uploads, lifecycle rules
         s3 = storage.client()
-        # moto refuses anonymous GETs without a public-read policy (verified):
-        # the policy is what makes a file's `url` fetchable. It is the deployed
-        # stage's (public media and thumbnails), though moto enforces none of it.
+        # The page uploads from the API's own origin: the bucket lets it, besides MEDIA_CORS_ORIGINS.
+        rules = bucket_cors_rules(storage_origins(api_url))
+        s3.put_bucket_cors(Bucket=BUCKET, CORSConfiguration={"CORSRules": rules})
+        assert self.moto.guard is not None
+        self.moto.guard.set_cors_rules(rules)
+        # moto refuses anonymous GETs without a public-read policy (verified): the policy is
+        # what makes a file's `url` fetchable. The storage port reads its public prefixes
+        # from the same policy (storage_access).
         s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps(public_read_policy(BUCKET)))
 
     def write_stack_file(self, api_url: str | None) -> None:

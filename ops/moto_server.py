@@ -1,8 +1,12 @@
 """moto (S3 + DynamoDB + SQS) as an HTTP server inside this process.
 
-Like ``moto.server.ThreadedMotoServer``, plus three things the local stack and
+Like ``moto.server.ThreadedMotoServer``, plus four things the local stack and
 the tests rely on:
 
+- Given a ``StorageAccess``, the port answers only what AWS would: requests
+  signed with those credentials, checked POST forms, anonymous reads of the
+  public prefixes (``ops.storage_guard``). Without one it is moto as is, for
+  tests that point their own clients at it.
 - DynamoDB requests are executed one at a time. Real DynamoDB applies each
   request and transaction atomically; moto does not lock, so two concurrent
   ``TransactWriteItems`` could both pass the plan-limit condition on the
@@ -10,7 +14,9 @@ the tests rely on:
   written against (docs/architecture.md, "Uploads").
 - Every request that may change state bumps a counter, so the snapshotter can
   tell "nothing changed" without scanning anything.
-- An object's ETag is hashed under the object's lock (see ``hash_etags_under_lock``).
+- An object's ETag is hashed under the object's lock (see ``hash_etags_under_lock``),
+  and a large object's bytes go to disk without a copy in memory first
+  (``write_large_values_to_disk``).
 
 moto keeps its state in process-global backends: run one embedded server per
 process at a time. ``start()`` resets that state unless told otherwise.
@@ -18,12 +24,14 @@ process at a time. ``start()`` resets that state unless told otherwise.
 
 from __future__ import annotations
 
+import hashlib
 import threading
-import urllib.request
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
+
+from ops.storage_guard import StorageAccess, StorageGuard
 
 #: DynamoDB actions that never change state (X-Amz-Target ``DynamoDB_20120810.<Action>``).
 _DYNAMODB_READS = frozenset(
@@ -41,6 +49,7 @@ _DYNAMODB_READS = frozenset(
     }
 )
 _HTTP_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+_HASH_BLOCK = 1024 * 1024
 
 StartResponse = Callable[..., Any]
 
@@ -90,22 +99,49 @@ def hash_etags_under_lock() -> None:
     buffer's position mid-hash, and the wrong ETag stays cached for the object's life:
     for a staged upload over 16 MB, ingest then sees the bytes "change" on every try and
     answers 503 for good. Hashing under the object's lock makes the ETag the bytes' MD5.
+    The hash reads 1 MB blocks where moto's reads 16 MB ones: three 43 MB uploads at
+    once held two such blocks each, for nothing.
     """
     from moto.s3.models import FakeKey
 
     original: property = vars(FakeKey)["etag"]
     if original.fget is None or getattr(original.fget, "hashed_under_lock", False):
         return
-    hashed = original.fget
 
     def etag(self: Any) -> str:
         if self._etag is None:
-            with self.lock:  # a plain Lock: the hash itself never takes it
-                return str(hashed(self))
-        return str(hashed(self))
+            with self.lock:  # a plain Lock: nothing below takes it again
+                if self._etag is None:
+                    digest = hashlib.md5(usedforsecurity=False)
+                    self._value_buffer.seek(0)
+                    for block in iter(lambda: self._value_buffer.read(_HASH_BLOCK), b""):
+                        digest.update(block)
+                    self._etag = digest.hexdigest()
+        return f'"{self._etag}"'
 
     etag.hashed_under_lock = True  # type: ignore[attr-defined]
     setattr(FakeKey, "etag", property(etag))  # noqa: B010 - replacing a property mypy sees as a method
+
+
+def write_large_values_to_disk() -> None:
+    """moto keeps an object's bytes in a SpooledTemporaryFile that moves to disk past 5 MB,
+    but only after the write: a 43 MB upload was first copied whole into the in-memory
+    buffer, then to disk. Moving a buffer to disk before a write that will not fit in
+    memory keeps that copy out of the server's memory."""
+    from moto.s3.models import FakeKey
+
+    original: property = vars(FakeKey)["value"]
+    if original.fset is None or getattr(original.fset, "to_disk_first", False):
+        return
+    store = original.fset
+
+    def value(self: Any, new_value: bytes) -> None:
+        if len(new_value) > self._max_buffer_size:
+            self._value_buffer.rollover()
+        store(self, new_value)
+
+    value.to_disk_first = True  # type: ignore[attr-defined]
+    setattr(FakeKey, "value", original.setter(value))  # noqa: B010 - replacing a property mypy sees as a method
 
 
 def _cache_module_list() -> None:
@@ -144,13 +180,18 @@ class EmbeddedMotoServer:
     >>> server.stop()
     """
 
-    def __init__(self, port: int = 0, host: str = "127.0.0.1", *, verbose: bool = False) -> None:
+    def __init__(
+        self, port: int = 0, host: str = "127.0.0.1", *, verbose: bool = False, access: StorageAccess | None = None
+    ) -> None:
         self._host = host
         self._port = port
         self._verbose = verbose
+        self._access = access
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._app: _SerialisedApp | None = None
+        #: The storage port's rules (None: moto answers everything), while the server runs.
+        self.guard: StorageGuard | None = None
 
     @property
     def url(self) -> str:
@@ -172,11 +213,16 @@ class EmbeddedMotoServer:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         hash_etags_under_lock()
+        write_large_values_to_disk()
         self._app = _SerialisedApp(DomainDispatcherApplication(create_backend_app))
         _cache_module_list()
         handler = None if self._verbose else _quiet_handler()
         kwargs: dict[str, Any] = {"request_handler": handler} if handler else {}
-        self._server = make_server(self._host, self._port, self._app, threaded=True, **kwargs)
+        # The guard sits outside the serialiser: a refused request neither waits for
+        # the DynamoDB lock nor counts as a change for the snapshotter.
+        self.guard = StorageGuard(self._app, self._access) if self._access is not None else None
+        app = self.guard if self.guard is not None else self._app
+        self._server = make_server(self._host, self._port, app, threaded=True, **kwargs)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="embedded-moto", daemon=True
         )
@@ -186,11 +232,11 @@ class EmbeddedMotoServer:
         return self.url
 
     def reset(self) -> None:
-        """Forget every bucket, table and queue (moto's own reset endpoint)."""
-        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST", data=b"")
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # local: never via a proxy
-        with opener.open(request, timeout=10):
-            pass
+        """Forget every bucket, table and queue (what moto's reset endpoint does, called in
+        process: the port takes no unsigned request that changes state)."""
+        from moto.moto_api._internal.models import moto_api_backend
+
+        moto_api_backend.reset()
         assert self._app is not None
         self._app.mutations = 0
 

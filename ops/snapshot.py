@@ -20,15 +20,17 @@ import logging
 import os
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 log = logging.getLogger("ops.snapshot")
 _BATCH = 25  # BatchWriteItem's ceiling
+_CHUNK = 1024 * 1024
 
 
 def local_session() -> boto3.session.Session:
@@ -37,13 +39,14 @@ def local_session() -> boto3.session.Session:
     return boto3.session.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name="us-east-1")
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and os.replace."""
+def write_atomic(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Write ``data`` (bytes, or chunks of them) to ``path`` through a temporary file and os.replace."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(data)
+            for chunk in [data] if isinstance(data, bytes) else data:
+                out.write(chunk)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -203,7 +206,7 @@ class Snapshot:
     def _save_objects(self) -> bool:
         listing = self._listing()
         changed = False
-        for key, (etag, size) in listing.items():
+        for key, (etag, size) in list(listing.items()):
             known = self._objects.get(key)
             if known is not None and known.get("etag") == etag:
                 continue
@@ -211,8 +214,17 @@ class Snapshot:
             if path is None:
                 log.warning("snapshot: cannot store key %r as a file; skipped", key)
                 continue
-            response = self._s3.get_object(Bucket=self.bucket, Key=key)
-            write_atomic(path, response["Body"].read())
+            try:
+                response = self._s3.get_object(Bucket=self.bucket, Key=key)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
+                    raise
+                # Deleted since the listing (a staged upload ingest just removed): as good as
+                # never listed, so the save goes on and a copy saved before goes too.
+                del listing[key]
+                continue
+            # In chunks: a 50 MB file never sits whole in the stack's memory for its copy.
+            write_atomic(path, response["Body"].iter_chunks(_CHUNK))
             self._objects[key] = {"etag": etag, "size": size, "content_type": response.get("ContentType")}
             changed = True
         for key in set(self._objects) - set(listing):

@@ -190,8 +190,8 @@ def test_a_form_sent_again_never_changes_a_checked_file_nor_recreates_a_deleted_
     wait_for(lambda: current()["thumbnail_url"] is not None)  # the promotion's event made it
     media = current()
 
-    # The same form again, with other bytes: an HTML page, then random data.
-    for other in (b"<html><script>alert(1)</script></html>", os.urandom(1000)):
+    # The same form again, with other bytes: an HTML page, then random data (within the policy's size).
+    for other in (b"<html><script>alert(1)</script></html>", os.urandom(len(png))):
         running.send(session, "logo.png", other)
         wait_for(lambda: storage.store().head_object(staged) is None)  # its event removed it
         served = requests.get(media["url"], timeout=30)
@@ -211,12 +211,19 @@ def test_a_form_sent_again_never_changes_a_checked_file_nor_recreates_a_deleted_
     assert running.user.get(f"{running.api}/media", timeout=30).json()["data"] == []
 
 
-def test_a_form_takes_no_more_than_the_declared_size(stack_factory: Callable[[bool], Running]) -> None:
+def test_ingest_takes_no_more_than_the_declared_size(stack_factory: Callable[[bool], Running]) -> None:
+    """The form refuses more (the storage port enforces its policy, as S3 does); a backend
+    that enforces no policy could store more, and ingest refuses it then."""
+    from chalicelib import storage
+
     running = stack_factory(True)
     png = (Path(__file__).parents[1] / "fixtures" / "sample.png").read_bytes()
     session = running.start_upload("logo.png", png[:100])  # declared 100 bytes
     assert session["max_size"] == 100
-    running.send(session, "logo.png", png)  # moto does not enforce the policy; ingest does
+    form = session["upload"]
+    refused = requests.post(form["url"], data=form["fields"], files={"file": ("logo.png", png)}, timeout=60)
+    assert refused.status_code == 400 and "<Code>EntityTooLarge</Code>" in refused.text
+    storage.store().put_object(form["fields"]["key"], png, "image/png")  # as a backend without policies would take it
     status = running.wait_until_settled(session["id"])
     assert status["status"] == "rejected", status
     assert status["error"]["code"] == "file_too_large"
