@@ -92,8 +92,8 @@ def parse_changes(body: Any) -> MediaChanges:
     least one; every other field is ignored. InvalidInput names each bad field."""
     if not isinstance(body, dict):
         raise InvalidInput({"name": ["The request body must be a JSON object with a name."]})
-    given = {k for k in ("name", "description", "tags") if k in body and (k == "description" or body[k] is not None)}
-    if not given:
+    given = {k for k in ("name", "description", "tags") if k in body}
+    if not given or body.get("name", "") is None:
         raise InvalidInput({"name": ["The name field is required."]})
     errors: dict[str, list[str]] = {}
     checks: dict[str, Callable[[Any], list[str]]] = {

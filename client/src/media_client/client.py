@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -28,6 +28,13 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 API_PREFIX = "/api/v1"
 #: Per operation (connect, each read, each write), not per request: big uploads take as long as they need.
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+
+
+class _Unset:
+    """The default of an argument that may also be given as None (which means "clear it")."""
+
+
+UNSET = _Unset()
 
 
 def _version() -> str:
@@ -215,6 +222,24 @@ class Client:
     def rename(self, media_id: int | str, name: str) -> MediaFile:
         """Give a file a new display name (1..255 characters); returns the renamed file."""
         return MediaFile.from_dict(self.request("PUT", _media_path(media_id), json={"name": name}).json())
+
+    def describe(
+        self,
+        media_id: int | str,
+        *,
+        description: str | None | _Unset = UNSET,
+        tags: Sequence[str] | None = None,
+    ) -> MediaFile:
+        """Set a file's description (None clears it) and/or its tags (an empty list clears
+        them); what is not given stays. Returns the changed file."""
+        body: dict[str, Any] = {}
+        if not isinstance(description, _Unset):
+            body["description"] = description
+        if tags is not None:
+            body["tags"] = list(tags)
+        if not body:
+            raise ValueError("Give a description, tags, or both.")
+        return MediaFile.from_dict(self.request("PUT", _media_path(media_id), json=body).json())
 
     def delete(self, media_id: int | str) -> None:
         """Delete a file and its stored bytes.

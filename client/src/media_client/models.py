@@ -59,6 +59,8 @@ class MediaFile:
     created_at: datetime
     updated_at: datetime
     thumbnail_url: str | None = None
+    description: str | None = None
+    tags: tuple[str, ...] = ()
     _raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
 
     @classmethod
@@ -80,6 +82,8 @@ class MediaFile:
             created_at=parse_timestamp(str(data["created_at"])),
             updated_at=parse_timestamp(str(data["updated_at"])),
             thumbnail_url=data.get("thumbnail_url"),
+            description=data.get("description"),
+            tags=tuple(str(t) for t in data.get("tags") or ()),
             _raw=dict(data),
         )
 

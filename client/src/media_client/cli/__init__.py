@@ -200,6 +200,48 @@ def rename_command(client: Client, media_id: int, name: str, as_json: bool) -> N
         click.echo(f"Renamed {media.id}: {media.name}")
 
 
+@cli.command("describe", context_settings=CONTEXT)
+@click.argument("media_id", metavar="ID", type=int)
+@click.option("--description", "-d", help="Alt text for people and agents (up to 1,000 characters).")
+@click.option("--tag", "-t", "tags", multiple=True, help="A tag (repeat for several); replaces the file's tags.")
+@click.option("--clear-description", is_flag=True, help="Remove the description.")
+@click.option("--clear-tags", is_flag=True, help="Remove every tag.")
+@json_option
+@api_command
+def describe_command(
+    client: Client,
+    media_id: int,
+    description: str | None,
+    tags: tuple[str, ...],
+    clear_description: bool,
+    clear_tags: bool,
+    as_json: bool,
+) -> None:
+    """Set a file's description and tags (what is not given stays).
+
+    \b
+    Examples:
+      media describe 42 --description "The café terrace at night" --tag cafe --tag night
+      media describe 42 --clear-tags
+    """
+    if description is not None and clear_description:
+        raise click.UsageError("Give --description or --clear-description, not both.")
+    if tags and clear_tags:
+        raise click.UsageError("Give --tag or --clear-tags, not both.")
+    if description is None and not clear_description and not tags and not clear_tags:
+        raise click.UsageError("Give --description, --tag, --clear-description or --clear-tags.")
+    changes: dict[str, Any] = {}
+    if description is not None or clear_description:
+        changes["description"] = None if clear_description else description
+    if tags or clear_tags:
+        changes["tags"] = [] if clear_tags else list(tags)
+    media = client.describe(media_id, **changes)
+    if as_json:
+        out.print_json(media.to_dict())
+    else:
+        out.stdout().print(out.media_details(media))
+
+
 @cli.command("rm", context_settings=CONTEXT)
 @click.argument("media_ids", metavar="ID...", nargs=-1, required=True, type=int)
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")

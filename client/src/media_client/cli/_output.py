@@ -94,6 +94,8 @@ def media_details(media: MediaFile) -> Table:
         ("dimensions", media.dimensions or "-"),
         ("url", media.url),
         ("thumbnail", media.thumbnail_url or "-"),
+        ("description", media.description or "-"),
+        ("tags", ", ".join(media.tags) or "-"),
         ("uploaded by", media.uploaded_by),
         ("active", "yes" if media.is_active else "no"),
         ("created", media.to_dict().get("created_at", created(media))),
