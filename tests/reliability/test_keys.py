@@ -152,9 +152,10 @@ def test_the_revocation_delay_cannot_be_configured_past_its_ceiling(
         get_settings()
 
 
-def test_a_flood_from_one_key_is_not_throttled_locally(client: Client, tenant: Tenant) -> None:
-    # Nothing in the app (or chalice's local server) counts requests: throttling is
-    # the API Gateway stage's job, configured by the deploy template.
+def test_the_app_itself_never_throttles_a_key(client: Client, tenant: Tenant) -> None:
+    # Nothing in the app counts requests: deployed, the WAF web ACL and the stage's throttle do
+    # (ops/waf.py); locally, the dev server in front of the app (ops/rate_limit.py,
+    # tests/stack/test_local_rate_limit.py). A Lambda instance sees too little to count.
     statuses = {call(client, "GET", f"{API}/media?per_page=1", tenant).status for _ in range(100)}
     assert statuses == {200}
 
