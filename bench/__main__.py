@@ -72,6 +72,8 @@ ROWS = (
     Row("thumbnail_ms_5mb_jpeg", "thumbnail of a 5 MB JPEG, ms (median of 3)", kind="report", digits=1),
     Row("thumbnail_bytes_read_5mb_jpeg", "  bytes it reads from storage", 5_138_834),
     Row("thumbnail_peak_rss_mb_40mpx_png", "thumbnail peak memory growth, 40 Mpx PNG (MB)", 300, digits=1),
+    Row("thumbnail_peak_rss_mb_40mpx_png_grey16", "  same, crafted 16-bit grey PNG (MB)", 300, digits=1),
+    Row("thumbnail_peak_rss_mb_40mpx_png_palette_alpha", "  same, crafted palette + tRNS PNG (MB)", 300, digits=1),
     Row("list_p50_ms", "list page of 25 of 10,000, p50 ms", kind="report", digits=1),
     Row("list_raw_p50_ms", "  its bare DynamoDB reads, p50 ms", kind="report", digits=1),
     Row("list_overhead_ratio", "  ratio API / bare reads", 1.5, kind="aim", digits=2),
