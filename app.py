@@ -124,8 +124,8 @@ def idempotent_posts(event: Request, get_response: Callable[[Request], Response]
         idempotency.release(str(account_id), key, print_)
         raise
     body = response.body if isinstance(response.body, str) else json.dumps(response.body, separators=(",", ":"))
-    kept_headers = idempotency.kept_headers(dict(response.headers or {}))
-    idempotency.finish(str(account_id), key, print_, idempotency.Answer(response.status_code, body, kept_headers))
+    headers = {name: str(value) for name, value in (response.headers or {}).items()}
+    idempotency.finish(str(account_id), key, print_, idempotency.Answer(response.status_code, body, headers))
     return response
 
 
