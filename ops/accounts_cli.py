@@ -68,7 +68,7 @@ def accounts() -> None:
 
 
 @accounts.command("create")
-@click.option("--name", required=True, help="Display name: 1..255 characters, no control characters.")
+@click.option("--name", required=True, help="Display name: 1..255 characters, no control or invisible characters.")
 @click.option(
     "--media-limit",
     type=Count(0, unlimited=True),

@@ -212,9 +212,9 @@ def test_media_list_of_an_empty_selection_is_an_empty_array(stack: Path) -> None
         ("   ", "The name field is required."),
         ("x" * (NAME_MAX + 1), "The name field must not be greater than 255 characters."),
         ("x" * 5000, "The name field must not be greater than 255 characters."),
-        ("Tab\there", "The name field must not contain control characters."),
-        ("Line\nbreak", "The name field must not contain control characters."),
-        ("invoice\u202egpj.exe", "The name field must not contain control characters."),
+        ("Tab\there", "The name field must not contain control characters (U+0009)."),
+        ("Line\nbreak", "The name field must not contain control characters (U+000A)."),
+        ("invoice\u202egpj.exe", "The name field must not contain control characters (U+202E RIGHT-TO-LEFT OVERRIDE)."),
     ],
 )
 def test_account_names_are_checked_like_media_names(stack: Path, name: str, message: str) -> None:
