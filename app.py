@@ -68,8 +68,8 @@ def _normalize(response: Response, path: str) -> Response:
 
 @app.middleware("http")
 def answer_at_the_edge(event: Request, get_response: Callable[[Request], Response]) -> Response:
-    """Outermost: every error leaves as our JSON, allowed origins get CORS headers, and
-    each request writes one line."""
+    """Outermost: every error leaves as our JSON with the headers every answer carries
+    (CORS, caching: edge.final_headers), and each request writes one line."""
     started = time.perf_counter()
     try:
         response = get_response(event)
@@ -78,7 +78,7 @@ def answer_at_the_edge(event: Request, get_response: Callable[[Request], Respons
     except Exception:
         response = internal_error()
     response = _normalize(response, event.path)
-    response.headers = {**(response.headers or {}), **cors.response_headers(event.headers.get("origin"))}
+    response.headers = edge.final_headers(response.headers or {}, cors.response_headers(event.headers.get("origin")))
     body = response.body if isinstance(response.body, dict) else {}
     telemetry.request(
         getattr(event.lambda_context, "aws_request_id", None) or event.context.get("requestId"),
