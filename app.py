@@ -88,6 +88,8 @@ def answer_at_the_edge(event: Request, get_response: Callable[[Request], Respons
         started,
         event.context.get("account_id"),
         body.get("code"),
+        key_prefix=auth.display_prefix(event.headers.get("x-api-key")),
+        source_ip=(event.context.get("identity") or {}).get("sourceIp"),
     )
     return response
 
