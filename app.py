@@ -68,8 +68,8 @@ def _normalize(response: Response, path: str) -> Response:
 
 @app.middleware("http")
 def answer_at_the_edge(event: Request, get_response: Callable[[Request], Response]) -> Response:
-    """Outermost: every error leaves as our JSON, allowed origins get CORS headers, and
-    each request writes one line."""
+    """Outermost: every error leaves as our JSON with the headers every answer carries
+    (CORS, caching: edge.final_headers), and each request writes one line."""
     started = time.perf_counter()
     try:
         response = get_response(event)
@@ -78,7 +78,7 @@ def answer_at_the_edge(event: Request, get_response: Callable[[Request], Respons
     except Exception:
         response = internal_error()
     response = _normalize(response, event.path)
-    response.headers = {**(response.headers or {}), **cors.response_headers(event.headers.get("origin"))}
+    response.headers = edge.final_headers(response.headers or {}, cors.response_headers(event.headers.get("origin")))
     body = response.body if isinstance(response.body, dict) else {}
     telemetry.request(
         getattr(event.lambda_context, "aws_request_id", None) or event.context.get("requestId"),
@@ -88,6 +88,8 @@ def answer_at_the_edge(event: Request, get_response: Callable[[Request], Respons
         started,
         event.context.get("account_id"),
         body.get("code"),
+        key_prefix=auth.display_prefix(event.headers.get("x-api-key")),
+        source_ip=(event.context.get("identity") or {}).get("sourceIp"),
     )
     return response
 
@@ -124,8 +126,8 @@ def idempotent_posts(event: Request, get_response: Callable[[Request], Response]
         idempotency.release(str(account_id), key, print_)
         raise
     body = response.body if isinstance(response.body, str) else json.dumps(response.body, separators=(",", ":"))
-    kept_headers = idempotency.kept_headers(dict(response.headers or {}))
-    idempotency.finish(str(account_id), key, print_, idempotency.Answer(response.status_code, body, kept_headers))
+    headers = {name: str(value) for name, value in (response.headers or {}).items()}
+    idempotency.finish(str(account_id), key, print_, idempotency.Answer(response.status_code, body, headers))
     return response
 
 

@@ -9,7 +9,7 @@ streamed recording (clusters of unknown size: every block header, read in
 growing windows).
 
 Both run the real path: an upload session, the bytes put at its key, then
-``chalicelib.ingest.ingest_object(key)`` as the bucket's event would call it.
+``chalicelib.promotion.ingest_staged(key)`` as the bucket's event would call it.
 """
 
 from __future__ import annotations
@@ -98,9 +98,9 @@ def stored_upload(account_id: str, filename: str, data: bytes, content_type: str
 
 
 def ingest(key: str) -> Any:
-    from chalicelib.ingest import ingest_object
+    from chalicelib.promotion import ingest_staged
 
-    result = ingest_object(key)
+    result = ingest_staged(key)
     assert result.outcome == "recorded", (key, result.outcome, result.error)
     return result
 

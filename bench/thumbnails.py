@@ -2,8 +2,10 @@
 
 The real path: a file stored and recorded as ingest leaves it, then
 ``chalicelib.thumbnails.make(key)`` as the bucket's event runs it. Memory is
-measured for the largest image the probe lets through (40 Mpx), in a process
-of its own, with moto (holding the file) in another.
+measured for the largest images the probe lets through (40 Mpx): a drawn RGBA
+PNG, and two crafted ones that cost the most per byte on disk (16-bit grey,
+78 KB; a 1-bit palette with a transparent entry, 10 KB: bench.crafted_images).
+Each is measured in a process of its own, with moto (holding the files) in another.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 import time
 from typing import Any
 
+from bench.crafted_images import grey16_png, palette_alpha_png
 from bench.harness import AwsCalls, emit, in_process_aws, new_account
 from bench.ingest import JPEG_BYTES, noise_jpeg
 from bench.memory import moto_in_own_process, peak_growth, run_child
@@ -46,7 +49,7 @@ def big_png(width: int = 8000, height: int = 5000) -> bytes:
 
 def time_and_bytes() -> dict[str, Any]:
     from chalicelib import records, thumbnails
-    from chalicelib.models import MediaFile
+    from chalicelib.models import MediaItem
 
     with in_process_aws():
         account_id, _ = new_account()
@@ -61,7 +64,7 @@ def time_and_bytes() -> dict[str, Any]:
             seconds.append(time.perf_counter() - started)
             assert outcome == thumbnails.ThumbnailOutcome.MADE, outcome
             reads.append(counter.bytes_read)
-        record = next(iter(MediaFile.query(account_id)))
+        record = next(iter(MediaItem.query(account_id)))
         assert records.store().get_media(account_id, int(record.media_id)) is not None
     return {
         "thumbnail_ms_5mb_jpeg": round(statistics.median(seconds) * 1000, 1),
@@ -71,12 +74,18 @@ def time_and_bytes() -> dict[str, Any]:
 
 
 def peak_rss() -> dict[str, Any]:
+    """The peak memory growth of one thumbnail per 40 Mpx PNG, each in a process of its own."""
+    cases = {"40mpx_png": big_png, "40mpx_png_grey16": grey16_png, "40mpx_png_palette_alpha": palette_alpha_png}
+    figures: dict[str, Any] = {}
     with moto_in_own_process() as env:
         account_id, _ = new_account()
-        data = big_png()
-        key = stored_file(account_id, "poster.png", data)
-        growth = run_child("bench.thumbnails", "--measure-memory", key, env=env)
-        return {"thumbnail_peak_rss_mb_40mpx_png": growth["rss_mb"], "_thumbnail_file_bytes_40mpx_png": len(data)}
+        for suffix, make in cases.items():
+            data = make()
+            key = stored_file(account_id, f"{suffix}.png", data)
+            growth = run_child("bench.thumbnails", "--measure-memory", key, env=env)
+            figures[f"thumbnail_peak_rss_mb_{suffix}"] = growth["rss_mb"]
+            figures[f"_thumbnail_file_bytes_{suffix}"] = len(data)
+    return figures
 
 
 def measure_memory(key: str) -> None:

@@ -78,15 +78,20 @@ def issue_key(account_id: str) -> auth.IssuedKey:
     return auth.issue_key(account_id)
 
 
-def revoke_key(key_or_prefix: str) -> list[str]:
-    """Revoke a key given in full or by its display prefix; the prefixes revoked.
+def revoke_key(key_or_prefix: str) -> list[ApiKey]:
+    """Revoke a key given in full or by its display prefix; the keys revoked, each
+    naming the account it belonged to.
 
     KeyNotFound when nothing was revoked: no such key, or revoked already.
     """
-    revoked = auth.revoke(key_or_prefix)
+    revoked = auth.revoke_keys(key_or_prefix)
     if not revoked:
         raise KeyNotFound("No active key matches that key or prefix (unknown or already revoked).")
     return revoked
+
+
+def find_account(account_id: str) -> Account | None:
+    return records.store().get_account(account_id)
 
 
 def list_keys(account_id: str) -> list[ApiKey]:

@@ -5,6 +5,7 @@
   ``code``, ``errors`` on 422) and the headers a retryable error adds.
 * Chalice's own ``{"Code", "Message"}`` bodies rewritten into ours.
 * A request body read as JSON (400 for what is not JSON, or nested too deeply).
+* The headers every answer leaves with (:func:`final_headers`).
 
 Nothing here imports chalice: app.py turns these plain values into its
 responses, so the same mapping serves any other front (the MCP endpoint).
@@ -13,6 +14,7 @@ responses, so the same mapping serves any other front (the MCP endpoint).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +56,11 @@ STATUS: dict[type[MediaError], int] = {
     ConfigurationError: 500,
     ServiceUnavailable: 503,
 }
+#: What an answer that chose no caching of its own gets (every API answer: the page's routes
+#: choose theirs): account data is never kept by a shared cache, nor a browser's.
+NO_STORE = "no-store"
+#: Every answer: a browser never reads a JSON body (a file name, a message) as HTML or script.
+NOSNIFF = "nosniff"
 #: The answers Chalice (and the gateway) give on their own, as our codes and messages.
 FRAMEWORK_CODES = {
     400: ("bad_request", "The request could not be understood."),
@@ -106,3 +113,22 @@ def parse_json(raw: bytes | str | None) -> Any:
         raise MalformedRequest("The request body is not valid JSON.") from None
     except RecursionError:  # ~1,000 levels of [[[...]]] fit in 2 KB
         raise MalformedRequest("The request body is nested too deeply.") from None
+
+
+def final_headers(headers: Mapping[str, Any], cors_headers: dict[str, str]) -> dict[str, Any]:
+    """An answer's own ``headers`` with the CORS ones for its request (chalicelib.cors; a
+    ``Vary`` joins any the answer set), ``Cache-Control: no-store`` unless the answer
+    chose its caching, and ``X-Content-Type-Options: nosniff``."""
+    out = dict(headers)
+    present = {name.lower(): name for name in out}
+    for name, value in cors_headers.items():
+        vary = present.get("vary") if name.lower() == "vary" else None
+        if vary is None:
+            out[name] = value
+        elif value.lower() not in (part.strip().lower() for part in out[vary].split(",")):
+            out[vary] = f"{out[vary]}, {value}"
+    if "cache-control" not in present:
+        out["Cache-Control"] = NO_STORE
+    if "x-content-type-options" not in present:
+        out["X-Content-Type-Options"] = NOSNIFF
+    return out

@@ -1,10 +1,18 @@
 """Idempotent retries of POST requests, with Stripe's semantics.
 
 The first attempt with an ``Idempotency-Key`` claims the key (a conditional
-put) and runs; its answer, any 2xx or 4xx, is kept 24 h and replayed to every
+put) and runs; its answer, if final, is kept 24 h and replayed to every
 retry of the same request. A retry with another request under the same key
-is refused (422), one that arrives while the first still runs gets 409. A 5xx
-is never kept: the key is given back, and a retry runs the request again.
+is refused (422), one that arrives while the first still runs gets 409.
+
+Final means the same request would get the same answer later: any 2xx, and
+a 4xx about the request itself (422, 404, 410, 403...). An answer that invites
+the client to try again is never kept, or the retry it asks for would get the
+same refusal back for 24 hours: a 5xx, a 408 or 429, any answer that carries
+``Retry-After``, and the 4xx whose code names a state that passes on its own
+(``RETRY_CODES``: the session's bytes have not arrived yet, another attempt
+still holds the key, the stored bytes changed while they were read). Then the
+key is given back, and the retry runs the request again.
 
 What "the same request" is: the method, the route with its path parameters,
 and the body's fingerprint: a JSON body by its canonical form (key order and
@@ -37,11 +45,16 @@ KEEP = timedelta(hours=24)
 LOCK = timedelta(seconds=60)
 KEY_MAX = 255
 HEADER = "Idempotency-Key"
+#: 4xx codes that say "not yet": the answer will change without the request changing.
+RETRY_CODES = frozenset({"upload_not_received", "idempotency_in_progress", "object_changed"})
+#: Statuses that ask for a later retry whatever their body says (Request Timeout, Too Many Requests).
+RETRY_STATUSES = frozenset({408, 429})
 
 
 @dataclass(frozen=True)
 class Answer:
-    """An HTTP answer as kept: status, the body's JSON text, the headers it set."""
+    """An HTTP answer: status, the body's JSON text, the headers it set (all of them;
+    :func:`kept_headers` picks those worth replaying)."""
 
     status: int
     body: str
@@ -95,12 +108,28 @@ def begin(account_id: str, key: str, print_: str) -> Answer | None:
     return Answer(held.status, held.body, dict(held.headers or {}))
 
 
+def is_final(answer: Answer) -> bool:
+    """Whether the same request would get this answer again (see the module docstring)."""
+    if answer.status >= 500 or answer.status in RETRY_STATUSES:
+        return False
+    if any(name.lower() == "retry-after" for name in answer.headers):
+        return False
+    if answer.status < 400:
+        return True
+    try:
+        body = json.loads(answer.body)
+    except ValueError:
+        return True
+    return not (isinstance(body, dict) and body.get("code") in RETRY_CODES)
+
+
 def finish(account_id: str, key: str, print_: str, answer: Answer) -> None:
-    """Keep a 2xx/4xx answer for the retries; give the key back after a 5xx."""
-    if answer.status >= 500:
+    """Keep a final answer for the retries; give the key back after any other."""
+    if not is_final(answer):
         release(account_id, key, print_)
     else:
-        records.store().keep_answer(account_id, key, print_, answer.status, answer.body, answer.headers)
+        headers = kept_headers(answer.headers)
+        records.store().keep_answer(account_id, key, print_, answer.status, answer.body, headers)
 
 
 def release(account_id: str, key: str, print_: str) -> None:

@@ -78,6 +78,8 @@ class ApiKeyItem(Model):
     prefix = UnicodeAttribute()
     created_at = UnicodeAttribute()
     revoked_at = UnicodeAttribute(null=True)
+    # When a request last used the key, written at most every few minutes (chalicelib.auth).
+    last_used_at = UnicodeAttribute(null=True)
     by_account = KeysByAccount()
 
 

@@ -122,8 +122,14 @@ def admin_account_json(account: Account, keys: list[ApiKey] | None = None) -> di
 
 
 def key_json(key: ApiKey) -> dict[str, Any]:
-    """A stored key: only its display prefix (keys are stored hashed)."""
-    return {"prefix": key.prefix, "created_at": key.created_at, "revoked_at": key.revoked_at}
+    """A stored key: only its display prefix (keys are stored hashed), and when it was
+    last used (to within chalicelib.auth.LAST_USED_EVERY; None: never)."""
+    return {
+        "prefix": key.prefix,
+        "created_at": key.created_at,
+        "last_used_at": key.last_used_at,
+        "revoked_at": key.revoked_at,
+    }
 
 
 def list_json(page: MediaPage, path_url: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib import records
-from chalicelib.domain.fields import clean_tags, is_unsafe_char, tags_errors
+from chalicelib.domain.fields import clean_tags, tags_errors, unsafe_errors
 from chalicelib.domain.formats import file_type
 from chalicelib.domain.names import FileType
 from chalicelib.domain.search import QUERY_MAX, query_words, score
@@ -33,8 +33,8 @@ def parse_search(query: Any = None, type_name: Any = None, tag: Any = None, limi
             errors["query"] = ["The query must be a string."]
         elif len(query) > QUERY_MAX:
             errors["query"] = [f"The query must not be greater than {QUERY_MAX} characters."]
-        elif any(is_unsafe_char(c) for c in query):
-            errors["query"] = ["The query must not contain control characters."]
+        elif unsafe_errors(query, "query"):
+            errors["query"] = unsafe_errors(query, "query")
         else:
             text = query.strip() or None
     family: FileType | None = None

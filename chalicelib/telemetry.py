@@ -9,8 +9,10 @@ nothing on the request's path but one write. Locally (``MEDIA_LOG_FORMAT=text``,
 set by the local stack) the same events print as one readable line each;
 ``none`` keeps them out of the ops CLI's output.
 
-Never logged: API keys or any part of one, request bodies, file names a
-client chose (they are user data); accounts by id only.
+Never logged: API keys (a request line names its key by the 16-character
+display prefix `keys list` shows, never more), request bodies, file names a
+client chose (they are user data); accounts by id only. A request line
+carries the caller's IP, as API Gateway saw it, so a key's use can be traced.
 
 Why not AWS Lambda Powertools' Logger and Metrics: the shapes are these few
 lines, and importing Powertools costs the API's cold start more than the
@@ -86,9 +88,13 @@ def request(
     started: float,
     account_id: str | None,
     error_code: str | None,
+    *,
+    key_prefix: str | None = None,
+    source_ip: str | None = None,
 ) -> None:
-    """The API's line for one request (``started``: its ``time.perf_counter()``). Never a
-    key, a body or a query string: they are the client's data."""
+    """The API's line for one request (``started``: its ``time.perf_counter()``): who
+    asked (the key's display prefix, chalicelib.auth.display_prefix, and the caller's
+    IP) and how it went. Never a key, a body or a query string: they are the client's data."""
     emit(
         "request",
         {"ServerErrors": 1.0} if status >= 500 else None,
@@ -98,6 +104,8 @@ def request(
         status=status,
         latency_ms=round((time.perf_counter() - started) * 1000, 1),
         account_id=account_id,
+        key_prefix=key_prefix,
+        source_ip=source_ip,
         error_code=error_code if status >= 400 else None,
     )
 

@@ -35,7 +35,6 @@ QUALITY = 80
 MAX_PIXELS = 40_000_000  # the probe's bomb limit (chalicelib.probe.inspect)
 MAX_ATTEMPTS = 3
 SPOOL_BYTES = 8 * 1024 * 1024
-_REDUCIBLE = frozenset({"L", "LA", "RGB", "RGBA", "CMYK"})
 #: A file's event may arrive a moment before its record is written: wait this long for it.
 RECORD_WAIT_SECONDS = (0.2, 0.5, 1.0, 2.0)
 #: EXIF orientation -> the transposition that displays it upright (as Pillow's ImageOps).
@@ -84,39 +83,77 @@ def render(source: BinaryIO, max_pixels: int = MAX_PIXELS) -> bytes:
 
 
 def _reduced(img: Any) -> Any:
-    """An 8-bit image box-reduced by a whole factor to about twice the thumbnail, strip
-    by strip, so the full-size pixels are held once and never copied.
+    """The image box-reduced by a whole factor to about twice the thumbnail, strip by strip,
+    each strip first converted to the few modes the rest of the work needs
+    (:func:`_working_mode`), so the full-size pixels are held once, in their own mode,
+    and never copied or widened.
 
     Pillow's own reduce() and resize() copy the whole image first (resize also into
-    premultiplied form for alpha): for the 40 Mpx the probe allows, another 160 MB.
-    Strips of 64 output rows cost a few MB; alpha is premultiplied per strip, so
-    transparent pixels do not darken the edges next to them.
+    premultiplied form for alpha), and converting a whole 40 Mpx image to RGBA holds
+    160 MB more: a crafted 16-bit grey PNG (80 MB of pixels, 78 KB on disk) took
+    385 MB, a 1-bit palette with a transparent entry (5 KB) 360 MB. Strips of 64
+    output rows cost a few MB; alpha is premultiplied per strip, so transparent
+    pixels do not darken the edges next to them.
     """
     from PIL import Image
 
     factor = max(img.width, img.height) // (2 * MAX_SIDE)
-    if factor < 2 or img.mode not in _REDUCIBLE:
+    if factor < 2:
         return img
-    premultiplied = {"RGBA": "RGBa", "LA": "La"}.get(img.mode)
+    mode = _working_mode(img)
     width, height = img.width - img.width % factor, img.height - img.height % factor
-    out = Image.new(img.mode, (width // factor, height // factor))
+    out = Image.new(mode, (width // factor, height // factor))
     rows = factor * 64
     for top in range(0, height, rows):
         strip = img.crop((0, top, width, min(top + rows, height)))
-        if premultiplied:
-            strip = strip.convert(premultiplied)
-        part = strip.reduce(factor)
-        out.paste(part.convert(img.mode) if premultiplied else part, (0, top // factor))
-    out.info = dict(img.info)
+        strip = strip if strip.mode == mode else _converted(strip, mode)
+        if mode == "RGBA":
+            part = strip.convert("RGBa").reduce(factor).convert("RGBA")
+        else:
+            part = strip.reduce(factor)
+        out.paste(part, (0, top // factor))
+    # The tRNS key, if any, is applied: the reduced image's transparency is its alpha.
+    out.info = {k: v for k, v in img.info.items() if k != "transparency"}
     return out
+
+
+#: Greys wider than 8 bits (PNG's 16-bit grey opens as I;16): scaled down, never clipped.
+_WIDE_GREYS = frozenset({"I;16", "I;16B", "I;16L", "I", "F"})
+
+
+def _working_mode(img: Any) -> str:
+    """What an image is reduced in: L or CMYK when opaque, RGB, or RGBA when it has any
+    transparency (an alpha band, a palette's transparent entries, a tRNS key)."""
+    transparent = img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in img.info
+    if transparent:
+        return "RGBA"
+    if img.mode in _WIDE_GREYS or img.mode in ("1", "L"):
+        return "L"
+    return "CMYK" if img.mode == "CMYK" else "RGB"
+
+
+def _converted(img: Any, mode: str) -> Any:
+    """A copy of ``img`` (a strip, or a small image) in ``mode``. Pillow applies palettes
+    and the tRNS key of 8-bit images; the key of a 16-bit grey is applied here (Pillow's
+    convert compares it with 8-bit values, so it never matches)."""
+    from PIL import Image, ImageMath
+
+    if img.mode not in _WIDE_GREYS:
+        return img.convert(mode)
+    wide = img.convert("I")
+    grey = wide.point(lambda v: v * (1 / 256)).convert("L")
+    if mode == "L":
+        return grey
+    if "transparency" not in img.info:
+        return grey.convert(mode)
+    key = int(img.info["transparency"])
+    alpha = ImageMath.lambda_eval(lambda a: (a["v"] != key) * 255, v=wide).convert("L")
+    return Image.merge("RGBA", (grey, grey, grey, alpha))
 
 
 def _displayable(img: Any) -> Any:
     """8-bit RGB, or RGBA when the image has any transparency."""
-    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):  # 16/32-bit greys: scale, don't clip
-        img = img.convert("I").point(lambda v: v * (1 / 256)).convert("L")
-    transparent = img.mode in ("RGBA", "LA", "PA", "RGBa") or "transparency" in img.info
-    return img.convert("RGBA" if transparent else "RGB")
+    return _converted(img, "RGBA" if _working_mode(img) == "RGBA" else "RGB")
 
 
 def make(key: str, media_id: int | None = None) -> ThumbnailOutcome:

@@ -68,7 +68,7 @@ def accounts() -> None:
 
 
 @accounts.command("create")
-@click.option("--name", required=True, help="Display name: 1..255 characters, no control characters.")
+@click.option("--name", required=True, help="Display name: 1..255 characters, no control or invisible characters.")
 @click.option(
     "--media-limit",
     type=Count(0, unlimited=True),
@@ -151,7 +151,7 @@ def accounts_show(account_id: str, as_json: bool) -> None:
     """Show an account: usage, plan limit, what is left, and its API keys.
 
     JSON: the object of `accounts list` plus "keys": an array of {"prefix",
-    "created_at", "revoked_at"} (keys are stored hashed: only prefixes).
+    "created_at", "last_used_at", "revoked_at"} (keys are stored hashed: only prefixes).
 
     \b
     Examples:

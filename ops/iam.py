@@ -73,7 +73,9 @@ _INGEST_TABLES = (
 
 GRANTS: dict[str, tuple[Grant, ...]] = {
     "api_handler": (
-        Grant("table", "api-keys", ("dynamodb:GetItem",), "authenticate the X-Api-Key"),
+        Grant(
+            "table", "api-keys", ("dynamodb:GetItem", "dynamodb:UpdateItem"), "authenticate the X-Api-Key, note its use"
+        ),
         Grant("table", "accounts", ("dynamodb:GetItem", "dynamodb:UpdateItem"), "totals, id counter, plan counters"),
         Grant(
             "table",

@@ -7,18 +7,22 @@ from typing import Any
 import click
 
 from ops.cli import emit, json_option, operation
-from ops.tables import Column, short_time, table
+from ops.tables import Column, short_time, shown, table
 
 
 def key_table(keys: list[dict[str, Any]]) -> str:
     """Keys as rows: the display prefix (what `keys revoke` takes), when it was created,
-    active or when revoked."""
-    rows = [(key["prefix"], short_time(key["created_at"]), _status(key)) for key in keys]
-    return table([Column("PREFIX"), Column("CREATED (UTC)"), Column("STATUS")], rows)
+    when last used (to within 5 minutes), active or when revoked."""
+    rows = [(key["prefix"], short_time(key["created_at"]), _last_used(key), _status(key)) for key in keys]
+    return table([Column("PREFIX"), Column("CREATED (UTC)"), Column("LAST USED (UTC)"), Column("STATUS")], rows)
+
+
+def _last_used(key: dict[str, Any]) -> str:
+    return short_time(key["last_used_at"]) if key.get("last_used_at") else "never"
 
 
 def _status(key: dict[str, Any]) -> str:
-    return f"revoked {short_time(key['revoked_at'])} UTC" if key["revoked_at"] else "active"
+    return f"revoked {short_time(key['revoked_at'])}" if key["revoked_at"] else "active"
 
 
 @click.group()
@@ -64,10 +68,11 @@ def keys_issue(account_id: str, as_json: bool) -> None:
 @json_option
 @operation
 def keys_revoke(key_or_prefix: str, as_json: bool) -> None:
-    """Revoke a key, given in full or by its 16-character prefix (sk_live_AbCdEfGh).
+    """Revoke a key, given in full or by its 16-character prefix (sk_live_AbCdEfGh), and
+    say whose it was.
 
     A prefix must match exactly one active key. An unknown or already revoked
-    key exits with 2. JSON: {"revoked": [prefix]}.
+    key exits with 2. JSON: {"revoked": [prefix], "account_id", "account_name"}.
 
     \b
     Examples:
@@ -77,7 +82,12 @@ def keys_revoke(key_or_prefix: str, as_json: bool) -> None:
     from chalicelib import accounts as library
 
     revoked = library.revoke_key(key_or_prefix)
-    emit({"revoked": revoked}, as_json, "\n".join(f"Revoked {prefix}" for prefix in revoked))
+    account_id = revoked[0].account_id  # a full key or a prefix names one key
+    account = library.find_account(account_id)
+    name = account.name if account is not None else None
+    data = {"revoked": [key.prefix for key in revoked], "account_id": account_id, "account_name": name}
+    owner = f"account {account_id}" + (f" ({shown(name)})" if name is not None else "")
+    emit(data, as_json, "\n".join(f"Revoked {key.prefix}, a key of {owner}." for key in revoked))
 
 
 @keys.command("list")
@@ -85,9 +95,10 @@ def keys_revoke(key_or_prefix: str, as_json: bool) -> None:
 @json_option
 @operation
 def keys_list(account_id: str, as_json: bool) -> None:
-    """List an account's keys, oldest first (prefixes only: keys are stored hashed).
+    """List an account's keys, oldest first (prefixes only: keys are stored hashed), with
+    when each was last used (to within 5 minutes; never: null).
 
-    JSON: an array of {"prefix", "created_at", "revoked_at"}.
+    JSON: an array of {"prefix", "created_at", "last_used_at", "revoked_at"}.
 
     \b
     Examples:

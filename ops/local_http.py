@@ -60,6 +60,13 @@ class ApiRequestHandler(ChaliceRequestHandler):
     #: A client that stops sending mid-request is dropped after this many seconds.
     timeout = 30
 
+    def setup(self) -> None:
+        """chalice's event converter writes 127.0.0.1 as every request's
+        ``requestContext.identity.sourceIp``; API Gateway writes the caller's address
+        there, and so does this server (one handler per connection, one client)."""
+        super().setup()
+        self.local_gateway.event_converter.LOCAL_SOURCE_IP = self.client_address[0]
+
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """The app writes one event line per request (chalicelib.telemetry): no access line."""
 
@@ -98,9 +105,10 @@ class ApiRequestHandler(ChaliceRequestHandler):
     def _generic_handle(self) -> None:
         limited = self._rate_limited()
         if limited is not None:
-            from chalicelib import cors
+            from chalicelib import cors, edge
 
-            headers = {"Retry-After": str(limited.retry_after), **cors.response_headers(self.headers.get("origin"))}
+            own = {"Retry-After": str(limited.retry_after)}
+            headers = edge.final_headers(own, cors.response_headers(self.headers.get("origin")))
             self._refuse(429, "rate_limited", limited.message, headers)
             return
         refusal = self._precheck()

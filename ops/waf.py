@@ -94,7 +94,12 @@ def _well_formed_key() -> dict[str, Any]:
 
 
 def _block(origins: tuple[str, ...]) -> dict[str, Any]:
-    headers = [{"Name": "Retry-After", "Value": str(RETRY_AFTER_SECONDS)}]
+    headers = [
+        {"Name": "Retry-After", "Value": str(RETRY_AFTER_SECONDS)},
+        # As every answer of the API (chalicelib.edge.final_headers): never kept, never sniffed.
+        {"Name": "Cache-Control", "Value": "no-store"},
+        {"Name": "X-Content-Type-Options", "Value": "nosniff"},
+    ]
     if len(origins) == 1:
         # WAF answers before the API can add CORS: with one allowed origin (or "*") a
         # browser may read the 429; several origins cannot be echoed by a fixed header.

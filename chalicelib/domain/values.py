@@ -42,13 +42,18 @@ class Account:
 
 @dataclass(frozen=True)
 class ApiKey:
-    """An API key as stored: its SHA-256 (the key itself is shown once) and display prefix."""
+    """An API key as stored: its SHA-256 (the key itself is shown once) and display prefix.
+
+    ``last_used_at`` is when a request last authenticated with it, to within a few minutes
+    (chalicelib.auth.LAST_USED_EVERY): None when it never has.
+    """
 
     key_hash: str
     account_id: str
     prefix: str
     created_at: str
     revoked_at: str | None = None
+    last_used_at: str | None = None
 
 
 @dataclass(frozen=True)

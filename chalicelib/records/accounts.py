@@ -24,7 +24,7 @@ def account_of(item: AccountItem) -> Account:
 
 
 def key_of(item: ApiKeyItem) -> ApiKey:
-    return ApiKey(item.key_hash, item.account_id, item.prefix, item.created_at, item.revoked_at)
+    return ApiKey(item.key_hash, item.account_id, item.prefix, item.created_at, item.revoked_at, item.last_used_at)
 
 
 class AccountRecords:
@@ -74,6 +74,15 @@ class AccountRecords:
         """Mark a key revoked; False when it was unknown or already revoked."""
         condition = ApiKeyItem.key_hash.exists() & ApiKeyItem.revoked_at.does_not_exist()
         return update_if(ApiKeyItem(key_hash), [ApiKeyItem.revoked_at.set(when)], condition)
+
+    @translated
+    def note_key_use(self, key_hash: str, when: str, older_than: str) -> bool:
+        """Set the key's ``last_used_at`` to ``when`` unless it is already ``older_than`` or
+        newer (timestamps in the contract's format sort as text); False when it was, or the
+        key is unknown. The condition makes concurrent instances write once."""
+        stale = ApiKeyItem.last_used_at.does_not_exist() | (ApiKeyItem.last_used_at < older_than)
+        condition = ApiKeyItem.key_hash.exists() & stale
+        return update_if(ApiKeyItem(key_hash), [ApiKeyItem.last_used_at.set(when)], condition)
 
     @translated
     def scan_api_keys(self) -> Iterator[ApiKey]:

@@ -187,6 +187,7 @@ def test_web_acl_limits_each_key_and_each_ip_on_the_api_stage(packaged: Template
         assert response["ResponseCode"] == 429
         headers = {h["Name"]: h["Value"] for h in response["ResponseHeaders"]}
         assert headers["Retry-After"] == "60"
+        assert (headers["Cache-Control"], headers["X-Content-Type-Options"]) == ("no-store", "nosniff")
         body = acl["CustomResponseBodies"][response["CustomResponseBodyKey"]]
         assert body["ContentType"] == "APPLICATION_JSON"
         assert json.loads(body["Content"])["code"] == "rate_limited"

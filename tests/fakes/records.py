@@ -80,7 +80,8 @@ class MemoryRecords:
         with self._lock:
             if key.key_hash in self.keys:
                 raise ServiceUnavailable(UNAVAILABLE)
-            self.keys[key.key_hash] = key
+            # DynamoRecords stores a new key without revocation or use, whatever the value says.
+            self.keys[key.key_hash] = dataclasses.replace(key, revoked_at=None, last_used_at=None)
 
     def get_api_key(self, key_hash: str) -> ApiKey | None:
         with self._lock:
@@ -96,6 +97,14 @@ class MemoryRecords:
             if key is None or key.revoked_at:
                 return False
             self.keys[key_hash] = dataclasses.replace(key, revoked_at=when)
+            return True
+
+    def note_key_use(self, key_hash: str, when: str, older_than: str) -> bool:
+        with self._lock:
+            key = self.keys.get(key_hash)
+            if key is None or (key.last_used_at is not None and key.last_used_at >= older_than):
+                return False
+            self.keys[key_hash] = dataclasses.replace(key, last_used_at=when)
             return True
 
     def scan_api_keys(self) -> Iterator[ApiKey]:

@@ -166,6 +166,7 @@ def test_the_31st_request_of_a_key_in_a_minute_is_refused_and_another_key_is_not
         assert 1 <= int(refused.headers["Retry-After"]) <= 60
         assert refused.headers["Access-Control-Allow-Origin"] == "*"  # as the app answers (MEDIA_CORS_ORIGINS=*)
         assert "Retry-After" in refused.headers["Access-Control-Expose-Headers"]
+        assert (refused.headers["Cache-Control"], refused.headers["X-Content-Type-Options"]) == ("no-store", "nosniff")
         assert web.get(f"{api}/api/v1/account", headers={"X-Api-Key": second}, timeout=10).status_code == 200
         # A second key of the same account is a key of its own, too.
         third = manage(data, "keys", "issue", manage(data, "accounts", "list")[0]["account_id"])["api_key"]

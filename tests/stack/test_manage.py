@@ -99,7 +99,11 @@ def test_issued_key_works_until_revoked(stack: local_stack.LocalStack, api: Clie
     assert {row["prefix"] for row in listed} >= {issued["prefix"]}
     assert all(row["revoked_at"] is None for row in listed)
 
-    assert run_json("keys", "revoke", issued["prefix"]) == {"revoked": [issued["prefix"]]}
+    assert run_json("keys", "revoke", issued["prefix"]) == {
+        "revoked": [issued["prefix"]],
+        "account_id": account_id,
+        "account_name": "Acme",
+    }
     denied = api.http.get("/api/v1/media", headers=headers)
     assert denied.status_code == 401
     assert json.loads(denied.body)["code"] == "unauthenticated"

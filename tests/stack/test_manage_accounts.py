@@ -25,7 +25,7 @@ from tests.helpers.servers import free_port
 
 ACCOUNT_FIELDS = {"account_id", "name", "created_at", "media_limit", "remaining", "usage"}
 USAGE_FIELDS = {"files", "images", "videos", "bytes", "formatted_bytes"}
-KEY_FIELDS = {"prefix", "created_at", "revoked_at"}
+KEY_FIELDS = {"prefix", "created_at", "last_used_at", "revoked_at"}
 NO_ACCOUNT = "Error: Account 'acc-nope' not found.\n"
 
 pytestmark = pytest.mark.slow(seconds=0.5)  # one local stack for the module
@@ -212,9 +212,9 @@ def test_media_list_of_an_empty_selection_is_an_empty_array(stack: Path) -> None
         ("   ", "The name field is required."),
         ("x" * (NAME_MAX + 1), "The name field must not be greater than 255 characters."),
         ("x" * 5000, "The name field must not be greater than 255 characters."),
-        ("Tab\there", "The name field must not contain control characters."),
-        ("Line\nbreak", "The name field must not contain control characters."),
-        ("invoice\u202egpj.exe", "The name field must not contain control characters."),
+        ("Tab\there", "The name field must not contain control characters (U+0009)."),
+        ("Line\nbreak", "The name field must not contain control characters (U+000A)."),
+        ("invoice\u202egpj.exe", "The name field must not contain control characters (U+202E RIGHT-TO-LEFT OVERRIDE)."),
     ],
 )
 def test_account_names_are_checked_like_media_names(stack: Path, name: str, message: str) -> None:
@@ -300,7 +300,11 @@ def test_keys_revoke_exits_2_when_there_is_nothing_to_revoke(stack: Path) -> Non
     account_id = new_account("Keys")
     issued = run_json("keys", "issue", account_id)
     assert KEY_RE.match(issued["api_key"])
-    assert run_json("keys", "revoke", issued["api_key"]) == {"revoked": [issued["prefix"]]}
+    assert run_json("keys", "revoke", issued["api_key"]) == {
+        "revoked": [issued["prefix"]],
+        "account_id": account_id,
+        "account_name": "Keys",
+    }
     gone = "Error: No active key matches that key or prefix (unknown or already revoked).\n"
     for value in (issued["api_key"], issued["prefix"], "sk_live_" + "Q" * 43, "sk_live_Unknown1"):
         result = run("keys", "revoke", value, "--json")

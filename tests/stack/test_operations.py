@@ -61,7 +61,9 @@ def test_every_request_writes_one_json_line_with_no_key_in_it(
         assert isinstance(line["latency_ms"], float) and line["latency_ms"] >= 0
     assert [r.get("account_id") for r in requests_] == [tenant.account_id] * 3 + [None]
     assert [r.get("error_code") for r in requests_] == [None, None, "not_found", "unauthenticated"]
-    assert tenant.api_key[8:16] not in out and "sk_live_" not in out  # not even the display prefix
+    # The key by its 16-character display prefix (the wrong key's too), never more of it.
+    assert [r.get("key_prefix") for r in requests_] == [tenant.api_key[:16]] * 4
+    assert tenant.api_key[:17] not in out and tenant.api_key[16:-1] not in out
 
 
 def test_refusals_and_5xx_are_metrics_in_the_embedded_metric_format(
