@@ -16,7 +16,7 @@ from typing import Any
 from chalicelib.derivatives.encoding import Mp4Writer, check_mp4
 from chalicelib.derivatives.frames import BT601, FrameGate, FrameShaper
 from chalicelib.derivatives.images import MAX_PIXELS
-from chalicelib.derivatives.inputs import check_deadline
+from chalicelib.derivatives.inputs import check_deadline, decoding
 from chalicelib.derivatives.plans import TARGET_BYTES, CannotFit, plan_video, scaled_size
 from chalicelib.derivatives.results import DerivativeError, Made
 
@@ -28,34 +28,44 @@ DEFAULT_DELAY_MS = 100
 def make_gif_loop(
     source_path: Path | str, target_path: Path | str, *, deadline: float | None = None, max_pixels: int = MAX_PIXELS
 ) -> Made:
-    """Write the MP4 of the animated GIF at ``source_path`` to ``target_path`` and check it."""
+    """Write the MP4 of the animated GIF at ``source_path`` to ``target_path`` and check it.
+    A failure leaves no file at ``target_path``."""
     from PIL import Image
 
+    target = Path(target_path)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            gif = Image.open(str(source_path))
-        with gif:
-            if gif.width * gif.height > max_pixels:
-                raise DerivativeError(f"the GIF is {gif.width}x{gif.height}, over the {max_pixels:,} pixel limit")
-            delays = _delays(gif)
-            total_ms = sum(delays)
-            plan = plan_video(total_ms / 1000, gif.width, gif.height, len(delays) * 1000 / total_ms, False)
-            if isinstance(plan, CannotFit):
-                raise DerivativeError(plan.reason)
-            size = scaled_size(gif.width, gif.height, plan.long_side)
-            target = Path(target_path)
-            writer = Mp4Writer(target, plan, size, MILLISECONDS, None, BT601)  # swscale's RGB -> YUV
-            try:
-                _write_frames(gif, delays, writer, FrameShaper(*size, 0, MILLISECONDS), FrameGate(plan.fps), deadline)
-            except BaseException:
-                writer.abandon()
-                raise
-    except DerivativeError:
-        raise
-    except (OSError, ValueError, EOFError, SyntaxError, Image.DecompressionBombError) as exc:
+        with decoding("GIF"):
+            return _make(Path(source_path), target, deadline, max_pixels)
+    except (OSError, SyntaxError, Image.DecompressionBombError) as exc:
+        target.unlink(missing_ok=True)
         raise DerivativeError(f"the GIF could not be decoded ({type(exc).__name__}): it may be damaged") from exc
-    made = check_mp4(target, total_ms / 1000, audio=False)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+
+
+def _make(source: Path, target: Path, deadline: float | None, max_pixels: int) -> Made:
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        gif = Image.open(source)
+    with gif:
+        if gif.width * gif.height > max_pixels:
+            raise DerivativeError(f"the GIF is {gif.width}x{gif.height}, over the {max_pixels:,} pixel limit")
+        delays = _delays(gif)
+        seconds = sum(delays) / 1000
+        plan = plan_video(seconds, gif.width, gif.height, len(delays) / seconds, False)
+        if isinstance(plan, CannotFit):
+            raise DerivativeError(plan.reason)
+        size = scaled_size(gif.width, gif.height, plan.long_side)
+        writer = Mp4Writer(target, plan, size, MILLISECONDS, None, BT601)  # swscale's RGB -> YUV
+        try:
+            _write_frames(gif, delays, writer, FrameShaper(*size, 0, MILLISECONDS), FrameGate(plan.fps), deadline)
+        except BaseException:
+            writer.abandon()
+            raise
+    made = check_mp4(target, seconds, audio=False)
     if made.size > TARGET_BYTES:
         raise DerivativeError(f"the rendition came out at {made.size / 1e6:.1f} MB, over 16 MB")
     return made

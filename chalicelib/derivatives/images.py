@@ -32,9 +32,14 @@ _TRANSPARENT = frozenset({"RGBA", "LA", "PA", "RGBa", "La"})
 
 
 def make_image_rendition(
-    source: BinaryIO, kind: RenditionKind = RenditionKind.IMAGE_JPEG, *, max_pixels: int = MAX_PIXELS
+    source: BinaryIO,
+    kind: RenditionKind = RenditionKind.IMAGE_JPEG,
+    *,
+    max_pixels: int = MAX_PIXELS,
+    limit: int = TARGET_BYTES,
 ) -> bytes:
-    """The JPEG rendition of the image in ``source`` (its first frame, for a GIF)."""
+    """The JPEG rendition of the image in ``source`` (its first frame, for a GIF), at
+    most ``limit`` bytes (WhatsApp's 5 MB)."""
     from PIL import Image
 
     if kind != RenditionKind.IMAGE_JPEG:
@@ -53,7 +58,7 @@ def make_image_rendition(
             rgb = _srgb(img, icc)
         if orientation in _UPRIGHT:
             rgb = rgb.transpose(Image.Transpose[_UPRIGHT[orientation]])
-        return _fitting_jpeg(rgb)
+        return _fitting_jpeg(rgb, limit)
     except DerivativeError:
         raise
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
@@ -97,18 +102,18 @@ def _from_profile(img: Any, icc: bytes) -> Any | None:
         return None
 
 
-def _fitting_jpeg(img: Any) -> bytes:
-    """The best JPEG of ``img`` within TARGET_BYTES: lower qualities first, then smaller."""
+def _fitting_jpeg(img: Any, limit: int) -> bytes:
+    """The best JPEG of ``img`` within ``limit`` bytes: lower qualities first, then smaller."""
     from PIL import Image
 
     for _ in range(MAX_SHRINKS + 1):
         for quality in QUALITIES:
             out = io.BytesIO()
             img.save(out, "JPEG", quality=quality, optimize=True)
-            if out.tell() <= TARGET_BYTES:
+            if out.tell() <= limit:
                 return out.getvalue()
         # JPEG size grows about with the pixel count: shrink by the square root of the excess.
-        scale = (TARGET_BYTES / out.tell()) ** 0.5 * SHRINK_MARGIN
+        scale = (limit / out.tell()) ** 0.5 * SHRINK_MARGIN
         size = (max(1, int(img.width * scale)), max(1, int(img.height * scale)))
         img = img.resize(size, Image.Resampling.LANCZOS)
-    raise DerivativeError("the image cannot be made to fit 5 MB as a JPEG")
+    raise DerivativeError(f"the image cannot be made to fit {limit / 1e6:g} MB as a JPEG")

@@ -132,7 +132,8 @@ def scaled_size(width: int, height: int, long_side: int) -> tuple[int, int]:
 
 
 def _even(value: float) -> int:
-    return max(2, int(round(value / 2)) * 2)
+    """The nearest even number (halves up), at least 2: 4:2:0 needs even sizes."""
+    return max(2, math.floor(value / 2 + 0.5) * 2)
 
 
 def _video_bitrate(duration: float, fps: float, audio_bitrate: int | None) -> int:

@@ -34,23 +34,29 @@ def transcode_video(
     *,
     rotation: int | None = None,
     deadline: float | None = None,
+    limit: int = TARGET_BYTES,
 ) -> Made:
     """Write ``plan``'s rendition of ``source_path`` to ``target_path`` and check it.
 
     ``rotation``: degrees clockwise the stored picture turns to be shown upright; None
     reads it from the file's display matrix. ``deadline``: a ``time.monotonic()`` value
-    to give up by (Lambda's remaining time), with a DerivativeError. Over 16 MB, one more
-    try at a bitrate lowered in proportion; still over: DerivativeError.
+    to give up by (Lambda's remaining time), with a DerivativeError. Over ``limit`` bytes
+    (WhatsApp's 16 MB), one more try at a bitrate lowered in proportion; still over:
+    DerivativeError. A failure leaves no file at ``target_path``.
     """
     source, target = Path(source_path), Path(target_path)
-    made = _make(source, target, plan, rotation, deadline)
-    if made.size > TARGET_BYTES:
-        factor = TARGET_BYTES * (1 - SAFETY) / made.size * RETRY_HEADROOM
-        lower = int(plan.video_bitrate * factor)
-        plan = dataclasses.replace(plan, video_bitrate=lower, maxrate=lower, bufsize=int(plan.bufsize * factor))
+    try:
         made = _make(source, target, plan, rotation, deadline)
-    if made.size > TARGET_BYTES:
-        raise DerivativeError(f"the rendition came out at {made.size / 1e6:.1f} MB, over 16 MB, twice")
+        if made.size > limit:
+            factor = limit * (1 - SAFETY) / made.size * RETRY_HEADROOM
+            lower = int(plan.video_bitrate * factor)
+            plan = dataclasses.replace(plan, video_bitrate=lower, maxrate=lower, bufsize=int(plan.bufsize * factor))
+            made = _make(source, target, plan, rotation, deadline)
+        if made.size > limit:
+            raise DerivativeError(f"the rendition came out at {made.size / 1e6:.1f} MB, over {limit / 1e6:g} MB, twice")
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
     return made
 
 
