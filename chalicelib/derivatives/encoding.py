@@ -45,11 +45,8 @@ class Mp4Writer:
         context.gop_size = max(1, int(plan.fps * KEYFRAME_SECONDS))
         # Set before anything is muxed: the first packet opens every encoder of the file.
         context.colorspace, context.color_range = matrix, LIMITED_RANGE
-        context.options = {
-            "preset": plan.preset,
-            "maxrate": str(plan.maxrate),
-            "bufsize": str(plan.bufsize),
-        }
+        options = {"preset": plan.preset, "maxrate": str(plan.maxrate), "bufsize": str(plan.bufsize)}
+        context.options = {**options, "x264-params": plan.x264_params} if plan.x264_params else options
         self.time_base = time_base
         self.audio: AudioStream | None = None
         self.resampler: Any = None

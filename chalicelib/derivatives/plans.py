@@ -52,16 +52,18 @@ FIXED_OVERHEAD = 16_384
 VIDEO_SAMPLE_BYTES = 24
 AUDIO_SAMPLE_BYTES = 12
 AUDIO_SAMPLES_PER_SECOND = 48_000 / 1024  # AAC frames of 1024 samples at 48 kHz
-#: x264 presets by output pixel rate (pixels per second). Measured on 30 s of 1080p30 at
-#: this plan's 3.9 Mbit/s (two shared cores, CPU seconds for the whole conversion; PSNR of
-#: the luma against the source at 1080p): ultrafast 8.7 s / 36.7 dB, superfast 14.7 s /
-#: 36.5 dB, veryfast 22.9 s / 37.7 dB, faster 32.9 s / 37.8 dB. veryfast is the knee: +1.1 dB
-#: for the same bytes, still about twice real time on two cores. Smaller pictures cost a
-#: fraction of that to encode (the source's decoding stays), so they get slower presets.
-PRESETS: tuple[tuple[int, str], ...] = (
-    (1280 * 720 * 30, "veryfast"),  # above 720p30
-    (854 * 480 * 30, "faster"),  # above 480p30
-    (0, "medium"),
+#: x264 settings by output pixel rate (pixels per second). Measured on 30 s of 1080p30
+#: moving test pattern under noise at this plan's 3.9 Mbit/s (two shared cores; CPU seconds
+#: of the whole conversion; luma PSNR against the source at 1080p):
+#:   ultrafast 7.6 s / 36.7 dB, superfast 14.3 s / 36.5 dB, veryfast 22.2 s / 37.7 dB,
+#:   superfast with veryfast's macroblock tree and 10-frame lookahead 14.8 s / 37.4 dB.
+#: The last keeps most of veryfast's gain at superfast's cost, which leaves room to stay
+#: faster than real time when neighbours share the two cores. Smaller pictures cost a
+#: fraction of that to encode (decoding the source stays), so they get slower presets.
+PRESETS: tuple[tuple[int, str, str], ...] = (
+    (1280 * 720 * 30, "superfast", "mbtree=1:rc-lookahead=10"),  # above 720p30
+    (854 * 480 * 30, "veryfast", ""),  # above 480p30
+    (0, "faster", ""),
 )
 
 
@@ -76,7 +78,8 @@ class VideoPlan:
     maxrate: int  # its peak over the VBV buffer
     bufsize: int  # bits
     audio_bitrate: int | None  # None: the rendition has no audio track
-    preset: str
+    preset: str  # x264's
+    x264_params: str = ""  # on top of the preset
 
     @property
     def bytes_bound(self) -> int:
@@ -109,6 +112,7 @@ def plan_video(duration: float, width: int, height: int, fps: float | None, has_
         bitrate = _video_bitrate(duration, rate, audio)
         pixels_per_second = out_w * out_h * rate
         if bitrate >= least_bpp * pixels_per_second:
+            preset, x264_params = _preset(pixels_per_second)
             bitrate = min(bitrate, max(CEILING_FLOOR, int(CEILING_BPP * pixels_per_second)))
             return VideoPlan(
                 duration,
@@ -120,7 +124,8 @@ def plan_video(duration: float, width: int, height: int, fps: float | None, has_
                 maxrate=bitrate,
                 bufsize=int(bitrate * VBV_SECONDS),
                 audio_bitrate=audio,
-                preset=_preset(pixels_per_second),
+                preset=preset,
+                x264_params=x264_params,
             )
     return CannotFit(f"too long to fit 16 MB at a watchable quality ({_longest(width, height, rate, has_audio)})")
 
@@ -151,8 +156,8 @@ def _overhead(duration: float, fps: float, has_audio: bool) -> float:
     return FIXED_OVERHEAD + samples
 
 
-def _preset(pixels_per_second: float) -> str:
-    return next(name for floor, name in PRESETS if pixels_per_second > floor)
+def _preset(pixels_per_second: float) -> tuple[str, str]:
+    return next((name, params) for floor, name, params in PRESETS if pixels_per_second > floor)
 
 
 def _longest(width: int, height: int, fps: float, has_audio: bool) -> str:
