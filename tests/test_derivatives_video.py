@@ -122,7 +122,13 @@ def test_a_phone_video_is_turned_upright_and_stays_portrait(tmp_path: Path) -> N
     # Stored 96x64, left half red; its display matrix turns it 90 degrees clockwise.
     assert read_video_facts(FIXTURES / "portrait-hevc.mov").rotation == 90
     made, target = rendition_of("portrait-hevc.mov", tmp_path)
-    assert (made.width, made.height) == (64, 96)
+    assert made.metadata == {
+        "width": 64,
+        "height": 96,
+        "duration": round(made.duration, 3),
+        "video_codec": "h264",
+        "audio_codec": "aac",
+    }
     frames = assert_plays_everywhere(target, audio=True, duration=2.0)
     for frame in (frames[0], frames[-1]):
         assert (frame.width, frame.height) == (64, 96)

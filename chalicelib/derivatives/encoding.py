@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -53,7 +54,7 @@ class Mp4Writer:
         self._samples = 0  # audio samples written so far, at the output rate
         if audio is not None and plan.audio_bitrate:
             self._add_audio(audio, plan.audio_bitrate)
-        self._pending: list[Any] = []
+        self._pending: deque[Any] = deque()
         self._durations: dict[int, int] = {}
         self._last_pts: int | None = None
 
@@ -78,7 +79,7 @@ class Mp4Writer:
         self._last_pts = pts
         frame.pts, frame.time_base = pts, self.time_base
         frame.pict_type = PictureType.NONE  # the source's key frames are not ours to keep
-        self._pending += self.video.encode(frame)
+        self._pending.extend(self.video.encode(frame))
         self._release()
 
     def start_audio_at(self, seconds: float) -> None:
@@ -103,7 +104,7 @@ class Mp4Writer:
         """Flush the encoders (the last frame lasts until ``end_pts``) and close the file."""
         if self._last_pts is not None:
             self._durations[self._last_pts] = max(1, end_pts - self._last_pts)
-        self._pending += self.video.encode(None)
+        self._pending.extend(self.video.encode(None))
         self._release()
         if self.audio is not None:
             for chunk in self.resampler.resample(None):
@@ -114,13 +115,13 @@ class Mp4Writer:
     def abandon(self) -> None:
         try:
             self.container.close()
-        except Exception:  # noqa: BLE001 - the error that made us abandon the file is the one to tell
+        except Exception:  # the error that made us abandon the file is the one to tell
             pass
 
     def _release(self) -> None:
         """Mux the packets at the head of the queue whose duration is known, in order."""
         while self._pending and self._pending[0].pts in self._durations:
-            packet = self._pending.pop(0)
+            packet = self._pending.popleft()
             packet.duration = self._durations.pop(packet.pts)
             self.container.mux(packet)
 
