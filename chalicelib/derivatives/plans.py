@@ -52,16 +52,23 @@ FIXED_OVERHEAD = 16_384
 VIDEO_SAMPLE_BYTES = 24
 AUDIO_SAMPLE_BYTES = 12
 AUDIO_SAMPLES_PER_SECOND = 48_000 / 1024  # AAC frames of 1024 samples at 48 kHz
-#: x264 settings by output pixel rate (pixels per second). Measured on 30 s of 1080p30
-#: moving test pattern under noise at this plan's 3.9 Mbit/s (two shared cores; CPU seconds
-#: of the whole conversion; luma PSNR against the source at 1080p):
-#:   ultrafast 7.6 s / 36.7 dB, superfast 14.3 s / 36.5 dB, veryfast 22.2 s / 37.7 dB,
-#:   superfast with veryfast's macroblock tree and 10-frame lookahead 14.8 s / 37.4 dB.
-#: The last keeps most of veryfast's gain at superfast's cost, which leaves room to stay
-#: faster than real time when neighbours share the two cores. Smaller pictures cost a
-#: fraction of that to encode (decoding the source stays), so they get slower presets.
+#: x264 settings by output pixel rate (pixels per second). Measured at the 3.7 Mbit/s a 30 s
+#: 1080p30 video gets, on three made-up sources (FFmpeg's testsrc2 under heavy or light
+#: per-frame noise, and a mandelbrot zoom); CPU seconds for 30 s of the noisy one on two
+#: shared cores, then luma SSIM against each source (noisy / light noise / mandelbrot):
+#:   ultrafast                              7.6 s   0.969 / 0.981 / 0.966 (12% more bytes)
+#:   superfast                             14.3 s   0.967 / 0.983 / 0.966
+#:   superfast + mbtree, 10-frame lookahead 17.0 s   0.972 / 0.984 / 0.961
+#:   veryfast                              22.2 s   0.973 / 0.985 / 0.963
+#:   ultrafast + CABAC, deblocking, mbtree,
+#:     10-frame lookahead                  10.7 s   0.975 / 0.985 / 0.958
+#: The last matches veryfast on two sources and trails it a little on the third, for half
+#: the CPU: what keeps a 1080p conversion faster than real time on two cores shared with
+#: other work. (ultrafast alone skips deblocking, which no metric here punishes and every
+#: viewer sees as blocks at these rates.) Smaller pictures cost a fraction of that to
+#: encode (decoding the source stays), so they get the usual, slower presets.
 PRESETS: tuple[tuple[int, str, str], ...] = (
-    (1280 * 720 * 30, "superfast", "mbtree=1:rc-lookahead=10"),  # above 720p30
+    (1280 * 720 * 30, "ultrafast", "cabac=1:deblock=0,0:mbtree=1:rc-lookahead=10"),  # above 720p30
     (854 * 480 * 30, "veryfast", ""),  # above 480p30
     (0, "faster", ""),
 )
