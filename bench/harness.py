@@ -138,14 +138,23 @@ MIN_PAIRS = 5
 
 
 def interleaved(first: Callable[[], A], second: Callable[[], B], pairs: int = MIN_PAIRS) -> tuple[list[A], list[B]]:
-    """``pairs`` measurements of each, taken A, B, A, B, ...; returns (A's, B's)."""
+    """``pairs`` measurements of each, pair by pair; returns (A's, B's) in pair order.
+
+    Each pair is measured back to back, and which side goes first alternates (A B, B A,
+    A B, ...): whatever the first of two runs leaves for the second (warm caches, a CPU
+    at full clock) then favours each side equally often.
+    """
     if pairs < MIN_PAIRS:
         raise ValueError(f"a ratio needs at least {MIN_PAIRS} pairs, not {pairs}")
     ones: list[A] = []
     others: list[B] = []
-    for _ in range(pairs):
-        ones.append(first())
-        others.append(second())
+    for index in range(pairs):
+        if index % 2:
+            others.append(second())
+            ones.append(first())
+        else:
+            ones.append(first())
+            others.append(second())
     return ones, others
 
 
