@@ -1,17 +1,20 @@
-"""The derivatives engine's image renditions (chalicelib/derivatives/images.py): a JPEG
-every chat channel shows as the original looks: sRGB, 8-bit, upright, opaque, <= 5 MB."""
+"""The derivatives engine's image renditions: a JPEG every chat channel shows as the original
+looks (sRGB, 8-bit, upright, opaque, <= 5 MB), and an animated GIF's H.264 MP4 loop."""
 
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from PIL import Image, ImageStat
 
 from chalicelib.channels import RenditionKind
-from chalicelib.derivatives import DerivativeError, make_image_rendition
+from chalicelib.derivatives import DerivativeError, make_gif_loop, make_image_rendition
 from chalicelib.derivatives.images import TARGET_BYTES
 from tests.helpers.media import FIXTURES
+from tests.helpers.renditions import BLUE, LIME, RED, assert_plays_everywhere, colour_at
+from tests.helpers.renditions import near as near_frame
 from tests.helpers.samples import noise_png
 
 IDAT_CHUNK = 8192  # as libpng writes them
@@ -119,3 +122,38 @@ def test_a_damaged_image_is_a_derivative_error_with_a_reason(data: bytes) -> Non
 def test_only_jpeg_renditions_are_made_from_images() -> None:
     with pytest.raises(ValueError, match="gif_mp4"):
         make_image_rendition(io.BytesIO((FIXTURES / "animated.gif").read_bytes()), RenditionKind.GIF_MP4)
+
+
+# -- animated GIFs: an H.264 MP4 of their frames -------------------------------------------
+
+
+def test_an_animated_gif_becomes_a_silent_mp4_with_its_timing(tmp_path: Path) -> None:
+    made = make_gif_loop(FIXTURES / "animated.gif", tmp_path / "loop.mp4")  # red, lime, blue, 200 ms each
+    assert (made.width, made.height, made.audio_codec) == (40, 24, None)
+    frames = assert_plays_everywhere(tmp_path / "loop.mp4", audio=False, duration=0.6)
+    assert [round(frame.time, 2) for frame in frames] == [0.0, 0.2, 0.4]
+    for frame, colour in zip(frames, (RED, LIME, BLUE), strict=True):
+        assert near_frame(colour_at(frame, 0.5, 0.5), colour)
+
+
+def test_a_gifs_transparency_is_white_and_instant_frames_last_100_ms(tmp_path: Path) -> None:
+    frames = []
+    for colour in ((200, 0, 0), (0, 0, 200)):
+        frame = Image.new("P", (31, 17), 0)
+        frame.putpalette([0, 0, 0, *colour] + [0] * 762)
+        frame.paste(1, (0, 0, 15, 17))  # left half coloured, right half transparent (index 0)
+        frames.append(frame)
+    frames[0].save(tmp_path / "t.gif", save_all=True, append_images=frames[1:], duration=0, transparency=0, disposal=2)
+    made = make_gif_loop(tmp_path / "t.gif", tmp_path / "loop.mp4")
+    assert (made.width, made.height) == (32, 18)  # even sizes for 4:2:0
+    shown = assert_plays_everywhere(tmp_path / "loop.mp4", audio=False, duration=0.2)
+    assert [round(frame.time, 2) for frame in shown] == [0.0, 0.1]
+    assert near_frame(colour_at(shown[0], 0.9, 0.5), (255, 255, 255)) and near_frame(
+        colour_at(shown[0], 0.1, 0.5), (200, 0, 0)
+    )
+
+
+def test_a_gif_over_the_pixel_limit_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(DerivativeError, match="pixel limit"):
+        make_gif_loop(FIXTURES / "animated.gif", tmp_path / "loop.mp4", max_pixels=500)
+    assert not (tmp_path / "loop.mp4").exists()

@@ -1,24 +1,19 @@
 """The derivatives engine's videos (chalicelib/derivatives): renditions every chat channel
-plays, GIF loops, posters, and the plan that sizes them. Every output is opened again with
-PyAV and its MP4 boxes read here, independently of the engine's own checks."""
+plays, posters, and the plan that sizes them. Every output is opened again with PyAV and
+its MP4 boxes read here (tests/helpers/renditions.py), apart from the engine's own checks."""
 
 from __future__ import annotations
 
 import io
 import os
 import random
-import struct
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
-from fractions import Fraction
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-import av
 import pytest
-from av.video.stream import VideoStream
 from PIL import Image, ImageChops, ImageStat
 
 from chalicelib.derivatives import (
@@ -26,7 +21,6 @@ from chalicelib.derivatives import (
     DerivativeError,
     Made,
     VideoPlan,
-    make_gif_loop,
     make_poster,
     plan_video,
     read_video_facts,
@@ -34,8 +28,16 @@ from chalicelib.derivatives import (
 )
 from chalicelib.derivatives.plans import SAFETY, TARGET_BYTES
 from tests.helpers.media import FIXTURES
-
-RED, BLUE, ORANGE, LIME = (255, 0, 0), (0, 0, 255), (255, 165, 0), (0, 255, 0)
+from tests.helpers.renditions import (
+    BLUE,
+    ORANGE,
+    RED,
+    assert_plays_everywhere,
+    colour_at,
+    near,
+    pixel,
+    write_h264,
+)
 
 # name -> (codec, audio codec or None, duration): every kind of video the API accepts
 SOURCES = {
@@ -59,39 +61,6 @@ def rendition_of(name: str, tmp_path: Path, **kwargs: Any) -> tuple[Made, Path]:
     return transcode_video(source, target, plan, **kwargs), target
 
 
-def top_level_boxes(data: bytes) -> list[bytes]:
-    kinds, offset = [], 0
-    while offset + 8 <= len(data):
-        size, kind = struct.unpack(">I4s", data[offset : offset + 8])
-        if size == 1:
-            (size,) = struct.unpack(">Q", data[offset + 8 : offset + 16])
-        kinds.append(kind)
-        offset += size if size else len(data)
-    return kinds
-
-
-def assert_plays_everywhere(path: Path, *, audio: bool, duration: float) -> list[Any]:
-    """MP4, H.264 yuv420p, AAC or no audio, moov before mdat, no turn left, <= 30 fps,
-    the source's duration, within 16 MB. Returns the decoded frames (small files only)."""
-    data = path.read_bytes()
-    assert len(data) <= TARGET_BYTES
-    kinds = top_level_boxes(data)
-    assert kinds[0] == b"ftyp" and kinds.index(b"moov") < kinds.index(b"mdat"), kinds
-    with av.open(str(path)) as made:
-        assert "mp4" in made.format.name
-        video = made.streams.video[0]
-        assert video.codec_context.name == "h264" and video.codec_context.pix_fmt == "yuv420p"
-        assert [s.codec_context.name for s in made.streams.audio] == (["aac"] if audio else [])
-        if audio:
-            assert made.streams.audio[0].codec_context.profile == "LC"
-        assert abs(float(made.duration or 0) / 1_000_000 - duration) <= 0.2
-        frames = list(made.decode(video))
-    assert all(frame.rotation == 0 for frame in frames)
-    assert len(frames) <= 30 * duration + 1
-    assert video.codec_context.width % 2 == 0 and video.codec_context.height % 2 == 0
-    return frames
-
-
 @pytest.mark.parametrize("name", sorted(SOURCES))
 def test_every_accepted_video_becomes_an_mp4_every_channel_plays(name: str, tmp_path: Path) -> None:
     codec, audio, duration = SOURCES[name]
@@ -101,21 +70,6 @@ def test_every_accepted_video_becomes_an_mp4_every_channel_plays(name: str, tmp_
     assert_plays_everywhere(target, audio=audio is not None, duration=duration)
     assert made == Made(target.stat().st_size, made.width, made.height, made.duration, "h264", "aac" if audio else None)
     assert abs(made.duration - duration) <= 0.2
-
-
-def pixel(image: Image.Image, x: int, y: int) -> tuple[int, ...]:
-    value = image.getpixel((x, y))
-    assert isinstance(value, tuple)
-    return value
-
-
-def colour_at(frame: Any, x: float, y: float) -> tuple[int, ...]:
-    image = frame.to_image()
-    return pixel(image, int(x * (image.width - 1)), int(y * (image.height - 1)))
-
-
-def near(colour: tuple[int, ...], expected: tuple[int, int, int], tolerance: int = 48) -> bool:
-    return all(abs(a - b) <= tolerance for a, b in zip(colour, expected, strict=True))
 
 
 def test_a_phone_video_is_turned_upright_and_stays_portrait(tmp_path: Path) -> None:
@@ -151,20 +105,6 @@ def test_sixty_frames_a_second_become_thirty(tmp_path: Path) -> None:
     assert len(frames) == 30
     gaps = {round(b.time - a.time, 3) for a, b in zip(frames, frames[1:], strict=False)}
     assert gaps <= {0.033, 0.034}, gaps
-
-
-def write_h264(path: Path, pictures: Iterable[Image.Image], size: tuple[int, int], fps: int = 10) -> Path:
-    """A small H.264 MP4 made here from ``pictures``, ``fps`` a second."""
-    with av.open(str(path), "w") as out:
-        stream = cast(VideoStream, out.add_stream("libx264", rate=fps))
-        stream.width, stream.height, stream.pix_fmt = *size, "yuv420p"
-        stream.codec_context.options = {"crf": "18", "preset": "ultrafast"}
-        for index, picture in enumerate(pictures):
-            frame = av.VideoFrame.from_image(picture)
-            frame.pts, frame.time_base = index, Fraction(1, fps)
-            out.mux(stream.encode(frame))
-        out.mux(stream.encode(None))
-    return path
 
 
 def noisy_video(path: Path, size: tuple[int, int] = (128, 96), frames: int = 90, fps: int = 30) -> Path:
@@ -272,39 +212,6 @@ def test_a_video_too_long_for_16_mb_cannot_fit_and_says_how_long_could() -> None
 def test_a_plan_needs_a_duration_and_a_size() -> None:
     with pytest.raises(ValueError):
         plan_video(0, 1920, 1080, 30, True)
-
-
-# -- GIF loops -----------------------------------------------------------------------------
-
-
-def test_an_animated_gif_becomes_a_silent_mp4_with_its_timing(tmp_path: Path) -> None:
-    made = make_gif_loop(FIXTURES / "animated.gif", tmp_path / "loop.mp4")  # red, lime, blue, 200 ms each
-    assert (made.width, made.height, made.audio_codec) == (40, 24, None)
-    frames = assert_plays_everywhere(tmp_path / "loop.mp4", audio=False, duration=0.6)
-    assert [round(frame.time, 2) for frame in frames] == [0.0, 0.2, 0.4]
-    for frame, colour in zip(frames, (RED, LIME, BLUE), strict=True):
-        assert near(colour_at(frame, 0.5, 0.5), colour)
-
-
-def test_a_gifs_transparency_is_white_and_instant_frames_last_100_ms(tmp_path: Path) -> None:
-    frames = []
-    for colour in ((200, 0, 0), (0, 0, 200)):
-        frame = Image.new("P", (31, 17), 0)
-        frame.putpalette([0, 0, 0, *colour] + [0] * 762)
-        frame.paste(1, (0, 0, 15, 17))  # left half coloured, right half transparent (index 0)
-        frames.append(frame)
-    frames[0].save(tmp_path / "t.gif", save_all=True, append_images=frames[1:], duration=0, transparency=0, disposal=2)
-    made = make_gif_loop(tmp_path / "t.gif", tmp_path / "loop.mp4")
-    assert (made.width, made.height) == (32, 18)  # even sizes for 4:2:0
-    shown = assert_plays_everywhere(tmp_path / "loop.mp4", audio=False, duration=0.2)
-    assert [round(frame.time, 2) for frame in shown] == [0.0, 0.1]
-    assert near(colour_at(shown[0], 0.9, 0.5), (255, 255, 255)) and near(colour_at(shown[0], 0.1, 0.5), (200, 0, 0))
-
-
-def test_a_gif_over_the_pixel_limit_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(DerivativeError, match="pixel limit"):
-        make_gif_loop(FIXTURES / "animated.gif", tmp_path / "loop.mp4", max_pixels=500)
-    assert not (tmp_path / "loop.mp4").exists()
 
 
 # -- posters -------------------------------------------------------------------------------
