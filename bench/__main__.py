@@ -25,6 +25,7 @@ STAGES = (
     ("upload", "50 MB presigned upload on the local stack"),
     ("client", "Python client: 50 MB upload, speed and memory"),
     ("page", "media library page in headless Chromium"),
+    ("renditions", "video renditions: 30 s of 1080p, and a 1080p HEVC poster"),
 )
 
 
@@ -92,6 +93,10 @@ ROWS = (
     Row("client_upload_peak_rss_mb_50mb", "client peak memory growth, 50 MB upload (MB)", 60, digits=1),
     Row("page_first_render_ms_100_files", "page: navigation to 100 cards, ms (median 5)", 1500, kind="aim"),
     Row("page_bytes_excluding_media", "page: bytes sent, media excluded (400 KB)", 409_600),
+    Row("rendition_speed_ratio_1080p", "30 s 1080p -> rendition: s of video per s", 1.0, digits=2, at_least=True),
+    Row("rendition_bytes_1080p", "  its size, bytes (16 MB)", 16_000_000),
+    Row("rendition_peak_rss_mb_1080p", "  peak memory growth (MB)", 1024, digits=1),
+    Row("poster_ms_hevc_1080p", "poster of a 1080p HEVC video, ms (median of 5)", kind="report", digits=1),
 )
 
 
@@ -142,6 +147,12 @@ def notes(figures: dict[str, Any]) -> str:
         f"page: {figures['_page_requests']} requests to the API's origin; "
         f"first render runs {figures['_page_render_runs_ms']} ms"
     )
+    out.append(
+        f"rendition of a {figures['_rendition_source_bytes_1080p']:,}-byte 1080p: {figures['_rendition_plan_1080p']}, "
+        f"{figures['_rendition_cpu_s_1080p']} s of CPU, wall {figures['_rendition_wall_s_1080p']} s, "
+        f"luma PSNR {figures['_rendition_psnr_db_1080p']} dB; load average then {figures['_load_average']}"
+    )
+    out.append("every ratio: the median of the ratios of 5+ pairs, each pair measured back to back")
     heavy = figures["_heavy_modules_imported"]
     out.append(f"modules the API must not import, imported: {', '.join(heavy) if heavy else 'none'}")
     out.append(

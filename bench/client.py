@@ -12,6 +12,8 @@ client runs in an interpreter of its own, as a user's program would:
 - ``client_flow_ratio``: ``Client.upload()`` end to end (``/account`` read
   once before, then start, POST, ``complete``) against the same three calls made
   by hand with ``requests`` and the bytes in memory.
+- Each ratio is the median of the five rounds' own ratios (``harness.paired_ratio``):
+  a round runs the raw POST, the by-hand flow and ``upload()`` back to back.
 - ``client_upload_peak_rss_mb_50mb``: the kernel's peak RSS of the client's
   process during ``upload()``, minus its RSS just before (imports and the
   connection already made).
@@ -28,11 +30,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.harness import MIB, emit, median
+from bench.harness import MIB, emit, median, paired_ratio
 from bench.memory import peak_growth, run_child
 
 SIZE_MB = 50
-ROUNDS = 5
+ROUNDS = 5  # pairs for each ratio (harness.MIN_PAIRS)
 DEPLOYED_DIRECT_MAX = 4 * MIB
 
 
@@ -104,12 +106,9 @@ def measure_rounds(api_url: str, api_key: str, path: Path) -> dict[str, Any]:
             assert media.file_size == len(data) and client.account().usage.files == 1
             client.delete(media.id)
     assert len(storage_s) == ROUNDS, storage_s
-    return {
-        "client_post_mb_s": round(SIZE_MB / median(storage_s), 1),
-        "raw_post_mb_s": round(SIZE_MB / median(raw_s), 1),
-        "client_flow_mb_s": round(SIZE_MB / median(client_s), 1),
-        "by_hand_flow_mb_s": round(SIZE_MB / median(by_hand_s), 1),
-    }
+    # Seconds per round, in round order: round i's raw POST, by-hand flow and client upload
+    # ran back to back, so the ratios pair them by round.
+    return {"client_post_s": storage_s, "raw_post_s": raw_s, "client_flow_s": client_s, "by_hand_flow_s": by_hand_s}
 
 
 def measure_memory(api_url: str, api_key: str, path: Path) -> dict[str, Any]:
@@ -149,7 +148,7 @@ def run() -> dict[str, Any]:
         thread.start()
         api_url = f"http://127.0.0.1:{server.port}"
         try:
-            speeds = _child("--rounds", api_url, stack.demo_key, video)
+            rounds = _child("--rounds", api_url, stack.demo_key, video)
             memory = _child("--measure-memory", api_url, stack.demo_key, video)
         finally:
             server.shutdown()
@@ -158,13 +157,15 @@ def run() -> dict[str, Any]:
             stack.stop()
             os.environ.clear()
             os.environ.update(saved)
+    seconds = {name: [float(value) for value in values] for name, values in rounds.items()}
     return {
-        "client_upload_ratio": round(speeds["client_post_mb_s"] / speeds["raw_post_mb_s"], 3),
-        "client_post_mb_s": speeds["client_post_mb_s"],
-        "client_raw_post_mb_s": speeds["raw_post_mb_s"],
-        "client_flow_ratio": round(speeds["client_flow_mb_s"] / speeds["by_hand_flow_mb_s"], 3),
-        "client_flow_mb_s": speeds["client_flow_mb_s"],
-        "client_by_hand_flow_mb_s": speeds["by_hand_flow_mb_s"],
+        # Ratios of speeds: the other side's seconds over the client's, round by round.
+        "client_upload_ratio": round(paired_ratio(seconds["raw_post_s"], seconds["client_post_s"]), 3),
+        "client_post_mb_s": round(SIZE_MB / median(seconds["client_post_s"]), 1),
+        "client_raw_post_mb_s": round(SIZE_MB / median(seconds["raw_post_s"]), 1),
+        "client_flow_ratio": round(paired_ratio(seconds["by_hand_flow_s"], seconds["client_flow_s"]), 3),
+        "client_flow_mb_s": round(SIZE_MB / median(seconds["client_flow_s"]), 1),
+        "client_by_hand_flow_mb_s": round(SIZE_MB / median(seconds["by_hand_flow_s"]), 1),
         "client_upload_peak_rss_mb_50mb": memory["rss_mb"],
         "_client_python_peak_mb_50mb": memory["python_peak_mb"],
     }

@@ -7,12 +7,14 @@ import os
 import statistics
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
+A = TypeVar("A")
+B = TypeVar("B")
 RESULT_MARK = "BENCH-RESULT "
 MIB = 1024 * 1024
 
@@ -128,6 +130,40 @@ def timed_ms(func: Callable[[], Any]) -> float:
 
 def median(values: list[float]) -> float:
     return float(statistics.median(values))
+
+
+#: Every ratio in the bench is the median of at least this many pairs measured back to back
+#: (A, B, A, B, ...): a busy moment on a shared machine then slows one pair, whose ratio
+#: the median drops, instead of one side's whole series.
+MIN_PAIRS = 5
+
+
+def interleaved(first: Callable[[], A], second: Callable[[], B], pairs: int = MIN_PAIRS) -> tuple[list[A], list[B]]:
+    """``pairs`` measurements of each, pair by pair; returns (A's, B's) in pair order.
+
+    Each pair is measured back to back, and which side goes first alternates (A B, B A,
+    A B, ...): whatever the first of two runs leaves for the second (warm caches, a CPU
+    at full clock) then favours each side equally often.
+    """
+    if pairs < MIN_PAIRS:
+        raise ValueError(f"a ratio needs at least {MIN_PAIRS} pairs, not {pairs}")
+    ones: list[A] = []
+    others: list[B] = []
+    for index in range(pairs):
+        if index % 2:
+            others.append(second())
+            ones.append(first())
+        else:
+            ones.append(first())
+            others.append(second())
+    return ones, others
+
+
+def paired_ratio(numerators: Sequence[float], denominators: Sequence[float]) -> float:
+    """The median of ``numerators[i] / denominators[i]``, each pair measured back to back."""
+    if len(numerators) != len(denominators) or len(numerators) < MIN_PAIRS:
+        raise ValueError(f"a ratio needs at least {MIN_PAIRS} pairs, got {len(numerators)}/{len(denominators)}")
+    return median([a / b for a, b in zip(numerators, denominators, strict=True)])
 
 
 def emit(result: dict[str, Any]) -> None:

@@ -7,7 +7,7 @@ import gc
 import tempfile
 from typing import Any
 
-from bench.harness import AwsCalls, emit, in_process_aws, median, new_account, timed_ms
+from bench.harness import AwsCalls, emit, in_process_aws, interleaved, median, new_account, paired_ratio, timed_ms
 
 FILES = 10_000
 PER_PAGE = 25
@@ -114,10 +114,7 @@ def run() -> dict[str, Any]:
             for _ in range(3):  # warm: key cache, connections, lazy imports
                 api_page()
                 raw()
-            api_ms, raw_ms = [], []
-            for _ in range(ROUNDS):  # interleaved, so drift hits both alike
-                api_ms.append(timed_ms(api_page))
-                raw_ms.append(timed_ms(raw))
+            api_ms, raw_ms = interleaved(lambda: timed_ms(api_page), lambda: timed_ms(raw), ROUNDS)
 
             counter.reset()
             deep = client.http.get(f"/api/v1/media?page={DEEP_PAGE}&per_page={PER_PAGE}", headers=headers)
@@ -134,7 +131,7 @@ def run() -> dict[str, Any]:
     return {
         "list_p50_ms": round(api_p50, 1),
         "list_raw_p50_ms": round(raw_p50, 1),
-        "list_overhead_ratio": round(api_p50 / raw_p50, 2),
+        "list_overhead_ratio": round(paired_ratio(api_ms, raw_ms), 2),
         "page_deep_reads": page_reads,
         "cursor_deep_reads": cursor_reads,
     }
