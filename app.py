@@ -39,6 +39,8 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 ANY_TYPE = ["*/*"]  # routes without a body accept any Content-Type
 JSON_TYPES = ["application/json"]
 PUBLIC_PATHS: set[str] = {f"{API}/openapi.json"}
+#: Seconds a derivatives invocation keeps to record a transcode that ran out of time.
+DEADLINE_MARGIN_SECONDS = 20
 #: Path -> the methods it serves (the Allow header of its 405 answers).
 ALLOWED: dict[str, str] = {}
 
@@ -284,12 +286,22 @@ def ingest_objects(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 @app.lambda_function(name="derivatives")
-def make_thumbnails(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def make_derivatives(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Storage events of new public files (promotions, direct uploads): their thumbnails,
-    off the request path (wired by the deploy template, like ingest)."""
+    posters and renditions, off the request path (wired by the deploy template, like ingest)."""
     from chalicelib import events
 
-    return {"results": events.handle(event)}
+    return {"results": events.handle(event, _deadline(context))}
+
+
+def _deadline(context: Any) -> float | None:
+    """When a transcode must give up: the invocation's remaining time, less a margin to record
+    the failure (the local event pump passes no deadline)."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        return None
+    seconds = remaining() / 1000
+    return time.monotonic() + seconds - min(DEADLINE_MARGIN_SECONDS, seconds / 10)
 
 
 @app.lambda_function(name="invalidate")

@@ -1,7 +1,7 @@
 """Thumbnails: what making one costs (time, bytes read, memory).
 
 The real path: a file stored and recorded as ingest leaves it, then
-``chalicelib.thumbnails.make(key)`` as the bucket's event runs it. Memory is
+``chalicelib.worker.make(key).thumbnail`` as the bucket's event runs it. Memory is
 measured for the largest images the probe lets through (40 Mpx): a drawn RGBA
 PNG, and two crafted ones that cost the most per byte on disk (16-bit grey,
 78 KB; a 1-bit palette with a transparent entry, 10 KB: bench.crafted_images).
@@ -48,7 +48,7 @@ def big_png(width: int = 8000, height: int = 5000) -> bytes:
 
 
 def time_and_bytes() -> dict[str, Any]:
-    from chalicelib import records, thumbnails
+    from chalicelib import records, worker
     from chalicelib.models import MediaItem
 
     with in_process_aws():
@@ -60,9 +60,9 @@ def time_and_bytes() -> dict[str, Any]:
             key = stored_file(account_id, f"photo-{run}.jpg", photo)
             counter.reset()
             started = time.perf_counter()
-            outcome = thumbnails.make(key)
+            outcome = worker.make(key).thumbnail
             seconds.append(time.perf_counter() - started)
-            assert outcome == thumbnails.ThumbnailOutcome.MADE, outcome
+            assert outcome == worker.ThumbnailOutcome.MADE, outcome
             reads.append(counter.bytes_read)
         record = next(iter(MediaItem.query(account_id)))
         assert records.store().get_media(account_id, int(record.media_id)) is not None
@@ -92,13 +92,13 @@ def measure_memory(key: str) -> None:
     """Child side: warm up (imports, clients), then make the thumbnail and report the peak growth."""
     from PIL import Image, WebPImagePlugin  # noqa: F401 - imported before the baseline
 
-    from chalicelib import records, storage, thumbnails
+    from chalicelib import records, storage, worker
 
     assert storage.store().head_object(key) is not None
     records.store().get_session("0" * 32)
     with peak_growth(python=False) as figures:  # Pillow's buffers are not Python allocations
-        outcome = thumbnails.make(key)
-    assert outcome == thumbnails.ThumbnailOutcome.MADE, outcome
+        outcome = worker.make(key).thumbnail
+    assert outcome == worker.ThumbnailOutcome.MADE, outcome
     print(json.dumps(figures))
 
 

@@ -20,20 +20,21 @@ log = logging.getLogger(__name__)
 IGNORED = "ignored"
 
 
-def _handler(function: str) -> Callable[[str], Any]:
+def _handler(function: str, deadline: float | None) -> Callable[[str], Any]:
     """The code behind a route's function name (imported on first use: each Lambda
     function loads only its own)."""
     if function == "ingest":
         from chalicelib import promotion
 
         return promotion.ingest_logged
-    from chalicelib import thumbnails
+    from chalicelib import worker
 
-    return thumbnails.make_logged
+    return lambda key: worker.make_logged(key, deadline)
 
 
-def handle(event: dict[str, Any]) -> list[str]:
-    """Run every created object of an S3 event notification through its route; their outcomes."""
+def handle(event: dict[str, Any], deadline: float | None = None) -> list[str]:
+    """Run every created object of an S3 event notification through its route; their outcomes.
+    ``deadline``: a ``time.monotonic()`` value the work must end by (Lambda's remaining time)."""
     bucket = get_settings().bucket
     outcomes = []
     for found in event_objects(event):
@@ -42,5 +43,5 @@ def handle(event: dict[str, Any]) -> list[str]:
             log.warning("events: ignoring %r in bucket %r", found.key, found.bucket)
             outcomes.append(IGNORED)
             continue
-        outcomes.append(str(_handler(route.function)(found.key)))
+        outcomes.append(str(_handler(route.function, deadline)(found.key)))
     return outcomes

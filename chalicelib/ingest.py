@@ -126,6 +126,7 @@ def new_media(session: UploadSession, probed: Probed, size: int, key: str) -> Me
         metadata=probed.metadata,
         size=size,
         now=clock.now_text(),
+        traits=probed.traits,
     )
 
 

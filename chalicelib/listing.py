@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from chalicelib import records
+from chalicelib.domain.channels import CHANNELS
 from chalicelib.domain.fields import clean_tags, fold, tags_errors
 from chalicelib.domain.formats import file_type
 from chalicelib.domain.names import FileType
@@ -34,11 +35,13 @@ class ListQuery:
     cursor: str | None  # None: page mode; "" or a token: cursor mode
     echo: dict[str, str]  # the caller's filters, kept in every link
     tag: str | None = None
+    channel: str | None = None
 
     @property
     def filtered(self) -> bool:
-        """Whether the list must be counted by reading (a search or a tag: no counter holds it)."""
-        return bool(self.search or self.tag)
+        """Whether the list must be counted by reading (a search, a tag or a channel: no counter
+        holds it)."""
+        return bool(self.search or self.tag or self.channel)
 
 
 def _positive_int(raw: str, field: str, high: int | None = None) -> tuple[int | None, str | None]:
@@ -74,6 +77,11 @@ def parse_list_query(params: Mapping[str, str]) -> ListQuery:
         if problems:
             errors["tag"] = [problems[0].replace("tags.0", "tag")]
         echo["tag"] = tag
+    channel = (params.get("channel") or "").strip() or None
+    if channel is not None:
+        if channel not in CHANNELS:
+            errors["channel"] = [f"The selected channel is invalid. Use one of: {', '.join(CHANNELS)}."]
+        echo["channel"] = channel
     per_page, page = PER_PAGE_DEFAULT, 1
     if "per_page" in params:
         value, error = _positive_int(params["per_page"], "per_page", PER_PAGE_MAX)
@@ -94,7 +102,7 @@ def parse_list_query(params: Mapping[str, str]) -> ListQuery:
     if errors:
         raise InvalidInput(errors)
     folded_tag = clean_tags([tag])[0] if tag else None
-    return ListQuery(family, fold(search) if search else None, per_page, page, cursor, echo, folded_tag)
+    return ListQuery(family, fold(search) if search else None, per_page, page, cursor, echo, folded_tag, channel)
 
 
 @dataclass(frozen=True)
@@ -121,7 +129,7 @@ def _page_items(account_id: str, query: ListQuery) -> tuple[list[MediaFile], int
     skip = (query.page - 1) * query.per_page
     if query.filtered:
         # Counting matches needs one read of the account's items (keys only come back).
-        matching = MediaQuery(query.file_type, search=query.search, tag=query.tag)
+        matching = MediaQuery(query.file_type, search=query.search, tag=query.tag, channel=query.channel)
         ids = records.store().query_media_ids(account_id, matching)
         wanted = ids[skip : skip + query.per_page]
         found = records.store().get_media_batch(account_id, wanted)
@@ -144,7 +152,7 @@ def _page_items(account_id: str, query: ListQuery) -> tuple[list[MediaFile], int
 def _cursor_items(account_id: str, query: ListQuery) -> tuple[list[MediaFile], str | None, str | None]:
     size = query.per_page
     position = decode_cursor(account_id, query.cursor) if query.cursor else None
-    read = MediaQuery(query.file_type, search=query.search, tag=query.tag, limit=size + 1)
+    read = MediaQuery(query.file_type, search=query.search, tag=query.tag, channel=query.channel, limit=size + 1)
     if position is None or position.forward:
         before = position.media_id if position else None
         items = records.store().query_media(account_id, dataclasses.replace(read, before_id=before))

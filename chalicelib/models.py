@@ -152,6 +152,15 @@ class MediaItem(Model):
     # Bumped by every change of the representation (rename, thumbnail): the ETag's
     # base, so If-Match is decided inside the conditional write.
     version = NumberAttribute(default=1)
+    # What the probe found for the channel rules (domain.traits), and where the file's
+    # derivatives stand (domain.values.Delivery): status, the rendition, why not, failures;
+    # ``channels``: the ones that can take it now, for ``?channel=`` (derived when written).
+    traits = JSONAttribute(null=True)
+    delivery_status = UnicodeAttribute(null=True)
+    delivery_reason = UnicodeAttribute(null=True)
+    delivery_attempts = NumberAttribute(null=True)
+    rendition = JSONAttribute(null=True)
+    channels = ListAttribute(of=UnicodeAttribute, null=True)
     by_type = MediaByType()
     search = MediaSearch()
 

@@ -27,11 +27,12 @@ if TYPE_CHECKING:
 def media_json(media: MediaFile) -> dict[str, Any]:
     """The MediaFile object, field for field."""
     public_base_url = get_settings().public_base_url
+    url = f"{public_base_url}/{media.storage_key}"
     return {
         "id": media.media_id,
         "name": media.name,
         "original_name": media.original_name,
-        "url": f"{public_base_url}/{media.storage_key}",
+        "url": url,
         "file_type": str(media.file_type),
         "mime_type": media.mime_type,
         "extension": media.extension,
@@ -45,7 +46,29 @@ def media_json(media: MediaFile) -> dict[str, Any]:
         "thumbnail_url": f"{public_base_url}/{media.thumbnail_key}" if media.thumbnail_key else None,
         "description": media.description,
         "tags": list(media.tags),
+        "delivery": delivery_json(media, url, public_base_url),
     }
+
+
+def delivery_json(media: MediaFile, url: str, public_base_url: str) -> dict[str, Any]:
+    """Where a file can be sent: the rendition made for the channels that cannot take the
+    original, and per channel the URL to send or why there is none."""
+    made = media.delivery.rendition
+    rendition_url = f"{public_base_url}/{made.key}" if made is not None else None
+    rendition = None
+    if made is not None:
+        rendition = {
+            "url": rendition_url,
+            "mime_type": made.mime_type,
+            "extension": made.extension,
+            "file_size": made.file_size,
+            "metadata": made.metadata,
+        }
+    channels = {
+        name: {"url": channel.url, "source": channel.source, "reason": channel.reason}
+        for name, channel in media.channels(url, rendition_url).items()
+    }
+    return {"status": str(media.delivery.status), "rendition": rendition, "channels": channels}
 
 
 def session_json(

@@ -9,9 +9,11 @@ It finds and fixes, in one pass:
   a promotion whose record was never written, a direct upload that failed);
 * records without an object: deleted with their plan slot (a delete that
   removed the bytes and then failed);
-* images without a thumbnail (an event lost, a render that failed fewer than
-  thumbnails.MAX_ATTEMPTS times): made now; thumbnails no record names
-  (a file deleted while its thumbnail was being made): deleted;
+* files recorded before the probe read their codecs and traits: probed again
+  (chalicelib.facts), so their delivery follows the channel rules;
+* files whose thumbnail, poster or rendition is not made (an event lost, a
+  failure fewer than worker.MAX_ATTEMPTS times): made now; thumbnails and
+  renditions no record names (a file deleted while they were being made): deleted;
 * pending sessions past their window with nothing staged: marked rejected.
 
 Anything younger than ``min_age`` is left alone: an upload or delete may be
@@ -24,9 +26,15 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib import ingest, promotion, records, storage, thumbnails
+from chalicelib import facts, ingest, promotion, records, storage, worker
 from chalicelib.domain import clock
-from chalicelib.domain.layout import MEDIA_PREFIX, STAGING_PREFIX, THUMBNAIL_PREFIX, parse_staged_key, thumbnail_key
+from chalicelib.domain.layout import (
+    MEDIA_PREFIX,
+    RENDITION_PREFIX,
+    STAGING_PREFIX,
+    THUMBNAIL_PREFIX,
+    parse_staged_key,
+)
 from chalicelib.domain.upload import UploadSession
 from chalicelib.domain.values import MediaFile
 from chalicelib.errors import MediaError
@@ -46,6 +54,8 @@ class Report:
     removed_records: list[str] = field(default_factory=list)
     expired_sessions: list[str] = field(default_factory=list)
     thumbnails: list[str] = field(default_factory=list)
+    renditions: list[str] = field(default_factory=list)
+    probed: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -59,6 +69,8 @@ class Report:
                 self.removed_records,
                 self.expired_sessions,
                 self.thumbnails,
+                self.renditions,
+                self.probed,
             )
         )
 
@@ -123,27 +135,37 @@ def reconcile(min_age: timedelta = DEFAULT_MIN_AGE, now: datetime | None = None)
             report.expired_sessions.append(session.upload_id)
         except MediaError as exc:
             report.errors.append(f"{session.upload_id}: {exc.message}")
-    _thumbnails(by_key, objects, cutoff, report)
+    _derivatives(by_key, objects, cutoff, report)
     return report
 
 
-def _thumbnails(
+def _derivatives(
     by_key: dict[str, MediaFile], objects: dict[str, storage.ObjectInfo], cutoff: datetime, report: Report
 ) -> None:
-    named = {m.thumbnail_key for m in by_key.values() if m.thumbnail_key}
-    for key, record in by_key.items():
-        if key not in objects or clock.parse(record.created_at) > cutoff or not thumbnails.needs_thumbnail(record):
+    for key, record in list(by_key.items()):
+        if key not in objects or clock.parse(record.created_at) > cutoff:
             continue
         try:
-            outcome = thumbnails.make(key, record.media_id)
+            if facts.needs_refresh(record):
+                refreshed = facts.refresh(record)
+                if refreshed is not None:
+                    by_key[key] = record = refreshed
+                    report.probed.append(key)
+            if not worker.needs_work(record):
+                continue
+            done = worker.make(key, record.media_id)
         except MediaError as exc:
-            report.errors.append(f"{key}: thumbnail: {exc.message}")
+            report.errors.append(f"{key}: derivatives: {exc.message}")
             continue
-        if outcome == thumbnails.ThumbnailOutcome.MADE:
+        if done.thumbnail == worker.ThumbnailOutcome.MADE:
             report.thumbnails.append(key)
-            named.add(str(thumbnail_key(key)))
-    for key, info in storage.store().list_objects(THUMBNAIL_PREFIX):
-        if key not in named and (info.last_modified is None or info.last_modified <= cutoff):
+        if done.rendition == worker.RenditionOutcome.MADE:
+            report.renditions.append(key)
+    named = {k for m in by_key.values() for k in m.derived_keys}
+    for prefix in (THUMBNAIL_PREFIX, RENDITION_PREFIX):
+        for key, info in storage.store().list_objects(prefix):
+            if key in named or (info.last_modified is not None and info.last_modified > cutoff):
+                continue
             _remove(key, report)
 
 

@@ -4,7 +4,8 @@ The query's words are folded (case and accents ignored) and looked for in each f
 tags, original filename and description. One read of the account's search index (a compact
 projection: the folded fields and the filters' attributes) finds the candidates; they are
 ranked here (chalicelib.domain.search.score), and only the best ``limit`` are read whole.
-Without a query: the newest files, through the same filters.
+Without a query: the newest files, through the same filters (type, tag, and a channel
+that can take them now).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib import records
+from chalicelib.domain.channels import CHANNELS
 from chalicelib.domain.fields import clean_tags, tags_errors, unsafe_errors
 from chalicelib.domain.formats import file_type
 from chalicelib.domain.names import FileType
@@ -24,8 +26,11 @@ LIMIT_DEFAULT = 10
 LIMIT_MAX = 50
 
 
-def parse_search(query: Any = None, type_name: Any = None, tag: Any = None, limit: Any = None) -> dict[str, Any]:
-    """Valid search arguments (query, file_type, tag, limit), or InvalidInput naming each bad one."""
+def parse_search(
+    query: Any = None, type_name: Any = None, tag: Any = None, limit: Any = None, channel: Any = None
+) -> dict[str, Any]:
+    """Valid search arguments (query, file_type, tag, channel, limit), or InvalidInput naming
+    each bad one."""
     errors: dict[str, list[str]] = {}
     text = None
     if query is not None:
@@ -49,12 +54,14 @@ def parse_search(query: Any = None, type_name: Any = None, tag: Any = None, limi
             errors["tag"] = [problems[0].replace("tags.0", "tag")]
         else:
             chosen_tag = clean_tags([tag])[0]
+    if channel is not None and channel not in CHANNELS:
+        errors["channel"] = [f"The channel must be one of: {', '.join(CHANNELS)}."]
     count = LIMIT_DEFAULT if limit is None else limit
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= LIMIT_MAX:
         errors["limit"] = [f"The limit must be an integer from 1 to {LIMIT_MAX}."]
     if errors:
         raise InvalidInput(errors)
-    return {"query": text, "file_type": family, "tag": chosen_tag, "limit": count}
+    return {"query": text, "file_type": family, "tag": chosen_tag, "channel": channel, "limit": count}
 
 
 def search_media(
@@ -63,13 +70,14 @@ def search_media(
     *,
     file_type: FileType | None = None,
     tag: str | None = None,
+    channel: str | None = None,
     limit: int = LIMIT_DEFAULT,
 ) -> list[MediaFile]:
     """The account's files that best answer ``query`` (all its words first, then more of them,
     the name before the description), newest first among equals; without a query, the newest."""
     words = query_words(query) if query else []
     db = records.store()
-    candidates = db.search_media(account_id, words, MediaQuery(file_type, tag=tag))
+    candidates = db.search_media(account_id, words, MediaQuery(file_type, tag=tag, channel=channel))
     if words:
         ranked = [(found, media_id) for media_id, folded in candidates if (found := score(words, folded))]
         ranked.sort(reverse=True)

@@ -34,6 +34,8 @@ from chalicelib.errors import NotFound, ServiceUnavailable
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
+    from chalicelib.storage import Storage
+
 WEB = "web"
 #: What a static file's extension says it is (anything else under web/ is not served).
 CONTENT_TYPES = {
@@ -121,14 +123,18 @@ def _origin(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-@functools.lru_cache(maxsize=4)
 def _upload_origin(settings: Settings) -> str | None:
-    """Where presigned forms send the bytes: the origin of a form for a throwaway key
-    (signing is local computation; no request leaves)."""
     from chalicelib import storage
 
+    return _form_origin(settings, storage.store())  # type: ignore[arg-type]  # every port object hashes by identity
+
+
+@functools.lru_cache(maxsize=4)
+def _form_origin(settings: Settings, store: Storage) -> str | None:
+    """Where presigned forms send the bytes: the origin of a form for a throwaway key
+    (signing is local computation; no request leaves), kept per settings and storage."""
     try:
-        form = storage.store().presign_upload("uploads/page/csp", "image/png", 1, 60)
+        form = store.presign_upload("uploads/page/csp", "image/png", 1, 60)
     except ServiceUnavailable:  # no credentials to sign with: the endpoint then
         return _origin(settings.s3_endpoint_url or "")
     return _origin(form.url)
@@ -232,4 +238,4 @@ def reset() -> None:
     bundle.cache_clear()
     _template.cache_clear()
     _render.cache_clear()
-    _upload_origin.cache_clear()
+    _form_origin.cache_clear()

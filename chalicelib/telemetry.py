@@ -36,6 +36,7 @@ UNITS = {
     "PlanLimitRefusals": "Count",
     "IngestDuration": "Milliseconds",
     "ThumbnailFailures": "Count",
+    "RenditionFailures": "Count",
     "ServerErrors": "Count",
 }
 

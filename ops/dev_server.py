@@ -69,7 +69,9 @@ def _lambda_handler(app: Any, name: str) -> Callable[[dict[str, Any]], Any] | No
         return None
 
     def handle(event: dict[str, Any]) -> Any:
-        context = LambdaContext(function_name=name, memory_size=512, max_runtime_ms=60_000)
+        context = LambdaContext(
+            function_name=name, memory_size=512, max_runtime_ms=900_000
+        )  # the deployed derivatives function's timeout
         return function(event, context)
 
     return handle

@@ -136,3 +136,49 @@ def media_upload(file: Path, account_id: str, name: str | None, as_admin: bool, 
         f"({data['mime_type']}, {data['formatted_size']}, by {data['uploaded_by']}): {data['url']}"
     )
     emit(data, as_json, text)
+
+
+@media.command("backfill")
+@click.option("--account", "account_id", help="Only this account's files (default: every account's).")
+@click.option("--make", "make_now", is_flag=True, help="Make the posters and renditions now (default: the reconciler).")
+@json_option
+@operation
+def media_backfill(account_id: str | None, make_now: bool, as_json: bool) -> None:
+    """Read again, with the probe of today, the files recorded before it read their codecs
+    and traits, so their delivery (per-channel URLs, renditions) follows the channel rules.
+
+    Each object is read with the same bounded, ranged reads as at ingest, never whole. The
+    posters and renditions this asks for are made by the hourly reconciler, or at once with
+    --make (in this process: PyAV must be installed, as it is in the project's venv). Safe to
+    run again: files already read are left alone. JSON: {"probed": [key], "made": [key],
+    "errors": [text]}.
+
+    \\b
+    Examples:
+      manage.py media backfill --account acc0123456789ab
+      manage.py --stage prod media backfill --json
+    """
+    from chalicelib import facts, records, worker
+    from chalicelib.errors import MediaError
+
+    probed: list[str] = []
+    made: list[str] = []
+    errors: list[str] = []
+    for record in records.store().scan_media():
+        if account_id is not None and record.account_id != account_id:
+            continue
+        try:
+            current = facts.refresh(record) if facts.needs_refresh(record) else record
+            if current is None:
+                continue
+            if current is not record:
+                probed.append(record.storage_key)
+            if make_now and worker.needs_work(current):
+                worker.make(current.storage_key, current.media_id)
+                made.append(current.storage_key)
+        except MediaError as exc:
+            errors.append(f"{record.storage_key}: {exc.message}")
+    text = f"Probed {len(probed)} file(s) again; made the derivatives of {len(made)}; {len(errors)} error(s)."
+    emit({"probed": probed, "made": made, "errors": errors}, as_json, "\n".join([text, *errors]))
+    if errors:
+        raise click.exceptions.Exit(1)

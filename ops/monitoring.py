@@ -95,6 +95,17 @@ def alarms(stage: str, settings: dict[str, Any], queue: Any, api_stage: str, cdn
             "Sum",
             float(settings.get("rejection_spike", 50)),
         ),
+        Alarm(
+            "RenditionFailuresAlarm",
+            "The derivatives worker could not make a rendition (a file the probe accepted that FFmpeg cannot "
+            "decode, or the time ran out); the file is kept and the reconciler tries again "
+            "(runbook: 'RenditionFailures').",
+            "MediaApi",
+            "RenditionFailures",
+            {"Stage": stage},
+            "Sum",
+            0,
+        ),
     ]
     if cdn is not None:
         found += cdn_alarms(settings, cdn)

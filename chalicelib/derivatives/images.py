@@ -12,8 +12,8 @@ import io
 import warnings
 from typing import Any, BinaryIO
 
-from chalicelib.channels import CHANNEL_RULES, JPEG, RenditionKind
 from chalicelib.derivatives.results import DerivativeError
+from chalicelib.domain.channels import CHANNEL_RULES, JPEG, RenditionKind
 
 #: The probe's bomb limit (``chalicelib.probe.inspect``), which thumbnails keep too.
 MAX_PIXELS = 40_000_000

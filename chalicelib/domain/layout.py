@@ -3,7 +3,9 @@
 Keys are generated here and only here (a client's filename never reaches a key):
 
 * ``media/{account}/{images|videos}/{unix_ts}_{32 hex}.{ext}``: public files;
-* ``thumbs/{account}/{stem}.webp``: their thumbnails (public);
+* ``thumbs/{account}/{stem}.webp``: their thumbnails, and videos' posters (public);
+* ``renditions/{account}/{stem}.{mp4|jpg}``: the one rendition a file gets when a chat
+  channel cannot take the original (public);
 * ``uploads/{account}/{upload_id}``: the private staging area presigned forms write to.
 
 Storage events carry keys URL-encoded (spaces as ``+``); :func:`event_objects`
@@ -107,6 +109,13 @@ def thumbnail_key(media_key: str) -> str | None:
     """Where the thumbnail of the file at ``media_key`` lives (None: not a public media key)."""
     match = _MEDIA_RE.match(media_key)
     return f"{THUMBNAIL_PREFIX}{match['account']}/{match['stem']}.webp" if match else None
+
+
+def rendition_key(media_key: str, extension: str) -> str | None:
+    """Where the rendition of the file at ``media_key`` lives: ``renditions/{account}/{stem}.{ext}``
+    (None when the key is not a public media key)."""
+    match = _MEDIA_RE.match(media_key)
+    return f"{RENDITION_PREFIX}{match['account']}/{match['stem']}.{extension}" if match else None
 
 
 def staged_key(account_id: str, upload_id: str) -> str:

@@ -41,3 +41,14 @@ class Uploader(StrEnum):
 
     CLIENT = "client"
     ADMIN = "admin"
+
+
+class DeliveryStatus(StrEnum):
+    """Whether a file's derivatives (a video's poster, a rendition a channel needs) are made:
+    ``processing`` until the worker has made them, ``ready`` after (a rendition that cannot
+    be made at all is ready with a reason), ``failed`` when making them failed (the file is
+    kept; the reconciler tries again)."""
+
+    PROCESSING = "processing"
+    READY = "ready"
+    FAILED = "failed"

@@ -27,6 +27,7 @@ from chalicelib.domain.fields import clean_original_name, name_errors
 from chalicelib.domain.formats import ALLOWED_LIST, extension_of, family_of
 from chalicelib.domain.layout import new_upload_id, staged_key
 from chalicelib.domain.names import FileType, SessionStatus, Uploader, UploadFlow
+from chalicelib.domain.traits import Traits
 from chalicelib.domain.values import MediaFile
 from chalicelib.errors import InvalidInput
 
@@ -186,10 +187,20 @@ class UploadSession:
         return self.reject(EXPIRED_REASON, message)
 
     def media_file(
-        self, media_id: int, *, storage_key: str, mime_type: str, extension: str, metadata: Any, size: int, now: str
+        self,
+        media_id: int,
+        *,
+        storage_key: str,
+        mime_type: str,
+        extension: str,
+        metadata: Any,
+        size: int,
+        now: str,
+        traits: Traits | None = None,
     ) -> MediaFile:
-        """The file this session's checked bytes become, under a freshly allocated ``media_id``."""
-        return MediaFile(
+        """The file this session's checked bytes become, under a freshly allocated ``media_id``,
+        its delivery processing while a poster or a rendition is to be made."""
+        media = MediaFile(
             account_id=self.account_id,
             media_id=media_id,
             name=self.declared.name,
@@ -204,7 +215,9 @@ class UploadSession:
             uploaded_by=self.uploaded_by,
             created_at=now,
             updated_at=now,
+            traits=traits or Traits(),
         )
+        return media.with_initial_delivery()
 
     def settle(self) -> Settlement:
         """What a late arrival (a duplicate event, a re-sent form, a repeated ``complete``) does

@@ -7,12 +7,15 @@ value (``dataclasses.replace``), written by a conditional write in records.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.domain.layout import thumbnail_key
-from chalicelib.domain.names import FileType, Uploader
+from chalicelib.domain import channels
+from chalicelib.domain.layout import rendition_key, thumbnail_key
+from chalicelib.domain.names import DeliveryStatus, FileType, Uploader
 from chalicelib.domain.search import Folded
+from chalicelib.domain.traits import Traits
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,42 @@ class ApiKey:
 
 
 @dataclass(frozen=True)
+class RenditionFile:
+    """The one derivative a file gets when a channel cannot take the original."""
+
+    key: str
+    mime_type: str
+    extension: str
+    file_size: int
+    metadata: dict[str, Any]
+
+    def described(self) -> channels.Rendition:
+        """As the channel rules read it."""
+        family = "video" if self.mime_type.startswith("video/") else "image"
+        return channels.Rendition(self.mime_type, family, self.file_size, self.metadata, audio_tracks=None)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Where a file's derivatives stand (domain.names.DeliveryStatus), its rendition once
+    made, and why there is none when one cannot be made (``reason``, with the status ready)
+    or making it failed (the status failed; ``attempts`` counts the failures)."""
+
+    status: DeliveryStatus = DeliveryStatus.READY
+    rendition: RenditionFile | None = None
+    reason: str | None = None
+    attempts: int = 0
+
+
+#: The extension of each kind of rendition.
+RENDITION_EXTENSIONS = {
+    channels.RenditionKind.VIDEO_MP4: "mp4",
+    channels.RenditionKind.GIF_MP4: "mp4",
+    channels.RenditionKind.IMAGE_JPEG: "jpg",
+}
+
+
+@dataclass(frozen=True)
 class MediaFile:
     """One file of an account's library (the contract's MediaFile, before it is JSON)."""
 
@@ -84,6 +123,10 @@ class MediaFile:
     #: Alt text for people and agents, and tags (lower-cased), both optional.
     description: str | None = None
     tags: tuple[str, ...] = ()
+    #: What the probe found that the channel rules need (not part of the public metadata);
+    #: None for a file recorded before the probe read them (the reconciler probes it again).
+    traits: Traits | None = None
+    delivery: Delivery = Delivery()
 
     @property
     def is_admin_file(self) -> bool:
@@ -95,11 +138,70 @@ class MediaFile:
         return Folded.of(self.name, self.original_name, self.description, self.tags)
 
     @property
+    def original(self) -> channels.Original:
+        """The file as the channel rules read it."""
+        traits = self.traits or Traits()
+        audio = (
+            traits.audio_tracks if self.file_type == FileType.VIDEO and "audio_codec" in (self.metadata or {}) else None
+        )
+        return channels.Original(
+            self.mime_type,
+            str(self.file_type),
+            self.file_size,
+            self.metadata or {},
+            animated=traits.animated,
+            cmyk=traits.cmyk,
+            bit_depth=traits.bit_depth,
+            audio_tracks=audio,
+        )
+
+    @property
+    def rendition_kind(self) -> channels.RenditionKind | None:
+        """The rendition this file needs (None: every channel takes the original)."""
+        return channels.needs_rendition(self.original)
+
+    @property
+    def rendition_key(self) -> str | None:
+        """Where its rendition is, or would be made (None when it needs none)."""
+        if self.delivery.rendition is not None:
+            return self.delivery.rendition.key
+        kind = self.rendition_kind
+        return None if kind is None else rendition_key(self.storage_key, RENDITION_EXTENSIONS[kind])
+
+    def for_channels(self) -> channels.Rendition | channels.NoRendition | None:
+        """Its rendition as the channel rules read it, or why there is none yet."""
+        made = self.delivery.rendition
+        if made is not None:
+            return made.described()
+        if self.delivery.status == DeliveryStatus.FAILED:
+            return channels.NoRendition(channels.RenditionState.FAILED, self.delivery.reason)
+        if self.delivery.status == DeliveryStatus.READY and self.delivery.reason:
+            return channels.NoRendition(channels.RenditionState.IMPOSSIBLE, self.delivery.reason)
+        return channels.NoRendition(channels.RenditionState.PROCESSING)
+
+    def channels(self, url: str, rendition_url: str | None) -> dict[str, channels.ChannelDelivery]:
+        """Per channel: the URL to send (the original's or the rendition's) or why there is none."""
+        made = self.for_channels()
+        return channels.channels_for(self.original, url, made, rendition_url if self.delivery.rendition else None)
+
+    @property
+    def deliverable(self) -> tuple[str, ...]:
+        """The channels that can take this file now (what ``?channel=`` filters on)."""
+        found = self.channels("original", "rendition")
+        return tuple(name for name in channels.CHANNELS if found[name].url)
+
+    def with_initial_delivery(self) -> MediaFile:
+        """As recorded: processing while a poster (videos) or a rendition is to be made."""
+        pending = self.file_type == FileType.VIDEO or self.rendition_kind is not None
+        status = DeliveryStatus.PROCESSING if pending else DeliveryStatus.READY
+        return dataclasses.replace(self, delivery=Delivery(status))
+
+    @property
     def derived_keys(self) -> list[str]:
-        """The public objects made from this file (whether made yet or not): what a
-        delete removes besides the file itself."""
-        thumb = thumbnail_key(self.storage_key)
-        return [thumb] if thumb is not None and self.file_type == FileType.IMAGE else []
+        """The public objects made from this file (whether made yet or not): its thumbnail or
+        poster and its rendition, what a delete removes besides the file itself."""
+        found = [thumbnail_key(self.storage_key), self.rendition_key]
+        return [key for key in found if key is not None]
 
 
 @dataclass(frozen=True)

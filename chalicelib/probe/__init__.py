@@ -30,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from chalicelib.domain.traits import Traits
 from chalicelib.probe import refusals
 from chalicelib.probe.images import image_metadata
 from chalicelib.probe.jpeg import TRAILER_BYTES
@@ -40,7 +41,6 @@ from chalicelib.probe.reader import (
     BudgetedReader,
 )
 from chalicelib.probe.sniffing import SNIFF_BYTES, Sniffed, sniff
-from chalicelib.probe.traits import Traits
 from chalicelib.probe.videos import video_metadata
 
 __all__ = [

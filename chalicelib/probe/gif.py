@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from chalicelib.domain.traits import Traits
 from chalicelib.probe.pillow import header_size
 from chalicelib.probe.reader import BudgetedReader, Walk
 from chalicelib.probe.refusals import corrupt_image, trailing_data
-from chalicelib.probe.traits import Traits
 
 _HEADER_BYTES = 13  # signature + logical screen descriptor
 _IMAGE, _EXTENSION, _TRAILER = 0x2C, 0x21, 0x3B

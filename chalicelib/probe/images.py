@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from chalicelib.domain.traits import Traits
 from chalicelib.probe.gif import gif_metadata
 from chalicelib.probe.jpeg import jpeg_metadata
 from chalicelib.probe.png import png_metadata
 from chalicelib.probe.reader import IMAGE_READ_BUDGET, BudgetedReader, BudgetExceeded
 from chalicelib.probe.refusals import corrupt_image
-from chalicelib.probe.traits import Traits
 
 _METADATA: dict[str, Callable[[BudgetedReader, int], tuple[dict[str, int | float], Traits]]] = {
     "image/jpeg": jpeg_metadata,

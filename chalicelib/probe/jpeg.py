@@ -16,11 +16,11 @@ import re
 import struct
 from dataclasses import dataclass
 
+from chalicelib.domain.traits import Traits
 from chalicelib.probe import motion
 from chalicelib.probe.pillow import header_size
 from chalicelib.probe.reader import KIB, BudgetedReader
 from chalicelib.probe.refusals import corrupt_image, trailing_data
-from chalicelib.probe.traits import Traits
 
 SOI, EOI = b"\xff\xd8", b"\xff\xd9"
 # Start-of-frame markers (all coding processes); C4, C8 and CC are not frames.

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import struct
 
+from chalicelib.domain.traits import Traits
 from chalicelib.probe.pillow import header_size
 from chalicelib.probe.reader import BudgetedReader, Walk
 from chalicelib.probe.refusals import corrupt_image, trailing_data
-from chalicelib.probe.traits import Traits
 
 _SIGNATURE_BYTES = 8
 _MAX_CHUNK_LENGTH = 0x7FFFFFFF  # the spec's limit

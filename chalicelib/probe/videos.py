@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable
 from datetime import timedelta
 
+from chalicelib.domain.traits import Traits
 from chalicelib.probe import containers
 from chalicelib.probe.asf import read_wmv
 from chalicelib.probe.flv import read_flv
@@ -24,7 +25,6 @@ from chalicelib.probe.reader import VIDEO_READ_BUDGET, BudgetedReader
 from chalicelib.probe.refusals import no_video_stream
 from chalicelib.probe.riff import read_avi
 from chalicelib.probe.streams import Streams
-from chalicelib.probe.traits import Traits
 
 Metadata = dict[str, int | float | str | None]
 

@@ -1,4 +1,4 @@
-"""Media records and the account counters that move with them.
+"""Writing media records, and the account counters that move with them.
 
 Tenant isolation: every media read takes the account id as its partition key.
 Every change of a record moves the counters in the same transaction, and
@@ -7,8 +7,7 @@ recording a file closes its upload session in that transaction too.
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from pynamodb.expressions.condition import Condition
@@ -16,57 +15,13 @@ from pynamodb.expressions.update import Action
 
 from chalicelib.domain.fields import fold
 from chalicelib.domain.names import FileType, SessionStatus, Uploader
-from chalicelib.domain.search import Folded
 from chalicelib.domain.upload import UploadSession
 from chalicelib.domain.values import MediaChanges, MediaFile
 from chalicelib.errors import AccountNotFound, MediaLimitReached, ServiceUnavailable
 from chalicelib.models import AccountItem, MediaItem, UploadItem
 from chalicelib.records.accounts import account_of
 from chalicelib.records.base import Write, get_or_none, transact, translated, update_if
-from chalicelib.records.port import MediaQuery
-
-
-def media_of(item: MediaItem) -> MediaFile:
-    """The value a stored item holds (PynamoDB numbers come back as floats)."""
-    raw = {f.name: getattr(item, f.name) for f in dataclasses.fields(MediaFile)}
-    return MediaFile(
-        **{
-            **raw,
-            "media_id": int(raw["media_id"]),
-            "file_size": int(raw["file_size"]),
-            "file_type": FileType(raw["file_type"]),
-            "uploaded_by": Uploader(raw["uploaded_by"]),
-            "metadata": raw["metadata"] or None,
-            "is_active": bool(raw["is_active"]),
-            "thumbnail_attempts": int(raw["thumbnail_attempts"] or 0),
-            "version": int(raw["version"] or 1),
-            "tags": tuple(raw["tags"] or ()),
-        }
-    )
-
-
-def item_of(media: MediaFile) -> MediaItem:
-    """The item that stores ``media``, with its index key and lower-cased search copies."""
-    values = dataclasses.asdict(media)
-    del values["account_id"], values["media_id"]
-    values["thumbnail_attempts"] = media.thumbnail_attempts or None
-    values["tags"] = list(media.tags) or None
-    folded = media.folded
-    return MediaItem(
-        media.account_id,
-        media.media_id,
-        type_key=type_key(media.account_id, media.file_type),
-        name_lower=folded.name,
-        original_lower=folded.original_name,
-        description_folded=folded.description or None,
-        tags_folded=folded.tags or None,
-        **values,
-    )
-
-
-def type_key(account_id: str, file_type: FileType) -> str:
-    """The by-type index's partition key: one account's images, or its videos."""
-    return f"{account_id}#{file_type}"
+from chalicelib.records.media_items import facts_of, item_of, media_of
 
 
 def _at_versions(versions: list[int] | None) -> Condition:
@@ -87,41 +42,6 @@ def _updated(item: MediaItem, actions: Sequence[Action], condition: Condition) -
 def _counter_actions(file_type: FileType, size: int, sign: int) -> list[Action]:
     typed = AccountItem.image_count if file_type == FileType.IMAGE else AccountItem.video_count
     return [AccountItem.media_count.add(sign), typed.add(sign), AccountItem.bytes_used.add(sign * size)]
-
-
-def _filter(query: MediaQuery) -> Condition | None:
-    """The query's filters, applied by DynamoDB to the items its key condition reads."""
-    conditions = []
-    if query.search:
-        conditions.append(MediaItem.name_lower.contains(query.search) | MediaItem.original_lower.contains(query.search))
-    if query.tag:
-        conditions.append(MediaItem.tags.contains(query.tag))
-    if not conditions:
-        return None
-    combined = conditions[0]
-    for condition in conditions[1:]:
-        combined &= condition
-    return combined
-
-
-def _query(account_id: str, query: MediaQuery, attributes: list[str] | None = None) -> Iterator[MediaItem]:
-    range_condition = None
-    if query.before_id is not None:
-        range_condition = MediaItem.media_id < query.before_id
-    elif query.after_id is not None:
-        range_condition = MediaItem.media_id > query.after_id
-    kwargs: dict[str, Any] = {
-        "range_key_condition": range_condition,
-        "filter_condition": _filter(query),
-        "scan_index_forward": not query.newest_first,
-        "limit": query.limit,
-        "page_size": query.limit,
-    }
-    if attributes:
-        kwargs["attributes_to_get"] = attributes
-    if query.file_type is None:
-        return iter(MediaItem.query(account_id, **kwargs))
-    return iter(MediaItem.by_type.query(type_key(account_id, query.file_type), **kwargs))
 
 
 class MediaRecords:
@@ -177,6 +97,20 @@ class MediaRecords:
         )
         actions = [MediaItem.thumbnail_key.set(thumbnail_key), MediaItem.version.set((MediaItem.version | 1) + 1)]
         return update_if(MediaItem(account_id, media_id), actions, condition)
+
+    @translated
+    def save_facts(self, media: MediaFile) -> bool:
+        """Store what the probe found and where the derivatives stand (and so the channels the
+        file can go to) for the file at ``media.storage_key``, one conditional UpdateItem; False
+        when the record is gone or holds another file. Other fields are left as stored."""
+        facts = facts_of(media)
+        actions: list[Action] = [MediaItem.version.set((MediaItem.version | 1) + 1)]
+        actions.append(MediaItem.metadata.set(media.metadata) if media.metadata else MediaItem.metadata.remove())
+        for name, value in facts.items():
+            attribute = getattr(MediaItem, name)
+            actions.append(attribute.remove() if value is None else attribute.set(value))
+        condition = MediaItem.media_id.exists() & (MediaItem.storage_key == media.storage_key)
+        return update_if(MediaItem(media.account_id, media.media_id), actions, condition)
 
     @translated
     def note_thumbnail_failure(self, account_id: str, media_id: int) -> None:
@@ -257,53 +191,3 @@ class MediaRecords:
         if failed:  # the counters have no condition: nothing else can fail
             raise ServiceUnavailable("The file could not be deleted. Retry the request.")
         return True
-
-    @translated
-    def query_media(self, account_id: str, query: MediaQuery) -> list[MediaFile]:
-        """One account's media by id order, as ``query`` bounds and filters them. The id bounds
-        (a cursor) start the read exactly where the last page ended."""
-        return [media_of(item) for item in _query(account_id, query)]
-
-    @translated
-    def query_media_ids(self, account_id: str, query: MediaQuery) -> list[int]:
-        """The ids ``query_media`` would give, reading keys only (the page walk of listing:
-        DynamoDB has no offset)."""
-        return [int(item.media_id) for item in _query(account_id, query, attributes=["media_id"])]
-
-    @translated
-    def search_media(self, account_id: str, words: list[str], query: MediaQuery) -> list[tuple[int, Folded]]:
-        """The files that hold at least one of ``words`` in a searchable field (every file when
-        there are none), as the search index projects them: (id, folded fields), newest first.
-        ``query``'s type and tag filters apply; its search, bounds and limit do not."""
-        matching: Condition | None = None
-        for word in words:
-            holds = (
-                MediaItem.name_lower.contains(word)
-                | MediaItem.tags_folded.contains(word)
-                | MediaItem.original_lower.contains(word)
-                | MediaItem.description_folded.contains(word)
-            )
-            matching = holds if matching is None else matching | holds
-        filters: list[Condition] = [] if query.file_type is None else [MediaItem.file_type == query.file_type]
-        filters += [MediaItem.tags.contains(query.tag)] if query.tag else []
-        for condition in filters:
-            matching = condition if matching is None else matching & condition
-        found = MediaItem.search.query(account_id, filter_condition=matching, scan_index_forward=False)
-        return [
-            (
-                int(item.media_id),
-                Folded(item.name_lower, item.tags_folded or "", item.original_lower, item.description_folded or ""),
-            )
-            for item in found
-        ]
-
-    @translated
-    def get_media_batch(self, account_id: str, media_ids: list[int]) -> dict[int, MediaFile]:
-        if not media_ids:
-            return {}
-        return {int(m.media_id): media_of(m) for m in MediaItem.batch_get([(account_id, i) for i in media_ids])}
-
-    @translated
-    def scan_media(self) -> Iterator[MediaFile]:
-        for item in MediaItem.scan():
-            yield media_of(item)

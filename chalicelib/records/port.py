@@ -25,7 +25,8 @@ from chalicelib.domain.values import Account, ApiKey, HeldKey, MediaChanges, Med
 class MediaQuery:
     """Which of an account's files a read returns, in id order (newest first by default):
     one type, ids below or above a cursor's, at most ``limit``, a folded ``search``
-    (domain.fields.fold) matched in the display name or the original filename, one tag."""
+    (domain.fields.fold) matched in the display name or the original filename, one tag, one
+    channel that can take the files now."""
 
     file_type: FileType | None = None
     before_id: int | None = None
@@ -34,6 +35,7 @@ class MediaQuery:
     limit: int | None = None
     search: str | None = None
     tag: str | None = None
+    channel: str | None = None
 
 
 class Records(Protocol):
@@ -63,6 +65,7 @@ class Records(Protocol):
     ) -> MediaFile | None: ...
     def confirm_version(self, account_id: str, media_id: int, versions: list[int]) -> bool: ...
     def set_thumbnail(self, account_id: str, media_id: int, storage_key: str, thumbnail_key: str) -> bool: ...
+    def save_facts(self, media: MediaFile) -> bool: ...
     def note_thumbnail_failure(self, account_id: str, media_id: int) -> None: ...
     def delete_media_record(self, media: MediaFile, *, client_only: bool = False) -> bool: ...
 

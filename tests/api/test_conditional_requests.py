@@ -125,11 +125,11 @@ def test_the_precondition_is_decided_by_the_write_itself(client: Client, tenant:
 
 
 def test_a_thumbnail_changes_the_etag(client: Client, tenant: Tenant) -> None:
-    from chalicelib import thumbnails
+    from chalicelib import worker
 
     media = uploaded(client, tenant)
     before = get(client, tenant, media["id"]).header("ETag")
-    assert thumbnails.make(key_of(media)) == "made"
+    assert worker.make(key_of(media)).thumbnail == "made"
     after = get(client, tenant, media["id"])
     assert after.body["thumbnail_url"] and after.header("ETag") != before
     assert storage.store().head_object(after.body["thumbnail_url"].split("/", 3)[3]) is not None

@@ -165,9 +165,12 @@ def test_ls_table_filters_limit_and_json(stack: Stack, tenant: Tenant, tmp_path:
     assert rows[0].split()[1:8] == ["clip.mp4", "video", "292.97", "KB", "64x48,", "2", "s"]
     assert rows[1].split()[1:6] == ["photo.png", "image", "93", "B", "32x24"]
     assert all(len(line) <= 100 for line in table.stdout.splitlines())
-    # The photo's thumbnail is made by its storage event: once it is there, nothing changes under the lists.
+    # The photo's thumbnail and the video's poster are made by their storage events: once they
+    # are there, nothing changes under the lists.
     deadline = time.monotonic() + 30
-    while not api(stack, tenant, "/media?type=image")["data"][0]["thumbnail_url"] and time.monotonic() < deadline:
+    while time.monotonic() < deadline and not all(
+        m["thumbnail_url"] and m["delivery"]["status"] == "ready" for m in api(stack, tenant, "/media")["data"]
+    ):
         time.sleep(0.05)
     listed = json.loads(media(stack, tenant, "ls", "--json").stdout)
     assert listed == api(stack, tenant, "/media")["data"]

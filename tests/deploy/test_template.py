@@ -164,7 +164,7 @@ def test_failed_events_go_to_a_queue_and_every_alarm_is_there(packaged: dict[str
             )
         alarms = {k: r["Properties"] for k, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
         functions = ("ApiHandler", "Ingest", "Derivatives", "Invalidate", "Reconcile")
-        expected = {"Api5xxRateAlarm", "EventFailuresAlarm", "RejectionSpikeAlarm"} | {
+        expected = {"Api5xxRateAlarm", "EventFailuresAlarm", "RejectionSpikeAlarm", "RenditionFailuresAlarm"} | {
             f"{f}{m}Alarm" for f in functions for m in ("Errors", "Throttles")
         }
         expected |= {"InvalidationDeadLettersAlarm", "Cdn5xxRateAlarm"}

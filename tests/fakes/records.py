@@ -135,6 +135,8 @@ class MemoryRecords:
             found = [m for m in found if search in m.folded.name or search in m.folded.original_name]
         if query.tag:
             found = [m for m in found if query.tag in m.tags]
+        if query.channel:
+            found = [m for m in found if query.channel in m.deliverable]
         found.sort(key=lambda m: m.media_id, reverse=query.newest_first)
         return found if query.limit is None else found[: query.limit]
 
@@ -148,7 +150,7 @@ class MemoryRecords:
 
     def search_media(self, account_id: str, words: list[str], query: MediaQuery) -> list[tuple[int, Folded]]:
         with self._lock:
-            every = self._matching(account_id, MediaQuery(query.file_type, tag=query.tag))
+            every = self._matching(account_id, MediaQuery(query.file_type, tag=query.tag, channel=query.channel))
 
         def holds(folded: Folded) -> bool:
             fields = (folded.name, folded.tags, folded.original_name, folded.description)
@@ -234,6 +236,20 @@ class MemoryRecords:
                 return False
             self.media[(account_id, media_id)] = dataclasses.replace(
                 found, thumbnail_key=thumbnail_key, version=found.version + 1
+            )
+            return True
+
+    def save_facts(self, media: MediaFile) -> bool:
+        with self._lock:
+            found = self.media.get((media.account_id, media.media_id))
+            if found is None or found.storage_key != media.storage_key:
+                return False
+            self.media[(media.account_id, media.media_id)] = dataclasses.replace(
+                found,
+                metadata=media.metadata,
+                traits=media.traits,
+                delivery=media.delivery,
+                version=found.version + 1,
             )
             return True
 

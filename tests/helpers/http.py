@@ -19,7 +19,7 @@ from tests.helpers.tenants import Tenant
 API = "/api/v1"
 CHALICE_KEYS = {"Code", "Message"}
 #: The fields of the MediaFile object (docs/architecture.md, "The MediaFile object"), exactly these, with the additive
-#: thumbnail_url ("Thumbnails"), description and tags.
+#: thumbnail_url ("Thumbnails"), description, tags and delivery ("Delivery").
 MEDIA_FIELDS = frozenset(
     {
         "id",
@@ -39,6 +39,7 @@ MEDIA_FIELDS = frozenset(
         "thumbnail_url",
         "description",
         "tags",
+        "delivery",
     }
 )
 

@@ -110,7 +110,7 @@ def test_the_list_answers_either_paginator_envelope() -> None:
         {"$ref": "#/components/schemas/CursorPaginator"},
     ]
     params = {p["name"] for p in list_op["parameters"]}
-    assert params == {"type", "search", "tag", "per_page", "page", "cursor"}
+    assert params == {"type", "search", "tag", "channel", "per_page", "page", "cursor"}
 
 
 def test_the_document_is_served_without_a_key_naming_the_deployment_as_server(

@@ -250,3 +250,27 @@ def test_a_database_failure_exits_1_with_its_cause(stack: local_stack.LocalStack
         assert failed.stdout == ""
         assert failed.stderr.startswith("Error: The database is temporarily unavailable.")
         assert "not found" in failed.stderr.lower() and failed.stderr.count("\n") == 1
+
+
+def test_backfill_reads_the_codecs_of_files_recorded_before_the_probe_read_them(
+    stack: local_stack.LocalStack, tmp_path: Path
+) -> None:
+    from chalicelib.models import MediaItem, bind
+
+    phone = tmp_path / "phone.mov"
+    phone.write_bytes((FIXTURES / "hevc-rotated-90.mov").read_bytes())
+    media = run_json("media", "upload", str(phone), "--account", local_stack.DEMO_ACCOUNT_ID)
+    bind()
+    item = MediaItem.get(local_stack.DEMO_ACCOUNT_ID, media["id"])
+    # As an older release recorded it: no codecs, no traits, no delivery, no channels.
+    item.metadata = {k: v for k, v in item.metadata.items() if not k.endswith("_codec")}
+    item.traits = item.delivery_status = item.channels = None
+    item.save()
+    old = run_json("media", "list", "--account", local_stack.DEMO_ACCOUNT_ID)[0]
+    assert "video_codec" not in old["metadata"] and old["delivery"]["status"] == "ready"
+    done = run_json("media", "backfill", "--account", local_stack.DEMO_ACCOUNT_ID, "--make")
+    assert (len(done["probed"]), len(done["made"]), done["errors"]) == (1, 1, [])
+    now = run_json("media", "list", "--account", local_stack.DEMO_ACCOUNT_ID)[0]
+    assert (now["metadata"]["video_codec"], now["metadata"]["audio_codec"]) == ("hevc", "aac")
+    assert now["delivery"]["status"] == "ready" and now["delivery"]["channels"]["whatsapp"]["source"] == "rendition"
+    assert run_json("media", "backfill")["probed"] == []  # safe to run again

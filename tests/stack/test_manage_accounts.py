@@ -85,7 +85,7 @@ def test_every_command_has_help_with_examples() -> None:
 
 def test_every_command_but_serve_takes_json() -> None:
     leaves = [path for path, command in commands(cli) if not isinstance(command, click.Group)]
-    assert len(leaves) == 14
+    assert len(leaves) == 15
     for path in leaves:
         result = CliRunner().invoke(cli, [*path, "--help"])
         assert ("--json" in result.stdout) is (path != ("serve",)), path

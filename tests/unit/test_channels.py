@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.channels import (
+from chalicelib.domain.channels import (
     CHANNEL_RULES,
     CHANNELS,
     ChannelDelivery,

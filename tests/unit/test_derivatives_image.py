@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageStat
 
-from chalicelib.channels import RenditionKind
 from chalicelib.derivatives import DerivativeError, make_gif_loop, make_image_rendition
 from chalicelib.derivatives.images import TARGET_BYTES
+from chalicelib.domain.channels import RenditionKind
 from tests.helpers.media import FIXTURES
 from tests.helpers.renditions import BLUE, LIME, RED, assert_plays_everywhere, colour_at
 from tests.helpers.renditions import near as near_frame

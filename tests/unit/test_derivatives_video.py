@@ -254,7 +254,7 @@ def test_the_package_imports_without_pyav_or_pillow() -> None:
     # The API function ships neither: importing the engine must not need them.
     code = (
         "import sys; sys.modules['av'] = None; sys.modules['PIL'] = None\n"
-        "import chalicelib.derivatives as d, chalicelib.channels\n"
+        "import chalicelib.derivatives as d, chalicelib.domain.channels\n"
         "assert isinstance(d.plan_video(30, 1920, 1080, 30, True), d.VideoPlan)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parents[2], capture_output=True)

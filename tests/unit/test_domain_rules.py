@@ -260,6 +260,18 @@ def test_media_json_is_the_contracts_example(cdn: None) -> None:
         "thumbnail_url": None,  # until it is made
         "description": None,
         "tags": [],
+        "delivery": {
+            "status": "ready",
+            "rendition": None,
+            "channels": {
+                name: {
+                    "url": "https://cdn.example.com/media/9/images/1741430012_abc123.jpg",
+                    "source": "original",
+                    "reason": None,
+                }
+                for name in ("whatsapp", "messenger", "instagram", "telegram", "web")
+            },
+        },
     }
     thumbed = presenters.media_json(_record(thumbnail_key="thumbs/9/1741430012_abc123.webp"))
     assert thumbed["thumbnail_url"] == "https://cdn.example.com/thumbs/9/1741430012_abc123.webp"
@@ -268,7 +280,7 @@ def test_media_json_is_the_contracts_example(cdn: None) -> None:
 def test_records_give_integers_and_null_metadata_when_nothing_was_read(cdn: None) -> None:
     """PynamoDB reads numbers back as floats: the stored item's value has integers."""
     from chalicelib.models import MediaItem
-    from chalicelib.records.media import item_of, media_of
+    from chalicelib.records.media_items import item_of, media_of
 
     item = item_of(_record(metadata=None))
     item.media_id, item.file_size = 3.0, 1536000.0

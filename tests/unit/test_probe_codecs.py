@@ -12,10 +12,10 @@ import pytest
 from PIL import Image
 
 from chalicelib import probe
+from chalicelib.domain.traits import Traits
 from chalicelib.probe import codec_names
 from chalicelib.probe.jpeg import frame_traits
 from chalicelib.probe.streams import Streams
-from chalicelib.probe.traits import Traits
 from tests.helpers.media import IMAGES, VIDEOS, fixture_bytes
 from tests.helpers.samples import run
 

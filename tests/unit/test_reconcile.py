@@ -94,7 +94,9 @@ def test_consistent_library_needs_no_fix(client: Client, tenant: Tenant) -> None
     for name in ("a.png", "b.png"):
         media = upload(client, tenant, name).json_body
         key = stored_media(tenant.account_id, media["id"]).storage_key
-        assert client.lambda_.invoke("derivatives", s3_event(key)).payload == {"results": ["made"]}
+        assert client.lambda_.invoke("derivatives", s3_event(key)).payload == {
+            "results": ["thumbnail made, rendition not_needed"]
+        }
     report = reconcile(min_age=NOW)
     assert (report.objects, report.records, report.fixed, report.errors) == (2, 2, 0, [])
     assert report.to_json()["fixed"] == 0

@@ -13,12 +13,13 @@ import pytest
 from chalice.test import Client
 from PIL import Image
 
-from chalicelib import records, thumbnails
-from chalicelib.thumbnails import RenderError, ThumbnailOutcome, render
+from chalicelib import records, worker
+from chalicelib.thumbnails import RenderError, render
+from chalicelib.worker import ThumbnailOutcome
 from tests.helpers.events import s3_event
 from tests.helpers.http import API, call, uploaded
 from tests.helpers.media import fixture_bytes
-from tests.helpers.stores import bucket, delete_object, key_of, keys_under, object_exists, put_object, s3
+from tests.helpers.stores import bucket, delete_object, key_of, keys_under, object_bytes, object_exists, put_object, s3
 from tests.helpers.tenants import Tenant
 
 
@@ -104,7 +105,9 @@ def test_the_event_of_a_new_file_makes_its_thumbnail_reading_it_once(client: Cli
 
     storage.client().meta.events.register("after-call.s3.GetObject", count)
     try:
-        assert client.lambda_.invoke("derivatives", s3_event(key_of(media))).payload == {"results": ["made"]}
+        assert client.lambda_.invoke("derivatives", s3_event(key_of(media))).payload == {
+            "results": ["thumbnail made, rendition not_needed"]
+        }
     finally:
         storage.client().meta.events.unregister("after-call.s3.GetObject", count)
     assert read == [len(data)]  # one GET, the file's size
@@ -114,13 +117,20 @@ def test_the_event_of_a_new_file_makes_its_thumbnail_reading_it_once(client: Cli
     stored = s3().get_object(Bucket=bucket(), Key=key)
     assert stored["ContentType"] == "image/webp"
     assert Image.open(io.BytesIO(stored["Body"].read())).size == (60, 80)
-    assert client.lambda_.invoke("derivatives", s3_event(key_of(media))).payload == {"results": ["existing"]}
+    assert client.lambda_.invoke("derivatives", s3_event(key_of(media))).payload == {
+        "results": ["thumbnail existing, rendition not_needed"]
+    }
 
 
-def test_videos_have_no_thumbnail(client: Client, tenant: Tenant) -> None:
+def test_a_video_gets_a_poster_as_its_thumbnail(client: Client, tenant: Tenant) -> None:
     media = uploaded(client, tenant, "clip.mp4", fixture_bytes("sample.mp4"))
-    assert client.lambda_.invoke("derivatives", s3_event(key_of(media))).payload == {"results": ["ignored"]}
-    assert call(client, "GET", f"{API}/media/{media['id']}", tenant).body["thumbnail_url"] is None
+    assert media["thumbnail_url"] is None and media["delivery"]["status"] == "processing"
+    done = client.lambda_.invoke("derivatives", s3_event(key_of(media))).payload
+    assert done == {"results": ["thumbnail made, rendition not_needed"]}  # H.264/AAC MP4: every channel takes it
+    after = call(client, "GET", f"{API}/media/{media['id']}", tenant).body
+    assert after["thumbnail_url"].endswith(".webp") and after["delivery"]["status"] == "ready"
+    with Image.open(io.BytesIO(object_bytes(after["thumbnail_url"].split("/", 3)[3]) or b"")) as poster:
+        assert (poster.format, poster.size) == ("WEBP", (64, 48))
 
 
 def test_a_failed_render_keeps_the_file_and_is_retried_a_few_times(client: Client, tenant: Tenant) -> None:
@@ -132,19 +142,19 @@ def test_a_failed_render_keeps_the_file_and_is_retried_a_few_times(client: Clien
     key = key_of(media)
     # The stored bytes go bad after the upload was checked (a storage fault, a bug).
     put_object(key, b"\x89PNG\r\n\x1a\n broken", **{"media-id": str(media["id"])})
-    assert thumbnails.make(key) == ThumbnailOutcome.FAILED
+    assert worker.make(key).thumbnail == ThumbnailOutcome.FAILED
     record = records.store().get_media(tenant.account_id, media["id"])
     assert record is not None and record.thumbnail_attempts == 1
     assert call(client, "GET", f"{API}/media/{media['id']}", tenant).body["thumbnail_url"] is None
-    for _ in range(thumbnails.MAX_ATTEMPTS + 2):
+    for _ in range(worker.MAX_ATTEMPTS + 2):
         reconcile(min_age=timedelta(0))
     record = records.store().get_media(tenant.account_id, media["id"])
-    assert record is not None and record.thumbnail_attempts == thumbnails.MAX_ATTEMPTS  # then it stops
+    assert record is not None and record.thumbnail_attempts == worker.MAX_ATTEMPTS  # then it stops
 
 
 def test_deleting_a_file_deletes_its_thumbnail(client: Client, tenant: Tenant) -> None:
     media = uploaded(client, tenant)
-    assert thumbnails.make(key_of(media)) == "made"
+    assert worker.make(key_of(media)).thumbnail == "made"
     thumb_key = call(client, "GET", f"{API}/media/{media['id']}", tenant).body["thumbnail_url"].split("/", 3)[3]
     assert call(client, "DELETE", f"{API}/media/{media['id']}", tenant).status == 204
     assert not object_exists(thumb_key)
@@ -165,8 +175,8 @@ def test_a_thumbnail_made_before_its_record_exists_waits_for_it(
         if len(pauses) == 1:
             record.save()
 
-    monkeypatch.setattr(thumbnails.time, "sleep", write_it_meanwhile)
-    assert thumbnails.make(key_of(media)) == ThumbnailOutcome.MADE and len(pauses) == 1
+    monkeypatch.setattr(worker.time, "sleep", write_it_meanwhile)
+    assert worker.make(key_of(media)).thumbnail == ThumbnailOutcome.MADE and len(pauses) == 1
 
 
 @pytest.mark.moto
@@ -190,7 +200,7 @@ def test_a_record_written_between_the_refused_attach_and_the_read_back_gets_its_
     events = MediaItem._get_connection().connection.client.meta.events
     events.register("after-call.dynamodb.UpdateItem", written_meanwhile)
     try:
-        assert thumbnails.make(key_of(media)) == ThumbnailOutcome.MADE
+        assert worker.make(key_of(media)).thumbnail == ThumbnailOutcome.MADE
     finally:
         events.unregister("after-call.dynamodb.UpdateItem", written_meanwhile)
     assert refused == ["ConditionalCheckFailedException"]
@@ -205,8 +215,8 @@ def test_the_thumbnail_of_a_file_that_never_got_a_record_is_removed(
     _stored_item(tenant, media).delete()
     delete_object(key_of(media))  # the promotion was withdrawn
     put_object(key_of(media), fixture_bytes("sample.png"), **{"media-id": "1"})
-    monkeypatch.setattr(thumbnails.time, "sleep", lambda _: delete_object(key_of(media)))
-    assert thumbnails.make(key_of(media)) == ThumbnailOutcome.IGNORED
+    monkeypatch.setattr(worker.time, "sleep", lambda _: delete_object(key_of(media)))
+    assert worker.make(key_of(media)).thumbnail == ThumbnailOutcome.IGNORED
     assert keys_under("thumbs/") == []
 
 

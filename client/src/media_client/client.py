@@ -194,20 +194,28 @@ class Client:
         return MediaFile.from_dict(self.request("GET", _media_path(media_id)).json())
 
     def iter_media(
-        self, type: str | None = None, search: str | None = None, per_page: int = 100
+        self,
+        type: str | None = None,
+        search: str | None = None,
+        per_page: int = 100,
+        *,
+        tag: str | None = None,
+        channel: str | None = None,
     ) -> Iterator[MediaFile]:
         """Every file, newest first, fetched a page at a time as the iteration goes (cursor pages).
 
         Args:
             type: ``image`` or ``video`` (default both).
-            search: case-insensitive part of the name or original name.
+            search: part of the name or original name (case and accents ignored).
             per_page: files per request, 1..100.
+            tag: only files with this tag.
+            channel: only files this chat channel can take now (``whatsapp``, ``messenger``,
+                ``instagram``, ``telegram``, ``web``).
         """
         params: dict[str, Any] = {"per_page": per_page, "cursor": ""}
-        if type:
-            params["type"] = type
-        if search:
-            params["search"] = search
+        for name, value in (("type", type), ("search", search), ("tag", tag), ("channel", channel)):
+            if value:
+                params[name] = value
         while True:
             page = self.request("GET", "/media", params=params).json()
             for item in page["data"]:

@@ -41,6 +41,41 @@ class Metadata:
 
 
 @dataclass(frozen=True)
+class ChannelDelivery:
+    """What to send on one chat channel: a URL (the original's or its rendition's), or why none."""
+
+    url: str | None
+    source: str | None  # "original" | "rendition" | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Where a file can be sent: ``status`` (processing, ready, failed), the rendition's URL
+    when one was made, and per channel what to send (``channels["whatsapp"].url``)."""
+
+    status: str
+    rendition_url: str | None
+    channels: Mapping[str, ChannelDelivery]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> Delivery | None:
+        if not data:
+            return None
+        rendition = data.get("rendition") or {}
+        channels = {
+            str(name): ChannelDelivery(value.get("url"), value.get("source"), value.get("reason"))
+            for name, value in (data.get("channels") or {}).items()
+        }
+        return cls(str(data.get("status", "")), rendition.get("url"), channels)
+
+    @property
+    def ready_for(self) -> list[str]:
+        """The channels that can take the file now."""
+        return [name for name, channel in self.channels.items() if channel.url]
+
+
+@dataclass(frozen=True)
 class MediaFile:
     """One file of the library (the API's MediaFile object, docs/architecture.md, "The MediaFile object")."""
 
@@ -61,6 +96,7 @@ class MediaFile:
     thumbnail_url: str | None = None
     description: str | None = None
     tags: tuple[str, ...] = ()
+    delivery: Delivery | None = None
     _raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
 
     @classmethod
@@ -84,6 +120,7 @@ class MediaFile:
             thumbnail_url=data.get("thumbnail_url"),
             description=data.get("description"),
             tags=tuple(str(t) for t in data.get("tags") or ()),
+            delivery=Delivery.from_dict(data.get("delivery")),
             _raw=dict(data),
         )
 

@@ -97,11 +97,25 @@ def cli(ctx: click.Context, api_key: str | None, base_url: str | None, retries: 
 
 @cli.command("ls", context_settings=CONTEXT)
 @click.option("--type", "file_type", type=click.Choice(["image", "video"]), help="Only images or only videos.")
-@click.option("--search", metavar="TEXT", help="Part of the name or original name (any case).")
+@click.option("--search", metavar="TEXT", help="Part of the name or original name (any case, any accents).")
+@click.option("--tag", metavar="TAG", help="Only files with this tag.")
+@click.option(
+    "--channel",
+    type=click.Choice(["whatsapp", "messenger", "instagram", "telegram", "web"]),
+    help="Only files this chat channel can take now.",
+)
 @click.option("--limit", type=click.IntRange(min=1), metavar="N", help="At most N files (default: all).")
 @json_option
 @api_command
-def list_command(client: Client, file_type: str | None, search: str | None, limit: int | None, as_json: bool) -> None:
+def list_command(
+    client: Client,
+    file_type: str | None,
+    search: str | None,
+    tag: str | None,
+    channel: str | None,
+    limit: int | None,
+    as_json: bool,
+) -> None:
     """List files, newest first.
 
     \b
@@ -111,7 +125,8 @@ def list_command(client: Client, file_type: str | None, search: str | None, limi
       media ls --json > library.json
     """
     per_page = min(limit, 100) if limit else 100
-    items = list(itertools.islice(client.iter_media(type=file_type, search=search, per_page=per_page), limit))
+    found = client.iter_media(type=file_type, search=search, per_page=per_page, tag=tag, channel=channel)
+    items = list(itertools.islice(found, limit))
     if as_json:
         out.print_json([media.to_dict() for media in items])
     elif not items:

@@ -96,6 +96,7 @@ def media_details(media: MediaFile) -> Table:
         ("thumbnail", media.thumbnail_url or "-"),
         ("description", media.description or "-"),
         ("tags", ", ".join(media.tags) or "-"),
+        *_delivery_rows(media),
         ("uploaded by", media.uploaded_by),
         ("active", "yes" if media.is_active else "no"),
         ("created", media.to_dict().get("created_at", created(media))),
@@ -104,6 +105,17 @@ def media_details(media: MediaFile) -> Table:
     for label, value in rows:
         table.add_row(label, value)
     return table
+
+
+def _delivery_rows(media: MediaFile) -> list[tuple[str, str]]:
+    """The delivery status, the rendition, and one line per chat channel: its URL, or why none."""
+    delivery = media.delivery
+    if delivery is None:
+        return []
+    rows = [("delivery", delivery.status), ("rendition", delivery.rendition_url or "-")]
+    for name, channel in delivery.channels.items():
+        rows.append((name, f"{channel.url} ({channel.source})" if channel.url else f"- {channel.reason or ''}".strip()))
+    return rows
 
 
 def _bytes(size: int) -> str:
