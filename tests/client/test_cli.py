@@ -204,7 +204,7 @@ def test_get_rename_rm(stack: Stack, tenant: Tenant, tmp_path: Path) -> None:
     assert json.loads(media(stack, tenant, "rename", str(first.id), "Hero v3", "--json").stdout)["name"] == "Hero v3"
 
     declined = media(stack, tenant, "rm", str(first.id), input="n\n")
-    assert declined.exit_code == 1 and f"Delete 1 file(s): {first.id}?" in declined.stderr
+    assert declined.exit_code == 0 and f"Delete 1 file(s): {first.id}?" in declined.stderr
     assert len(stack.files(tenant)) == 2
     confirmed = media(stack, tenant, "rm", str(first.id), input="y\n")
     assert (confirmed.exit_code, confirmed.stdout) == (0, f"Deleted {first.id}\n")
