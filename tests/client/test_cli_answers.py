@@ -56,9 +56,17 @@ class Recording(Progress):
         super().__init__(*args, **kwargs)
         self.created: dict[str, float | None] = {}
 
-    def add_task(self, description: str, start: bool = True, total: float | None = 100.0, **fields: Any) -> TaskID:
+    def add_task(
+        self,
+        description: str,
+        start: bool = True,
+        total: float | None = 100.0,
+        completed: int = 0,
+        visible: bool = True,
+        **fields: Any,
+    ) -> TaskID:
         self.created[description] = total
-        return super().add_task(description, start, total, **fields)
+        return super().add_task(description, start, total, completed, visible, **fields)
 
 
 def test_each_bar_starts_with_its_files_size(stack: Stack, tenant: Tenant, tmp_path: Path) -> None:
