@@ -97,7 +97,7 @@ def test_the_try_it_section_runs_top_to_bottom_and_prints_what_it_shows(tmp_path
 
 
 def test_the_steps_are_read_as_a_person_reads_them() -> None:
-    blocks = ['A=1\ncurl -s x \\\n  -d y | jq .a\n# -> 1\n# -> 2\n# a note\nB=2\n']
+    blocks = ["A=1\ncurl -s x \\\n  -d y | jq .a\n# -> 1\n# -> 2\n# a note\nB=2\n"]
     assert steps(blocks) == [("A=1", None), ("curl -s x -d y | jq .a", "1\n2"), ("B=2", None)]
     assert matches('{"id":...,"a":1}', '{"id":42,"a":1}\n')
     assert not matches('{"id":...,"a":1}', '{"id":42,"a":2}')
