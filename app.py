@@ -214,6 +214,14 @@ def delete_media(media_id: str) -> Response:
     return Response(body="", status_code=204)
 
 
+@view(f"{API}/media/{{media_id}}/download", ["GET"])
+def download_media(media_id: str) -> dict[str, Any]:
+    """A short-lived link that saves the file under its name (chalicelib/downloads.py says why)."""
+    from chalicelib import downloads
+
+    return presenters.download_json(downloads.download_link(account_id(), library.parse_media_id(media_id)))
+
+
 @view(f"{API}/media/uploads", ["POST"], content_types=JSON_TYPES)
 def start_upload() -> Response:
     started = uploads.start_upload(account_id(), json_body())
@@ -251,10 +259,12 @@ def get_openapi() -> dict[str, Any]:
 
 
 def served(reply: site.Reply) -> Response:
-    return Response(body=reply.body, status_code=reply.status, headers=dict(reply.headers))
+    """The page's answer; HEAD gets GET's status and headers without the body (link checkers, monitors)."""
+    body = "" if request().method == "HEAD" else reply.body
+    return Response(body=body, status_code=reply.status, headers=dict(reply.headers))
 
 
-@view("/", ["GET"])
+@view("/", ["GET", "HEAD"])
 def media_page() -> Response:
     """The media library page; it signs in with a key, the page itself needs none."""
     from chalicelib import site
@@ -262,14 +272,14 @@ def media_page() -> Response:
     return served(site.page(request().context.get("path"), request().headers.get("if-none-match")))
 
 
-@view("/docs", ["GET"])
+@view("/docs", ["GET", "HEAD"])
 def api_reference() -> Response:
     from chalicelib import site
 
     return served(site.docs(request().context.get("path"), request().headers.get("if-none-match")))
 
 
-@view("/static/{version}/{name}", ["GET"])
+@view("/static/{version}/{name}", ["GET", "HEAD"])
 def static_file(version: str, name: str) -> Response:
     from chalicelib import site
 

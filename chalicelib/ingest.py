@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from chalicelib import accounts, records, storage, telemetry
 from chalicelib.config import get_settings
-from chalicelib.domain import clock, layout
+from chalicelib.domain import clock, layout, wording
 from chalicelib.domain.formats import extension_for, formatted_size
 from chalicelib.domain.names import Uploader, UploadFlow
 from chalicelib.domain.upload import Declared, UploadSession
@@ -67,11 +67,13 @@ def inspect_content(source: BinaryIO, size: int, declared: Declared) -> Probed:
     return probe.inspect(source, size, declared.file_type)
 
 
-def check_size(size: int, declared: int | None = None) -> None:
+def check_size(size: int, declared: int | None = None, filename: str | None = None) -> None:
     """ContentRejected when the bytes are over the per-file limit or the size the client declared."""
     limit = get_settings().max_file_size
+    if size == 0:
+        raise ContentRejected("empty_file", wording.empty(filename))
     if size > limit:
-        raise ContentRejected("file_too_large", f"The file must not be greater than {limit} bytes.")
+        raise ContentRejected("file_too_large", wording.too_large(filename, size, limit))
     if declared is not None and size > declared:
         raise ContentRejected(
             "file_too_large",
@@ -88,7 +90,7 @@ def upload_lifetime() -> timedelta:
 def ingest_bytes(account_id: str, declared: Declared, data: bytes, *, uploaded_by: Uploader) -> MediaFile:
     """The direct route: check bytes already in memory, store them at their public key, record the file."""
     try:
-        check_size(len(data))
+        check_size(len(data), filename=declared.original_name)
         probed = inspect_content(io.BytesIO(data), len(data), declared)
     except ContentRejected as exc:
         telemetry.upload_rejected(exc.reason, str(UploadFlow.DIRECT))

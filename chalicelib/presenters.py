@@ -21,6 +21,7 @@ from chalicelib.errors import MediaError
 from chalicelib.storage.port import PresignedUpload
 
 if TYPE_CHECKING:
+    from chalicelib.downloads import DownloadLink
     from chalicelib.listing import MediaPage
 
 
@@ -230,3 +231,8 @@ def cursor_envelope(
             "prev_cursor": prev_cursor,
         },
     }
+
+
+def download_json(link: DownloadLink) -> dict[str, Any]:
+    """``GET /media/{id}/download``: where to fetch the file so that it is saved, and until when."""
+    return {"url": link.url, "filename": link.filename, "expires_at": link.expires_at}

@@ -64,7 +64,7 @@ def ingest_session(session: UploadSession, *, consistent: bool = False, describe
 def _promote(
     session: UploadSession, staged: str, info: storage.ObjectInfo, reader: storage.RangedReader
 ) -> IngestResult:
-    ingest.check_size(info.size, session.declared_size)
+    ingest.check_size(info.size, session.declared_size, session.declared.original_name)
     probed = ingest.inspect_content(reader, info.size, session.declared)  # type: ignore[arg-type]
     declared = session.declared
     key = layout.media_key(session.account_id, declared.file_type, extension_for(probed.mime_type, declared.extension))

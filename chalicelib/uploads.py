@@ -14,6 +14,7 @@ from typing import Any
 
 from chalicelib import accounts, ingest, promotion, records, storage
 from chalicelib.config import get_settings
+from chalicelib.domain import wording
 from chalicelib.domain.formats import MIME_TYPES, formatted_size
 from chalicelib.domain.names import SessionStatus, Uploader
 from chalicelib.domain.upload import Declared, UploadSession
@@ -57,15 +58,16 @@ class UploadState:
     error: MediaError | None = None
 
 
-def _declared_size(value: Any, limit: int) -> tuple[int | None, str | None]:
+def _declared_size(value: Any, limit: int, filename: Any) -> tuple[int | None, str | None]:
+    shown = filename if isinstance(filename, str) else None
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # JSON's 672.0 is the integer 672 (as JSON Schema counts it)
     if isinstance(value, bool) or not isinstance(value, int):
         return None, "The file_size field must be an integer (bytes)."
     if value < 1:
-        return None, "The file_size field must be at least 1."
+        return None, wording.empty(shown)
     if value > limit:
-        return None, f"The file_size field must not be greater than {limit} bytes."
+        return None, wording.too_large(shown, value, limit)
     return value, None
 
 
@@ -82,7 +84,7 @@ def parse_start_upload(body: Any) -> StartUpload:
         )
     except InvalidInput as exc:
         errors.update(exc.errors or {})
-    size, size_error = _declared_size(body.get("file_size"), get_settings().max_file_size)
+    size, size_error = _declared_size(body.get("file_size"), get_settings().max_file_size, filename)
     if size_error:
         errors["file_size"] = [size_error]
     content_type = body.get("content_type")

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from ops.cli import Count, emit, json_option, operation
+from ops.cli import USAGE, Count, emit, fail, json_option, operation
 from ops.keys_cli import key_table
 from ops.tables import Column, fields, short_time, shown, table
 
@@ -74,19 +74,39 @@ def accounts() -> None:
     type=Count(0, unlimited=True),
     help="Plan limit: the number of files the account may hold, 0 or more, or none (the default).",
 )
+@click.option(
+    "--allow-duplicate-name",
+    is_flag=True,
+    help="Create it even when an account already has this name (any case).",
+)
 @json_option
 @operation
-def accounts_create(name: str, media_limit: int | None, as_json: bool) -> None:
+def accounts_create(name: str, media_limit: int | None, allow_duplicate_name: bool, as_json: bool) -> None:
     """Create an account and its first API key (the key is shown once).
 
-    JSON: {"account_id", "api_key"}.
+    A name another account already has (any case) is refused (exit 2, naming
+    that account) unless --allow-duplicate-name: running the same command twice
+    should not make two customers. JSON: {"account_id", "api_key"}.
 
     \b
     Examples:
       manage.py accounts create --name "Acme"
       manage.py accounts create --name "Acme" --media-limit 500 --json
+      manage.py accounts create --name "Acme" --allow-duplicate-name
     """
     from chalicelib import accounts as library
+
+    if not allow_duplicate_name:
+        # One scan of the accounts table; two operators racing can still both pass (it is a
+        # guard against the repeated command, not a uniqueness constraint).
+        wanted = name.strip().casefold()
+        same = [a.account_id for a in library.list_accounts() if a.name.strip().casefold() == wanted]
+        if same:
+            fail(
+                f'An account named "{shown(name.strip())}" already exists: {", ".join(same)}. '
+                "Use it, or pass --allow-duplicate-name to create another.",
+                USAGE,
+            )
 
     account, issued = library.create_account(name, media_limit)
     data = {"account_id": account.account_id, "api_key": issued.api_key}

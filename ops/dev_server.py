@@ -178,5 +178,19 @@ def serve(port: int, data: Path | None = None) -> int:
         server.shutdown()
         server.server.server_close()
         thread.join(timeout=10)
-        stack.stop()
+        try:
+            stack.stop()
+        except Exception as exc:  # the one line a person needs: the data may not be on disk
+            print(f"Could not save the data to {_shown_path(data)}: {exc}", file=sys.stderr, flush=True)
+            return 1
+    items, files = stack.saved or (0, 0)
+    print(f"Saved {items} items and {files} files to {_shown_path(data)}.", file=sys.stderr, flush=True)
     return 0
+
+
+def _shown_path(path: Path) -> str:
+    """The data directory as the person typed it: relative to where they stand when it is below."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

@@ -100,6 +100,8 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         ),
         # Presigned forms are signed with this role's credentials: PutObject on the staging area only.
         Grant("objects", STAGING_PREFIX, ("s3:PutObject",), "sign presigned upload forms"),
+        # Download links are presigned GETs: they work while this role may read the files.
+        Grant("objects", MEDIA_PREFIX, ("s3:GetObject",), "sign download links (GET /media/{id}/download)"),
         _STAGED,
         _PUBLIC,
         Grant("objects", THUMBNAIL_PREFIX, ("s3:DeleteObject",), "a file's thumbnail goes with it"),

@@ -220,6 +220,8 @@ class LocalStack:
         self.event_delay = event_delay  # seconds between a write and its event
         self.demo_key = ""
         self.restored: dict[str, int] = {}
+        #: (items, files) written by the last save of stop(); None until then.
+        self.saved: tuple[int, int] | None = None
         self._snapshotter: Snapshotter | None = None
         self._pump: S3EventPump | None = None
         self._stack_file: Path | None = None
@@ -283,16 +285,21 @@ class LocalStack:
         return self._snapshotter.flush() if self._snapshotter else False
 
     def stop(self) -> None:
+        """Stop the events, write the final snapshot (``saved`` then says what is on disk), stop
+        moto; a snapshot that could not be written is raised after everything has stopped."""
         if self._pump is not None:
             self._pump.stop()
             self._pump = None
-        if self._snapshotter is not None:
-            self._snapshotter.stop()
-            self._snapshotter = None
-        if self._stack_file is not None:
-            self._stack_file.unlink(missing_ok=True)
-            self._stack_file = None
-        self.moto.stop()
+        try:
+            if self._snapshotter is not None:
+                snapshotter, self._snapshotter = self._snapshotter, None
+                snapshotter.stop()
+                self.saved = snapshotter.snapshot.totals()
+        finally:
+            if self._stack_file is not None:
+                self._stack_file.unlink(missing_ok=True)
+                self._stack_file = None
+            self.moto.stop()
 
 
 def _handle_event(event: dict[str, Any]) -> None:

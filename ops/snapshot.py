@@ -107,6 +107,7 @@ class Snapshot:
         self._dynamodb = session.client("dynamodb", endpoint_url=endpoint_url)
         self._s3 = session.client("s3", endpoint_url=endpoint_url, config=Config(s3={"addressing_style": "path"}))
         self._table_hashes: dict[str, str] = {}
+        self._table_counts: dict[str, int] = {}
         self._objects: dict[str, dict[str, Any]] = {}
 
     # -- restore -------------------------------------------------------------
@@ -125,6 +126,7 @@ class Snapshot:
             items = [_from_json(json.loads(line)) for line in data.splitlines() if line.strip()]
             self._batch_write(table, items)
             self._table_hashes[table] = hashlib.sha256(data).hexdigest()
+            self._table_counts[table] = len(items)
             counts["items"] += len(items)
         manifest = self._read_manifest()
         for key, entry in manifest.items():
@@ -171,6 +173,10 @@ class Snapshot:
         changed |= self._save_objects()
         return changed
 
+    def totals(self) -> tuple[int, int]:
+        """(items, files) the data directory holds as of the last save or restore."""
+        return sum(self._table_counts.values()), len(self._objects)
+
     def _table_names(self) -> list[str]:
         names: list[str] = []
         for page in self._dynamodb.get_paginator("list_tables").paginate():
@@ -182,6 +188,7 @@ class Snapshot:
         for page in self._dynamodb.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
             lines += [json.dumps(_to_json(item), sort_keys=True) for item in page["Items"]]
         data = "".join(f"{line}\n" for line in sorted(lines)).encode()
+        self._table_counts[table] = len(lines)
         digest = hashlib.sha256(data).hexdigest()
         if self._table_hashes.get(table) == digest:
             return False
@@ -275,8 +282,8 @@ class Snapshotter:
                 log.exception("snapshot failed; retrying in %.0f s", self._interval)
 
     def stop(self) -> None:
-        """Stop the thread and write the final snapshot."""
+        """Stop the thread and write the final snapshot (forced: what is on disk is then known)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
-        self.flush()
+        self.flush(force=True)

@@ -5,8 +5,9 @@
 
 Each package is fetched with ``npm pack`` (the registry's tarball, nothing
 installed, no scripts run), its integrity compared with the pinned one, and the
-listed files copied with the package's licence. ``SHA256SUMS`` records what was
-copied; a test checks the committed files against it. To upgrade, change a
+listed files copied with the package's licence, then its ``patches`` applied
+(each must match exactly once, or the run stops). ``SHA256SUMS`` records what
+was copied; a test checks the committed files against it. To upgrade, change a
 version and its integrity (``npm view NAME@VERSION dist.integrity``), then run
 ``make vendor`` and commit the result.
 """
@@ -30,11 +31,22 @@ SUMS = VENDOR / "SHA256SUMS"
 
 
 @dataclass(frozen=True)
+class Patch:
+    """One exact replacement in a copied file, and why the file cannot be used as published."""
+
+    file: str  # name under vendor/
+    old: str
+    new: str
+    why: str
+
+
+@dataclass(frozen=True)
 class Package:
     name: str
     version: str
     integrity: str  # the registry's dist.integrity (sha512, base64)
     files: dict[str, str]  # path in the package -> name under vendor/
+    patches: tuple[Patch, ...] = ()
 
 
 PACKAGES = (
@@ -48,6 +60,15 @@ PACKAGES = (
             "bundles/redoc.standalone.js.LICENSE.txt": "redoc.standalone.js.LICENSE.txt",
             "LICENSE": "redoc.LICENSE.txt",
         },
+        (
+            Patch(
+                "redoc.standalone.js",
+                'e?n.createElement("img",{alt:"redocly logo",onError:()=>t(!1),'
+                'src:"https://cdn.redoc.ly/redoc/logo-mini.svg"}):null',
+                "null",
+                "the sidebar's footer loads its logo from a CDN on every visit: nothing may leave the origin",
+            ),
+        ),
     ),
 )
 
@@ -81,14 +102,27 @@ def copy(package: Package, tarball: Path) -> dict[str, str]:
             member = archive.extractfile(f"package/{inside}")
             if member is None:
                 raise SystemExit(f"{package.name}: no file {inside} in the package")
-            data = member.read()
+            data = patched(package, name, member.read())
             (VENDOR / name).write_bytes(data)
             sums[name] = hashlib.sha256(data).hexdigest()
     return sums
 
 
+def patched(package: Package, name: str, data: bytes) -> bytes:
+    """``data`` with the package's patches of file ``name`` applied, each found exactly once."""
+    for patch in package.patches:
+        if patch.file != name:
+            continue
+        old = patch.old.encode()
+        if data.count(old) != 1:
+            raise SystemExit(f"{package.name}@{package.version}: the patch of {name} ({patch.why}) no longer applies")
+        data = data.replace(old, patch.new.encode())
+    return data
+
+
 def sums_text(sums: dict[str, str]) -> str:
     pins = "".join(f"# {p.name}@{p.version} {p.integrity}\n" for p in PACKAGES)
+    pins += "".join(f"# patched {patch.file}: {patch.why}\n" for p in PACKAGES for patch in p.patches)
     return pins + "".join(f"{digest}  {name}\n" for name, digest in sorted(sums.items()))
 
 

@@ -15,4 +15,5 @@ contract. docs/architecture.md, "Layers", draws the picture.
 * ``etags``: entity tags of a file's representation.
 * ``values``: the account, API key and media file values.
 * ``upload``: the upload session and its lifecycle (a small state machine).
+* ``wording``: a refused file explained to a person (its name, sizes as people read them).
 """

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.domain import clock
+from chalicelib.domain import clock, wording
 from chalicelib.domain.fields import clean_original_name, name_errors
-from chalicelib.domain.formats import ALLOWED_LIST, extension_of, family_of
+from chalicelib.domain.formats import extension_of, family_of
 from chalicelib.domain.layout import new_upload_id, staged_key
 from chalicelib.domain.names import FileType, SessionStatus, Uploader, UploadFlow
 from chalicelib.domain.traits import Traits
@@ -61,7 +61,7 @@ class Declared:
         if not filename:
             errors[file_field] = [f"The {file_field} field is required."]
         elif family is None:
-            errors[file_field] = [f"The {file_field} field must be a file of type: {ALLOWED_LIST}."]
+            errors[file_field] = [wording.not_media(original)]
         display = original
         if isinstance(name, str) and not name.strip():
             name = None  # an empty form field means "use the filename"

@@ -17,9 +17,7 @@ def empty_file() -> ContentRejected:
 
 
 def unsupported_content() -> ContentRejected:
-    return ContentRejected(
-        "unsupported_content", f"The file content is not a supported image or video ({ALLOWED_LIST})."
-    )
+    return ContentRejected("unsupported_content", f"The file's content is not an image or a video ({ALLOWED_LIST}).")
 
 
 def type_mismatch(expected: str, found: str, mime: str) -> ContentRejected:

@@ -1,4 +1,4 @@
-"""Presigned upload forms: the client sends the bytes straight to storage.
+"""Presigned upload forms (the client sends the bytes straight to storage) and download links.
 
 A form targets the session's PRIVATE staging key, never a public one: S3
 accepts a POST policy (and a presigned PUT) any number of times until it
@@ -47,3 +47,18 @@ class S3Presigner:
         except (ClientError, BotoCoreError) as exc:
             raise unavailable(exc) from exc
         return PresignedUpload("POST", form["url"], fields=dict(form["fields"]))
+
+    def presign_download(self, key: str, content_disposition: str, expires: int) -> str:
+        """A GET URL for ``key`` whose answer carries ``content_disposition`` (S3's
+        ``response-content-disposition``): a browser saves the file instead of showing it.
+        Signing is local computation; the link works while this role may GetObject the key."""
+        try:
+            return str(
+                client().generate_presigned_url(
+                    "get_object",
+                    Params={"Bucket": bucket(), "Key": key, "ResponseContentDisposition": content_disposition},
+                    ExpiresIn=expires,
+                )
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise unavailable(exc) from exc

@@ -79,6 +79,11 @@ export class Api {
     return this.request("GET", `/media/${encodeURIComponent(id)}`);
   }
 
+  /** A short-lived link whose answer saves the file under its name (GET /media/{id}/download). */
+  downloadLink(id) {
+    return this.request("GET", `/media/${encodeURIComponent(id)}/download`);
+  }
+
   rename(id, name) {
     return this.request("PUT", `/media/${encodeURIComponent(id)}`, { body: { name } });
   }

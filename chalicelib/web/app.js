@@ -21,7 +21,7 @@ function announce(text) {
   $("announce").textContent = text;
 }
 
-const details = new Details($("details"));
+const details = new Details($("details"), api);
 const actions = {
   details: (media) => details.show(media),
   async rename(media, name) {
@@ -30,9 +30,9 @@ const actions = {
   async copy(media, article) {
     try {
       await copyText(media.url);
-      say(article, "URL copied");
+      say(article, "URL copied", { brief: true });
     } catch (error) {
-      say(article, `Could not copy: ${error.message}`, true);
+      say(article, `Could not copy: ${error.message}`, { error: true });
     }
   },
   async remove(media, article) {
@@ -40,7 +40,7 @@ const actions = {
     try {
       await api.remove(media.id);
     } catch (error) {
-      say(article, error.message, true);
+      say(article, error.message, { error: true });
       return;
     }
     const neighbour = library.remove(media.id);
@@ -67,6 +67,7 @@ const uploads = new Uploads({
   list: $("upload-list"),
   summary: $("uploads-summary"),
   clear: $("uploads-clear"),
+  toggle: $("uploads-toggle"),
   account: () => account,
   onUploaded(media) {
     library.prepend(media);
@@ -136,8 +137,7 @@ function signOut(message = "") {
   library.clear();
   for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close();
   $("search").value = "";
-  library.query = "";
-  $("tab-all").click();
+  library.resetFilters(); // quietly: a list request now would go out with no key and get a 401
   showView(false);
   $("sign-in-error").textContent = message;
   $("api-key").focus();

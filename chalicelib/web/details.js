@@ -55,9 +55,25 @@ function remember(dialog) {
   dialog.addEventListener("close", refocus, { once: true });
 }
 
+/**
+ * Save a file without leaving the page: a link's `download` attribute is ignored across origins
+ * (storage is another origin), and following the public URL would unload the page and every upload
+ * in flight. The API signs a short-lived link whose answer says "attachment" (chalicelib/downloads.py
+ * weighs it against fetching into a Blob); following that link starts a download and nothing else.
+ */
+export async function download(api, media) {
+  const link = await api.downloadLink(media.id);
+  const anchor = el("a", { href: safeUrl(link.url), class: "visually-hidden" });
+  document.body.append(anchor);
+  anchor.click();
+  anchor.remove();
+  return link;
+}
+
 export class Details {
-  constructor(dialog) {
+  constructor(dialog, api) {
     this.dialog = dialog;
+    this.api = api;
     this.media = null;
     const $ = (id) => dialog.querySelector(`#${id}`);
     Object.assign(this, {
@@ -70,6 +86,7 @@ export class Details {
     });
     $("details-close").addEventListener("click", () => dialog.close());
     $("details-copy").addEventListener("click", () => this.copy());
+    this.download.addEventListener("click", () => this.save());
     // A click on the backdrop (outside the panel) closes it too.
     dialog.addEventListener("click", (event) => event.target === dialog && dialog.close());
     dialog.addEventListener("close", () => this.picture.replaceChildren());
@@ -83,11 +100,21 @@ export class Details {
     if (video) video.controls = true;
     this.fields.replaceChildren(...rows(media).flatMap(([term, value]) => [el("dt", { text: term }), el("dd", { text: value })]));
     this.open.href = safeUrl(media.url);
-    this.download.href = safeUrl(media.url);
-    this.download.setAttribute("download", media.original_name);
     this.status.textContent = "";
     remember(this.dialog);
     this.dialog.showModal();
+  }
+
+  async save() {
+    this.download.disabled = true;
+    try {
+      const link = await download(this.api, this.media);
+      this.status.textContent = `Downloading ${link.filename}`;
+    } catch (error) {
+      this.status.textContent = `Could not download: ${error.message}`;
+    } finally {
+      this.download.disabled = false;
+    }
   }
 
   async copy() {

@@ -29,6 +29,27 @@ export function safeUrl(url) {
 
 const SVG = "http://www.w3.org/2000/svg";
 
+/** A decorative 16 x 16 icon from path data (the button or text beside it names it). */
+export function icon(...paths) {
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", "0 0 16 16");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("class", "icon");
+  for (const d of paths) {
+    const path = document.createElementNS(SVG, "path");
+    path.setAttribute("d", d);
+    svg.append(path);
+  }
+  return svg;
+}
+
+export const ICONS = {
+  rename: ["M11.2 1.6l3.2 3.2-8.6 8.6-3.9.7.7-3.9z", "M1.5 14.6h13v1h-13z"],
+  copy: ["M5 1h9v10h-2V3H5z", "M2 4h9v11H2zm1.5 1.5v8h6v-8z"],
+  remove: ["M5.5 1h5l.5 1.5H14V4H2V2.5h3z", "M3 5h10l-.8 10H3.8zm2.6 1.6l.3 6.8h1.2L6.8 6.6zm3.6 0l-.3 6.8h1.2l.3-6.8z"],
+  play: ["M5 3.2v9.6L12.8 8z"],
+};
+
 /** A small padlock, drawn with DOM calls (decorative: the text next to it says it). */
 export function lockIcon() {
   const svg = document.createElementNS(SVG, "svg");

@@ -31,15 +31,27 @@ export class Library {
     }
   }
 
+  /** Mark `tab` as the chosen one (aria-selected, the one tab stop, the feed's name). */
+  showTab(tab) {
+    for (const other of this.tabs.querySelectorAll('[role="tab"]')) {
+      const on = other === tab;
+      other.setAttribute("aria-selected", String(on));
+      other.tabIndex = on ? 0 : -1;
+    }
+    this.feed.setAttribute("aria-labelledby", tab.id);
+  }
+
+  /** Back to All and no search, without loading anything (sign-out: there is no key to load with). */
+  resetFilters() {
+    this.type = "";
+    this.query = "";
+    this.showTab(this.tabs.querySelector('[role="tab"][data-type=""]'));
+  }
+
   bindTabs() {
     const tabs = [...this.tabs.querySelectorAll('[role="tab"]')];
     const select = (tab) => {
-      for (const other of tabs) {
-        const on = other === tab;
-        other.setAttribute("aria-selected", String(on));
-        other.tabIndex = on ? 0 : -1;
-      }
-      this.feed.setAttribute("aria-labelledby", tab.id);
+      this.showTab(tab);
       if (this.type !== tab.dataset.type) {
         this.type = tab.dataset.type;
         this.reload();

@@ -1,7 +1,7 @@
 // Uploads straight to storage through upload sessions (docs/architecture.md, "Uploads"): start a session,
 // send the bytes with its presigned form (XMLHttpRequest, for progress), then complete it.
 // Three at a time; each file has its progress, speed, cancel and retry.
-import { retryable } from "./api.js";
+import { ApiError, retryable } from "./api.js";
 import { el, newKey } from "./dom.js";
 import { bytes, speed } from "./format.js";
 
@@ -18,15 +18,23 @@ let serial = 0;
 
 class StorageError extends Error {}
 
-/** What the API would answer for this file, checked before any request (the the account's limits). */
+/** A size as the API words it (formatted_size: 1024-based, at most 2 decimals); bytes when both would read the same. */
+function sizes(size, limit) {
+  const [shown, most] = [bytes(size), bytes(limit)];
+  return shown === most ? [`${size.toLocaleString("en")} bytes`, `${limit.toLocaleString("en")} bytes`] : [shown, most];
+}
+
+/** What the API would answer for this file, in its words, checked before any request (the account's limits). */
 export function precheck(file, account, inFlight) {
   const { limits } = account;
   const extension = file.name.includes(".") ? file.name.split(".").pop().toLowerCase() : "";
   const allowed = [...limits.extensions.image, ...limits.extensions.video];
-  if (!allowed.includes(extension)) return `The file field must be a file of type: ${allowed.join(", ")}.`;
-  if (file.size < 1) return "The file_size field must be at least 1.";
+  const name = file.name.trim() || "The file";
+  if (!allowed.includes(extension)) return `${name} is not an image or a video (${allowed.join(", ")}).`;
+  if (file.size < 1) return `${name} is empty.`;
   if (file.size > limits.max_file_size) {
-    return `The file_size field must not be greater than ${limits.max_file_size} bytes.`;
+    const [shown, most] = sizes(file.size, limits.max_file_size);
+    return `${name} is ${shown}; the limit is ${most}.`;
   }
   if (account.remaining !== null && inFlight >= account.remaining) {
     const used = account.media_limit - account.remaining + inFlight;
@@ -35,14 +43,31 @@ export function precheck(file, account, inFlight) {
   return "";
 }
 
+/** A refusal no retry can change: the file itself was refused (its type, size or content). */
+export function final(error) {
+  return error instanceof ApiError && (error.code === "validation_failed" || error.code === "payload_too_large");
+}
+
 export class Uploads {
-  constructor({ api, section, list, summary, clear, account, onUploaded }) {
-    Object.assign(this, { api, section, list, summary, account, onUploaded });
+  constructor({ api, section, list, summary, clear, toggle, account, onUploaded }) {
+    Object.assign(this, { api, section, list, summary, toggle, account, onUploaded });
     this.items = [];
+    this.collapsed = false;
+    this.busy = false; // anything in flight at the last render
     clear.addEventListener("click", () => this.clearFinished());
+    toggle.addEventListener("click", () => this.collapse(!this.collapsed));
+  }
+
+  /** Once everything has finished, the panel folds to its one-line summary (failures stay listed). */
+  collapse(collapsed) {
+    this.collapsed = collapsed;
+    this.section.classList.toggle("collapsed", collapsed);
+    this.toggle.setAttribute("aria-expanded", String(!collapsed));
+    this.toggle.textContent = collapsed ? "Show uploads" : "Hide uploads";
   }
 
   add(files) {
+    if (files.length) this.collapse(false);
     for (const file of files) {
       const item = { id: `upload-${(serial += 1)}`, file, state: "waiting", loaded: 0, samples: [] };
       this.fresh(item);
@@ -98,7 +123,7 @@ export class Uploads {
       if (item.state === "cancelled") return;
       // No answer or a 5xx from complete: a retry resumes there. Anything else starts over.
       if (!(item.sent && retryable(error))) this.fresh(item);
-      this.fail(item, error.message, false);
+      this.fail(item, error.message, final(error));
       return;
     }
     this.set(item, "done");
@@ -190,8 +215,10 @@ export class Uploads {
     for (const item of this.items) if (item.xhr) item.xhr.abort();
     for (const item of this.items) item.state = "cancelled";
     this.items = [];
+    this.busy = false;
     this.list.replaceChildren();
     this.section.hidden = true;
+    this.collapse(false);
   }
 
   set(item, state) {
@@ -231,7 +258,9 @@ export class Uploads {
       const { bar, status, cancel, retry, dismiss } = item.node.parts;
       const percent = item.file.size ? Math.floor((item.loaded / item.file.size) * 100) : 0;
       bar.value = item.state === "done" || item.state === "completing" ? 100 : percent;
-      bar.hidden = item.state === "failed" && item.final; // refused before it started
+      bar.hidden = item.state === "failed" && item.final && !item.loaded; // refused before a byte was sent
+      bar.classList.toggle("error", item.state === "failed");
+      item.node.dataset.final = String(item.state === "failed" && Boolean(item.final));
       item.node.dataset.state = item.state;
       if (item.state === "sending") {
         status.textContent = `${percent} % · ${bytes(item.loaded)} of ${bytes(item.file.size)} · ${speed(item.speed || 0)}`;
@@ -245,6 +274,14 @@ export class Uploads {
     }
     const done = this.items.filter((i) => i.state === "done").length;
     const active = this.items.filter((i) => ACTIVE.has(i.state)).length;
-    this.summary.textContent = `${done} of ${this.items.length} uploaded${active ? `, ${active} in progress` : ""}`;
+    const failed = this.items.filter((i) => i.state === "failed").length;
+    const parts = [`${done} of ${this.items.length} uploaded`];
+    if (active) parts.push(`${active} in progress`);
+    if (failed) parts.push(`${failed} failed`);
+    const cancelled = this.items.filter((i) => i.state === "cancelled").length;
+    if (cancelled) parts.push(`${cancelled} cancelled`);
+    this.summary.textContent = parts.join(", ");
+    if (this.busy && !active && this.items.length) this.collapse(true);
+    this.busy = active > 0;
   }
 }

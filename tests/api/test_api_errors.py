@@ -37,7 +37,7 @@ def test_wrong_method_on_a_known_path_is_405_with_allow_header(client: Client, t
 def test_a_keyless_post_with_an_idempotency_key_to_a_public_path_is_a_plain_405(client: Client) -> None:
     """Authentication is decided before the idempotency step: a request that names no account
     never reaches the idempotency records (it was a 500 from a missing account id)."""
-    paths = {"/": "GET", "/docs": "GET", "/static/v/app.js": "GET", f"{API}/openapi.json": "GET"}
+    paths = {"/": "GET, HEAD", "/docs": "GET, HEAD", "/static/v/app.js": "GET, HEAD", f"{API}/openapi.json": "GET"}
     for path, allowed in paths.items():
         reply = call(
             client, "POST", path, headers={"Idempotency-Key": "k-1", "Content-Type": "application/json"}, body="{}"

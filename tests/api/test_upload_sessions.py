@@ -372,7 +372,7 @@ def test_a_copy_that_ignored_its_condition_is_withdrawn_and_the_new_bytes_checke
     finally:
         _off("CopyObject", hook)
     assert response.status == 422, response.body
-    assert response.body["errors"]["file"][0].startswith("The file content is not a supported")
+    assert response.body["errors"]["file"][0].startswith("The file's content is not an image or a video")
     assert keys_under("media/") == []
     assert not object_exists(key)
     assert stored_account(tenant.account_id).media_count == 0

@@ -47,8 +47,8 @@ def test_upload_prints_ids_and_urls_and_fails_naming_each_failure(stack: Stack, 
         f"{files['clip.mp4']['id']}\t{files['clip.mp4']['url']}\t{video}",
     ]
     assert result.stderr.splitlines() == [
-        f"Failed: {notes}: The file field must be a file of type: "
-        "jpg, jpeg, png, gif, mp4, avi, mov, wmv, flv, webm. [validation_failed]",
+        f"Failed: {notes}: notes.txt is not an image or a video "
+        "(jpg, jpeg, png, gif, mp4, avi, mov, wmv, flv, webm). [validation_failed]",
         "2 uploaded, 1 failed",
     ]
 
@@ -70,8 +70,8 @@ def test_upload_json_and_name(stack: Stack, tenant: Tenant, tmp_path: Path) -> N
             "error": {
                 "status": 422,
                 "code": "validation_failed",
-                "message": "The file is empty.",
-                "errors": {"file": ["The file is empty."]},
+                "message": "empty.png is empty.",
+                "errors": {"file": ["empty.png is empty."]},
             },
         }
     ]
@@ -207,7 +207,7 @@ def test_get_rename_rm(stack: Stack, tenant: Tenant, tmp_path: Path) -> None:
     assert json.loads(media(stack, tenant, "rename", str(first.id), "Hero v3", "--json").stdout)["name"] == "Hero v3"
 
     declined = media(stack, tenant, "rm", str(first.id), input="n\n")
-    assert declined.exit_code == 1 and f"Delete 1 file(s): {first.id}?" in declined.stderr
+    assert declined.exit_code == 0 and f"Delete 1 file(s): {first.id}?" in declined.stderr
     assert len(stack.files(tenant)) == 2
     confirmed = media(stack, tenant, "rm", str(first.id), input="y\n")
     assert (confirmed.exit_code, confirmed.stdout) == (0, f"Deleted {first.id}\n")

@@ -162,8 +162,8 @@ TYPES = "jpg, jpeg, png, gif, mp4, avi, mov, wmv, flv, webm"
 @pytest.mark.parametrize(
     ("filename", "content", "message"),
     [
-        ("notes.txt", b"hello", f"The file field must be a file of type: {TYPES}."),
-        ("empty.png", b"", "The file is empty."),
+        ("notes.txt", b"hello", f"notes.txt is not an image or a video ({TYPES})."),
+        ("empty.png", b"", "empty.png is empty."),
     ],
 )
 def test_type_and_size_are_checked_before_sending_in_the_apis_words(
@@ -195,7 +195,7 @@ def test_a_file_over_the_size_limit_is_refused_before_sending(stack: Stack, tena
     network = FaultyNetwork()
     with stack.client(tenant, transport=network) as client, pytest.raises(ValidationFailed) as caught:
         client.upload(big)
-    assert caught.value.message == "The file must not be greater than 52428800 bytes."
+    assert caught.value.message == "huge.mp4 is 52,428,801 bytes; the limit is 52,428,800 bytes."
     assert network.requests("POST") == []
 
 

@@ -86,3 +86,12 @@ def test_a_presigned_form_names_its_key_and_type(bucket: Storage) -> None:
     assert form.method == "POST" and form.url.startswith("http")
     assert form.fields is not None
     assert (form.fields["key"], form.fields["Content-Type"]) == ("uploads/a/" + "c" * 32, "image/png")
+
+
+def test_a_download_link_names_the_key_and_asks_for_an_attachment(bucket: Storage) -> None:
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    url = bucket.presign_download("media/a/x 1.png", 'attachment; filename="café.png"', 60)
+    parts = urlsplit(url)
+    assert parts.scheme.startswith("http") and unquote(parts.path).endswith("media/a/x 1.png")
+    assert parse_qs(parts.query)["response-content-disposition"] == ['attachment; filename="café.png"']

@@ -98,6 +98,12 @@ class MemoryStorage:
             found = sorted((k, o.info(with_type=False)) for k, o in self.objects.items() if k.startswith(prefix))
         yield from found
 
+    def presign_download(self, key: str, content_disposition: str, expires: int) -> str:
+        from urllib.parse import quote
+
+        # Like S3's: the key in the path, the answer's Content-Disposition in the query (unsigned here).
+        return f"{FORM_URL}/{quote(key)}?response-content-disposition={quote(content_disposition)}&X-Expires={expires}"
+
     def presign_upload(self, key: str, content_type: str, size: int, expires: int) -> PresignedUpload:
         form = PresignedUpload("POST", FORM_URL, fields={"key": key, "Content-Type": content_type})
         with self._lock:

@@ -328,7 +328,7 @@ def test_a_refused_operation_exits_1(stack: Path) -> None:
 @pytest.mark.parametrize("columns", [80, 120])
 def test_tables_fit_the_terminal(stack: Path, columns: int) -> None:
     long_name = "Long " * 51  # 255 characters
-    account_id = new_account(long_name)
+    account_id = new_account(long_name, "--allow-duplicate-name")  # one per width, same name
     upload(account_id, "sample.png", "--name", long_name)
     env = {"COLUMNS": str(columns)}
     for args in (

@@ -75,7 +75,7 @@ def test_html_svg_php_zip_webp_named_jpg_are_unsupported(kind: str) -> None:
     error = rejected(NOT_MEDIA[kind], "image")
     assert error.reason == "unsupported_content"
     assert error.message == (
-        "The file content is not a supported image or video (jpg, jpeg, png, gif, mp4, avi, mov, wmv, flv, webm)."
+        "The file's content is not an image or a video (jpg, jpeg, png, gif, mp4, avi, mov, wmv, flv, webm)."
     )
 
 

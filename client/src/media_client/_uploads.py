@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from media_client import _wording
 from media_client._streams import MultipartBody, Progress, RawBody, Source
 from media_client.errors import MediaAPIError, ValidationFailed, storage_error_from_response
 from media_client.models import Limits
@@ -35,11 +36,11 @@ def check_file(filename: str, size: int, limits: Limits) -> None:
     """Refuse before sending what the API would refuse, with the API's own words (a 422 ValidationFailed)."""
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if extension not in limits.extensions:
-        raise _invalid(f"The file field must be a file of type: {', '.join(limits.extensions)}.")
+        raise _invalid(_wording.not_media(filename, limits.extensions))
     if size == 0:
-        raise _invalid("The file is empty.")
+        raise _invalid(_wording.empty(filename))
     if size > limits.max_file_size:
-        raise _invalid(f"The file must not be greater than {limits.max_file_size} bytes.")
+        raise _invalid(_wording.too_large(filename, size, limits.max_file_size))
 
 
 def new_upload_key() -> str:

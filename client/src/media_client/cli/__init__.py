@@ -193,7 +193,7 @@ def get_command(client: Client, media_id: int, as_json: bool) -> None:
     if as_json:
         out.print_json(media.to_dict())
     else:
-        out.stdout().print(out.media_details(media))
+        click.echo(out.media_details(media))
 
 
 @cli.command("rename", context_settings=CONTEXT)
@@ -266,13 +266,20 @@ def remove_command(client: Client, media_ids: tuple[int, ...], yes: bool, as_jso
     """Delete files (asks first unless --yes).
 
     \b
+    Answering no deletes nothing and exits 0.
+
+    \b
     Examples:
       media rm 42
       media rm 42 43 44 --yes
     """
     ids = list(dict.fromkeys(media_ids))
-    if not yes:
-        click.confirm(f"Delete {len(ids)} file(s): {', '.join(map(str, ids))}?", err=True, abort=True)
+    if not yes and not click.confirm(f"Delete {len(ids)} file(s): {', '.join(map(str, ids))}?", err=True):
+        # Declining is an answer, not a failure: exit 1 is for the API or the network.
+        if as_json:
+            out.print_json([])
+        click.echo("Nothing was deleted.", err=True)
+        return
     results: list[dict[str, Any]] = []
     for media_id in ids:
         try:
@@ -342,7 +349,7 @@ def usage_command(client: Client, as_json: bool) -> None:
     if as_json:
         out.print_json(account.to_dict())
     else:
-        out.stdout().print(out.account_details(account))
+        click.echo(out.account_details(account))
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from media_client._wording import formatted_size
 from media_client.errors import MediaAPIError
 from media_client.models import Account, MediaFile
 
@@ -81,10 +82,15 @@ def media_table(items: Iterable[MediaFile], width: int) -> Table:
     return table
 
 
-def media_details(media: MediaFile) -> Table:
-    table = Table(box=None, show_header=False, pad_edge=False)
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column(overflow="fold")
+def fields(rows: Iterable[tuple[str, str]]) -> str:
+    """Label/value lines, the values in one column, nothing after a value (a table of rich's
+    would pad every line to the terminal's width, which copying and ``grep`` then carry)."""
+    rows = list(rows)
+    width = max(len(label) for label, _ in rows)
+    return "\n".join(f"{label.ljust(width)}  {value}".rstrip() for label, value in rows)
+
+
+def media_details(media: MediaFile) -> str:
     rows = [
         ("id", str(media.id)),
         ("name", media.name),
@@ -102,9 +108,7 @@ def media_details(media: MediaFile) -> Table:
         ("created", media.to_dict().get("created_at", created(media))),
         ("updated", media.to_dict().get("updated_at", "")),
     ]
-    for label, value in rows:
-        table.add_row(label, value)
-    return table
+    return fields(rows)
 
 
 def _delivery_rows(media: MediaFile) -> list[tuple[str, str]]:
@@ -118,27 +122,18 @@ def _delivery_rows(media: MediaFile) -> list[tuple[str, str]]:
     return rows
 
 
-def _bytes(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.2f}".rstrip("0").rstrip(".") + f" {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
-
-
-def account_details(account: Account) -> Table:
+def account_details(account: Account) -> str:
     usage, limits = account.usage, account.limits
     plan = "unlimited" if account.media_limit is None else f"{account.media_limit} ({account.remaining} remaining)"
-    table = Table(box=None, show_header=False, pad_edge=False)
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column(overflow="fold")
-    table.add_row("account", account.name)
-    table.add_row("files", f"{usage.files} ({usage.images} images, {usage.videos} videos)")
-    table.add_row("plan limit", plan)
-    table.add_row("storage", usage.formatted_bytes)
-    table.add_row("max file size", _bytes(limits.max_file_size))
-    table.add_row("direct uploads", f"up to {_bytes(limits.direct_upload_max_bytes)}; larger files use a session")
-    table.add_row("images", ", ".join(limits.image_extensions))
-    table.add_row("videos", ", ".join(limits.video_extensions))
-    return table
+    return fields(
+        [
+            ("account", account.name),
+            ("files", f"{usage.files} ({usage.images} images, {usage.videos} videos)"),
+            ("plan limit", plan),
+            ("storage", usage.formatted_bytes),
+            ("max file size", formatted_size(limits.max_file_size)),
+            ("direct uploads", f"up to {formatted_size(limits.direct_upload_max_bytes)}; larger files use a session"),
+            ("images", ", ".join(limits.image_extensions)),
+            ("videos", ", ".join(limits.video_extensions)),
+        ]
+    )

@@ -91,7 +91,8 @@ class Batch:
     def one(self, path: Path) -> Outcome:
         if self.cancel.is_set():
             raise Cancelled()
-        task: TaskID = self.progress.add_task(_label(path), total=None)
+        # The size is known before a byte is sent: the bar never shows "0/? bytes".
+        task: TaskID = self.progress.add_task(_label(path), total=_size(path))
         seen = [0]
 
         def on_progress(sent: int, total: int) -> None:
