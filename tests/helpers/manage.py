@@ -107,6 +107,21 @@ def stack_for_manage(data: Path) -> Iterator[local_stack.LocalStack]:
             running.stop()
 
 
+def stack_client(stack: local_stack.LocalStack, service: str) -> Any:
+    """A boto3 client of the stack's moto server, signed with the stack's own credentials
+    (the server refuses any other); named here, since a boto3 default session made earlier
+    in the process keeps whatever credentials the environment held then."""
+    import boto3
+
+    return boto3.session.Session().client(
+        service,
+        region_name=local_stack.REGION,
+        endpoint_url=stack.moto_url,
+        aws_access_key_id=local_stack.ACCESS_KEY_ID,
+        aws_secret_access_key=local_stack.SECRET_ACCESS_KEY,
+    )
+
+
 def run(*args: str, env: dict[str, str] | None = None) -> Result:
     """manage.py as a user runs it; whatever happens, no traceback (an exception
     that escaped the command would show up here as something other than an exit)."""

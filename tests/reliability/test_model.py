@@ -23,11 +23,11 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from chalicelib import accounts, auth, presenters, records, uploads
+from chalicelib import accounts, auth, presenters, records, storage, uploads
 from chalicelib.domain.names import Uploader
 from chalicelib.errors import MediaLimitReached
-from chalicelib.models import AccountItem as Account
-from tests.helpers.aws import process_world
+from tests.fakes.records import MemoryRecords
+from tests.fakes.storage import MemoryStorage
 from tests.helpers.consistency import assert_consistent
 from tests.helpers.http import multipart
 from tests.helpers.media import image_bytes
@@ -71,10 +71,10 @@ TARGETS = st.sampled_from(["own", "own", "foreign", "deleted", "missing"])
 class MediaLibraryMachine(RuleBasedStateMachine):
     def __init__(self, client: Client) -> None:
         super().__init__()
-        # Each example starts from empty tables and bucket, as a test does: a failing
-        # example replays alike while Hypothesis shrinks it, and moto's cost (it copies
-        # every table for each transaction) stays that of one example's data.
-        process_world().reset()
+        # Each example starts from empty records and storage, as a test does: a failing
+        # example replays alike while Hypothesis shrinks it.
+        records.use(MemoryRecords())
+        storage.use(MemoryStorage())
         self.client = client
         self.libs: list[Library] = []
         self.acting: Library | None = None
@@ -414,9 +414,9 @@ class MediaLibraryMachine(RuleBasedStateMachine):
     @invariant()
     def service_agrees_with_model(self) -> None:
         """Every account's counters (one batch read) and the acting account's records."""
-        stored = {a.account_id: a for a in Account.batch_get([lib.account_id for lib in self.libs])}
         for lib in self.libs:
-            account = stored[lib.account_id]
+            account = records.store().get_account(lib.account_id)
+            assert account is not None
             counters = (account.media_count, account.image_count, account.video_count, account.bytes_used)
             assert counters == lib.counters(), lib.account_id
             assert account.media_limit == lib.limit
@@ -429,6 +429,13 @@ class MediaLibraryMachine(RuleBasedStateMachine):
             snapshot = assert_consistent([lib.account_id for lib in self.libs])
             assert snapshot.records == len(snapshot.objects) == sum(len(lib.media) for lib in self.libs)
             STATS["examples"] += 1
+
+
+@pytest.fixture
+def backend(fakes: None) -> None:
+    """The model test is about the API's answers against the model's: it runs on the in-memory
+    fakes of the two ports (tests/contract holds them to DynamoDB's and S3's behaviour), so its
+    thousand steps cost what the service's own code costs."""
 
 
 def test_random_api_sequences_of_three_accounts_agree_with_the_model(client: Client) -> None:

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from manage import cli
 from ops import local_stack, targets
 from tests.helpers.aws import restored_environment
-from tests.helpers.manage import KEY_RE, run, run_json, stack_for_manage
+from tests.helpers.manage import KEY_RE, run, run_json, stack_client, stack_for_manage
 from tests.helpers.media import FIXTURES, png_bytes
 
 
@@ -240,9 +240,7 @@ def test_reconcile_removes_an_orphan_object_and_reports_it(stack: local_stack.Lo
 
 
 def test_a_database_failure_exits_1_with_its_cause(stack: local_stack.LocalStack) -> None:
-    import boto3
-
-    dynamodb = boto3.client("dynamodb", region_name=local_stack.REGION, endpoint_url=stack.moto_url)
+    dynamodb = stack_client(stack, "dynamodb")
     dynamodb.delete_table(TableName=f"{local_stack.TABLE_PREFIX}-accounts")
     for args in (("accounts", "list"), ("accounts", "show", local_stack.DEMO_ACCOUNT_ID, "--json")):
         failed = run(*args)

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import requests
 from chalice.test import Client
@@ -24,6 +23,7 @@ from tests.helpers.aws import restored_environment
 from tests.helpers.aws_faults import dynamodb_failing
 from tests.helpers.events import s3_event
 from tests.helpers.http import API, call, upload_file, uploaded
+from tests.helpers.manage import stack_client
 from tests.helpers.media import png_bytes
 from tests.helpers.tenants import Tenant
 from tests.helpers.uploads import send, started
@@ -139,7 +139,7 @@ def running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[l
 
 
 def _queued(stack: local_stack.LocalStack) -> int:
-    sqs = boto3.client("sqs", region_name="us-east-1", endpoint_url=stack.moto_url)
+    sqs = stack_client(stack, "sqs")
     url = sqs.get_queue_url(QueueName=failure_queue_name("local"))["QueueUrl"]
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
     return int(attributes["Attributes"]["ApproximateNumberOfMessages"])

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 
 from chalicelib import caches
+from tests.helpers.media import png_bytes
 from tests.helpers.servers import api_over_http, threaded_aws_env
 from tests.helpers.tenants import make_tenant
 
@@ -47,3 +50,27 @@ def test_request_lines_carry_the_address_the_request_came_from(server: str, caps
         (line.get("source_ip"), line.get("key_prefix"), line["status"]) for line in lines if line["event"] == "request"
     ]
     assert found == [("127.0.0.2", tenant.api_key[:16], 200), ("127.0.0.3", None, 401)]
+
+
+def test_a_query_sent_as_raw_utf8_reads_as_the_same_query_percent_encoded(server: str) -> None:
+    """curl sends ``?search=CAFÉ`` as the UTF-8 bytes themselves; http.server decodes a
+    request line as Latin-1, and the API must still read "CAFÉ", as from ``CAF%C3%89``."""
+    tenant = make_tenant("Raw")
+    sent = requests.post(
+        f"{server}/api/v1/media",
+        headers=tenant.headers,
+        files={"file": ("cafe.png", png_bytes())},
+        data={"name": "Café terrace"},
+        timeout=10,
+    )
+    assert sent.status_code == 201, sent.text
+    where = urlsplit(server)
+    request = b"GET /api/v1/media?search=CAF\xc3\x89 HTTP/1.1\r\nHost: %s\r\nX-Api-Key: %s\r\nConnection: close\r\n\r\n"
+    with socket.create_connection((where.hostname or "", where.port or 80), timeout=10) as connection:
+        connection.sendall(request % (where.netloc.encode(), tenant.api_key.encode()))
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") or head.startswith(b"HTTP/1.0 200"), head
+    assert [item["name"] for item in json.loads(body)["data"]] == ["Café terrace"]
