@@ -106,7 +106,8 @@ class ApiRequestHandler(ChaliceRequestHandler):
         # http.server decodes the request line as Latin-1, one character per byte; a client
         # that sends UTF-8 as it is (curl "?search=CAFÉ") is read as if it had sent the
         # percent-encoded form: those bytes are percent-encoded before chalice parses them.
-        self.path = "".join(c if c < "\x80" else f"%{ord(c):02X}" for c in self.path)
+        raw: str = self.path  # type: ignore[has-type]  # chalice assigns it unannotated
+        self.path = "".join(c if c < "\x80" else f"%{ord(c):02X}" for c in raw)
         limited = self._rate_limited()
         if limited is not None:
             from chalicelib import cors, edge
