@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from chalicelib import records
-from chalicelib.domain.channels import CHANNELS
+from chalicelib.domain.channel_rules import CHANNELS
 from chalicelib.domain.fields import clean_tags, fold, tags_errors
 from chalicelib.domain.formats import file_type
 from chalicelib.domain.names import FileType

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib import records
-from chalicelib.domain.channels import CHANNELS
+from chalicelib.domain.channel_rules import CHANNELS
 from chalicelib.domain.fields import clean_tags, tags_errors, unsafe_errors
 from chalicelib.domain.formats import file_type
 from chalicelib.domain.names import FileType

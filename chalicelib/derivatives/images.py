@@ -13,7 +13,8 @@ import warnings
 from typing import Any, BinaryIO
 
 from chalicelib.derivatives.results import DerivativeError
-from chalicelib.domain.channels import CHANNEL_RULES, JPEG, RenditionKind
+from chalicelib.domain.channel_rules import CHANNEL_RULES, JPEG
+from chalicelib.domain.channels import RenditionKind
 
 #: The probe's bomb limit (``chalicelib.probe.inspect``), which thumbnails keep too.
 MAX_PIXELS = 40_000_000

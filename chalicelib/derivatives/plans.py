@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from chalicelib.domain.channels import CHANNEL_RULES
+from chalicelib.domain.channel_rules import CHANNEL_RULES
 
 #: The strictest channel's video limit (WhatsApp's), bytes.
 TARGET_BYTES = CHANNEL_RULES["whatsapp"].video_max_bytes or 16_000_000

@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.domain import channels
+from chalicelib.domain import channel_rules, channels
 from chalicelib.domain.layout import rendition_key, thumbnail_key
 from chalicelib.domain.names import DeliveryStatus, FileType, Uploader
 from chalicelib.domain.search import Folded
@@ -188,7 +188,7 @@ class MediaFile:
     def deliverable(self) -> tuple[str, ...]:
         """The channels that can take this file now (what ``?channel=`` filters on)."""
         found = self.channels("original", "rendition")
-        return tuple(name for name in channels.CHANNELS if found[name].url)
+        return tuple(name for name in channel_rules.CHANNELS if found[name].url)
 
     def with_initial_delivery(self) -> MediaFile:
         """As recorded: processing while a poster (videos) or a rendition is to be made."""

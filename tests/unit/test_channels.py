@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 
+from chalicelib.domain.channel_rules import CHANNEL_RULES, CHANNELS
 from chalicelib.domain.channels import (
-    CHANNEL_RULES,
-    CHANNELS,
     ChannelDelivery,
     NoRendition,
     Original,
