@@ -96,6 +96,7 @@ export class Details {
       rendition: $("details-rendition"),
       channelStatus: $("details-channels-status"),
     });
+    this.changed = onChange; // the card shows what the panel learns
     this.form = new DescribeForm($("details-form"), {
       api,
       onChange: (media) => {
@@ -135,6 +136,7 @@ export class Details {
       const { media, etag } = await this.api.getTagged(this.media.id);
       if (serial !== this.serial || !this.media) return;
       this.render(media);
+      this.changed(media);
       then(media, etag);
     } catch (error) {
       if (serial === this.serial && this.media) this.form.say(`The file could not be loaded: ${error.message}`, true);
