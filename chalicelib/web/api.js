@@ -29,7 +29,12 @@ export class Api {
     return new URL(`api/v1${path}`, this.root).href;
   }
 
-  async request(method, path, { body, headers = {}, signal } = {}) {
+  async request(method, path, options = {}) {
+    return (await this.exchange(method, path, options)).data;
+  }
+
+  /** The answer's JSON and headers (an ETag, say); an ApiError for anything but a 2xx. */
+  async exchange(method, path, { body, headers = {}, signal } = {}) {
     const init = { method, signal, headers: { Accept: "application/json", "X-Api-Key": this.key, ...headers } };
     if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
@@ -49,7 +54,7 @@ export class Api {
       if (response.status === 401) this.onUnauthorized(error);
       throw error;
     }
-    return data;
+    return { data, headers: response.headers };
   }
 
   /** A POST sent again, with the same key, while the answer is worth waiting for (docs/architecture.md, "Idempotent retries"). */
@@ -68,15 +73,27 @@ export class Api {
     return this.request("GET", "/account");
   }
 
-  list({ type = "", search = "", cursor = "", perPage = 100 }, signal) {
+  list({ type = "", search = "", tag = "", channel = "", cursor = "", perPage = 100 }, signal) {
     const query = new URLSearchParams({ cursor, per_page: String(perPage) });
-    if (type) query.set("type", type);
-    if (search) query.set("search", search);
+    for (const [name, value] of Object.entries({ type, search, tag, channel })) if (value) query.set(name, value);
     return this.request("GET", `/media?${query}`, { signal });
   }
 
   get(id) {
     return this.request("GET", `/media/${encodeURIComponent(id)}`);
+  }
+
+  /** The file and its ETag, for a change made on condition that nobody changed it since. */
+  async getTagged(id) {
+    const { data, headers } = await this.exchange("GET", `/media/${encodeURIComponent(id)}`);
+    return { media: data, etag: headers.get("ETag") || "" };
+  }
+
+  /** Change any of name, description, tags; If-Match: the write fails with a 412 when the file moved on. */
+  async describe(id, changes, etag) {
+    const headers = etag ? { "If-Match": etag } : {};
+    const answer = await this.exchange("PUT", `/media/${encodeURIComponent(id)}`, { body: changes, headers });
+    return { media: answer.data, etag: answer.headers.get("ETag") || "" };
   }
 
   /** A short-lived link whose answer saves the file under its name (GET /media/{id}/download). */

@@ -1,4 +1,5 @@
-// The media library page (docs/architecture.md, "The media library page"): sign in with an API key, browse, upload, rename, delete.
+// The media library page (docs/architecture.md, "The media library page"): sign in with an API key, browse,
+// filter, upload, rename, describe and tag, delete, and see where each file can be sent.
 import { Api } from "./api.js";
 import { say } from "./cards.js";
 import { confirmDelete, copyText, Details } from "./details.js";
@@ -21,9 +22,10 @@ function announce(text) {
   $("announce").textContent = text;
 }
 
-const details = new Details($("details"), api);
+const details = new Details($("details"), { api, onChange: (media) => library.replace(media, false) });
 const actions = {
   details: (media) => details.show(media),
+  tag: (tag) => library.filterTag(tag),
   async rename(media, name) {
     library.replace(await api.rename(media.id, name));
   },
@@ -58,7 +60,9 @@ const library = new Library({
   more: $("load-more"),
   tabs: $("tabs"),
   search: $("search"),
+  filters: { channel: $("channel"), tagLine: $("tag-filter"), tagName: $("tag-filter-name"), clearTag: $("tag-filter-clear") },
   perPage: perPage(),
+  onReplace: (media) => details.notice(media),
 });
 
 const uploads = new Uploads({

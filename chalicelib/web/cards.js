@@ -1,6 +1,8 @@
 // One card per file: an <article> named by its heading (the file's name), with its actions.
+import { channelMarks } from "./channels.js";
 import { el, ICONS, icon, lockIcon, safeUrl } from "./dom.js";
 import { facts } from "./format.js";
+import { tagRow } from "./tags.js";
 
 let videos = null;
 
@@ -68,7 +70,7 @@ function originalLine(media) {
   return el("p", { class: "original", text: shown ? media.original_name : "", title: shown ? media.original_name : null, hidden: !shown });
 }
 
-/** A new card; `actions` has details, rename, copy and remove, each given (media, card). */
+/** A new card; `actions` has details, rename, copy and remove, each given (media, card), and tag (a tag clicked). */
 export function card(media, actions) {
   const nameId = `media-${media.id}-name`;
   const article = el("article", { class: "card", "aria-labelledby": nameId, dataset: { id: media.id } });
@@ -102,6 +104,8 @@ export function card(media, actions) {
         ? el("p", { class: "badge", title: "Uploaded by an administrator: it cannot be deleted here." }, lockIcon(), "Admin file")
         : null,
       el("p", { class: "facts" }, factList(media)),
+      tagRow(media, actions.tag),
+      channelMarks(media),
       buttons,
     ),
     status,
@@ -122,8 +126,8 @@ export function say(article, message, { error = false, brief = false } = {}) {
   if (brief) status.timer = setTimeout(() => say(article, ""), BRIEF_MS);
 }
 
-/** The card shows `media` from now on (a new name, a thumbnail that arrived). */
-export function update(article, media) {
+/** The card shows `media` from now on (a new name, new tags, a thumbnail or a rendition that arrived). */
+export function update(article, media, actions) {
   const before = article.media;
   article.media = media;
   const heading = article.querySelector("h3");
@@ -131,6 +135,10 @@ export function update(article, media) {
   heading.title = media.name;
   article.querySelector(".facts").replaceChildren(...factList(media).filter(Boolean));
   article.querySelector(".original").replaceWith(originalLine(media));
+  // Only what changed is redrawn: a tag button someone is on keeps its focus.
+  const same = (field) => JSON.stringify(before[field]) === JSON.stringify(media[field]);
+  if (!same("tags")) article.querySelector(".tags").replaceWith(tagRow(media, actions.tag));
+  if (!same("delivery")) article.querySelector(".delivery").replaceWith(channelMarks(media));
   if (media.file_type === "video" && media.thumbnail_url && media.thumbnail_url !== before.thumbnail_url) {
     const video = article.querySelector(".preview video");
     if (video) video.poster = safeUrl(media.thumbnail_url);

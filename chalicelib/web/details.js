@@ -1,6 +1,8 @@
 // The details panel (every field of a file) and the delete confirmation: modal <dialog>s,
 // so Esc closes them, focus stays inside, and it returns to what opened them.
 import { preview } from "./cards.js";
+import { channelList, deliveryState, renditionText } from "./channels.js";
+import { DescribeForm } from "./describe.js";
 import { el, safeUrl } from "./dom.js";
 import { dimensions, duration, when } from "./format.js";
 
@@ -23,7 +25,7 @@ function rows(media) {
     ["Created", when(media.created_at)],
     ["Updated", when(media.updated_at)],
     ["URL", media.url],
-    ["Thumbnail URL", media.thumbnail_url || (media.file_type === "image" ? "not made yet" : "none (video)")],
+    [media.file_type === "video" ? "Poster URL" : "Thumbnail URL", media.thumbnail_url || "not made yet"],
   ];
 }
 
@@ -70,11 +72,17 @@ export async function download(api, media) {
   return link;
 }
 
+/**
+ * Every field of one file, where it can be sent (a Copy button per channel), and its description
+ * and tags to edit. It opens at once with what the card knows, then shows the file as it is now
+ * (a GET, whose ETag the form saves against).
+ */
 export class Details {
-  constructor(dialog, api) {
+  constructor(dialog, { api, onChange }) {
     this.dialog = dialog;
     this.api = api;
     this.media = null;
+    this.serial = 0; // which opening an answer belongs to
     const $ = (id) => dialog.querySelector(`#${id}`);
     Object.assign(this, {
       title: $("details-title"),
@@ -83,26 +91,85 @@ export class Details {
       status: $("details-status"),
       open: $("details-open"),
       download: $("details-download"),
+      delivery: $("details-delivery"),
+      channels: $("details-channels"),
+      rendition: $("details-rendition"),
+      channelStatus: $("details-channels-status"),
+    });
+    this.changed = onChange; // the card shows what the panel learns
+    this.form = new DescribeForm($("details-form"), {
+      api,
+      onChange: (media) => {
+        this.render(media);
+        onChange(media);
+      },
     });
     $("details-close").addEventListener("click", () => dialog.close());
     $("details-copy").addEventListener("click", () => this.copy());
     this.download.addEventListener("click", () => this.save());
     // A click on the backdrop (outside the panel) closes it too.
     dialog.addEventListener("click", (event) => event.target === dialog && dialog.close());
-    dialog.addEventListener("close", () => this.picture.replaceChildren());
+    dialog.addEventListener("close", () => {
+      this.picture.replaceChildren();
+      this.media = null;
+    });
   }
 
   show(media) {
-    this.media = media;
-    this.title.textContent = media.name;
+    this.serial += 1;
+    this.render(media);
     this.picture.replaceChildren(preview(media, { alt: media.name, lazy: false }));
     const video = this.picture.querySelector("video");
     if (video) video.controls = true;
-    this.fields.replaceChildren(...rows(media).flatMap(([term, value]) => [el("dt", { text: term }), el("dd", { text: value })]));
     this.open.href = safeUrl(media.url);
     this.status.textContent = "";
+    this.channelStatus.textContent = "";
+    this.form.wait(media);
     remember(this.dialog);
     this.dialog.showModal();
+    this.fetch(this.serial, (fresh, etag) => this.form.load(fresh, etag));
+  }
+
+  /** The file as it is now, then `then(media, etag)`, unless the panel moved on meanwhile. */
+  async fetch(serial, then) {
+    try {
+      const { media, etag } = await this.api.getTagged(this.media.id);
+      if (serial !== this.serial || !this.media) return;
+      this.render(media);
+      this.changed(media);
+      then(media, etag);
+    } catch (error) {
+      if (serial === this.serial && this.media) this.form.say(`The file could not be loaded: ${error.message}`, true);
+    }
+  }
+
+  /** The card learnt something new about the shown file (its poster, its rendition): show it too. */
+  notice(media) {
+    if (!this.media || media.id !== this.media.id || !this.dialog.open) return;
+    this.fetch(this.serial, (fresh, etag) => this.form.adopt(fresh, etag));
+  }
+
+  /** Everything but the picture and the form, from `media`. */
+  render(media) {
+    this.media = media;
+    this.title.textContent = media.name;
+    this.fields.replaceChildren(...rows(media).flatMap(([term, value]) => [el("dt", { text: term }), el("dd", { text: value })]));
+    this.delivery.replaceChildren(deliveryState(media) || "");
+    // A refreshed list must not drop the focus of someone working through it by keyboard.
+    const active = this.channels.contains(document.activeElement) ? document.activeElement.closest("[data-channel]") : null;
+    this.channels.replaceChildren(...channelList(media, (url, name) => this.copyChannel(url, name)));
+    const again = active && this.channels.querySelector(`[data-channel="${active.dataset.channel}"] button`);
+    if (again) again.focus();
+    this.rendition.textContent = renditionText(media);
+  }
+
+  async copyChannel(url, name) {
+    try {
+      await copyText(url);
+      this.channelStatus.textContent = `${name} URL copied`;
+    } catch (error) {
+      this.channelStatus.textContent = `Could not copy: ${error.message}`;
+    }
   }
 
   async save() {

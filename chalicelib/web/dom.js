@@ -48,6 +48,9 @@ export const ICONS = {
   copy: ["M5 1h9v10h-2V3H5z", "M2 4h9v11H2zm1.5 1.5v8h6v-8z"],
   remove: ["M5.5 1h5l.5 1.5H14V4H2V2.5h3z", "M3 5h10l-.8 10H3.8zm2.6 1.6l.3 6.8h1.2L6.8 6.6zm3.6 0l-.3 6.8h1.2l.3-6.8z"],
   play: ["M5 3.2v9.6L12.8 8z"],
+  check: ["M6.2 12.2L2.4 8.4l1.2-1.2 2.6 2.6 6.2-6.2 1.2 1.2z"],
+  cross: ["M4.2 3L8 6.8 11.8 3 13 4.2 9.2 8l3.8 3.8-1.2 1.2L8 9.2 4.2 13 3 11.8 6.8 8 3 4.2z"],
+  alert: ["M8 1l7.5 13.5H.5zm-.8 4.6v4.6h1.6V5.6zm0 5.8V13h1.6v-1.6z"],
 };
 
 /** A small padlock, drawn with DOM calls (decorative: the text next to it says it). */

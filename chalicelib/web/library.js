@@ -1,27 +1,29 @@
-// The grid: newest first, type tabs, debounced search, infinite scroll on cursors.
+// The grid: newest first, type tabs, a channel and a tag filter, debounced search, infinite scroll on cursors.
 import { ApiError } from "./api.js";
 import { card, update } from "./cards.js";
-import { sleep } from "./dom.js";
+import { CHANNELS, channelName } from "./channels.js";
+import { el } from "./dom.js";
+import { Watcher } from "./watch.js";
 
 const SEARCH_DELAY_MS = 300;
-/** Thumbnails are made a few seconds after an upload: look again this often, then give up. */
-const THUMBNAIL_WAITS_MS = [1500, 2500, 4000, 6000, 10000, 15000];
-/** Files older than this without a thumbnail are not waited for (the reconciler makes it later). */
-const RECENT_MS = 2 * 60 * 1000;
 
 export class Library {
-  constructor({ api, feed, status, more, tabs, search, perPage, actions }) {
-    Object.assign(this, { api, feed, status, more, tabs, search, perPage, actions });
+  /** `filters`: the channel select, the tag filter's line, its name and its clear button. */
+  constructor({ api, feed, status, more, tabs, search, filters, perPage, actions, onReplace }) {
+    Object.assign(this, { api, feed, status, more, tabs, search, filters, perPage, actions, onReplace });
     this.type = "";
     this.query = "";
+    this.channel = "";
+    this.tag = "";
     this.next = null; // the next page's cursor; null: no more
     this.loading = false;
     this.generation = 0;
     this.controller = null;
     this.cards = new Map();
-    this.watching = new Set();
+    this.watcher = new Watcher({ api, shows: (id) => this.cards.has(id), onFresh: (media) => this.replace(media) });
     this.bindTabs();
     this.bindSearch();
+    this.bindFilters();
     more.addEventListener("click", () => this.loadMore());
     this.sentinel = more.parentElement;
     if ("IntersectionObserver" in window) {
@@ -41,11 +43,41 @@ export class Library {
     this.feed.setAttribute("aria-labelledby", tab.id);
   }
 
-  /** Back to All and no search, without loading anything (sign-out: there is no key to load with). */
+  /** Back to All and no search, channel or tag, without loading anything (sign-out: there is no key to load with). */
   resetFilters() {
     this.type = "";
     this.query = "";
+    this.channel = "";
+    this.filters.channel.value = "";
+    this.showTag("");
     this.showTab(this.tabs.querySelector('[role="tab"][data-type=""]'));
+  }
+
+  bindFilters() {
+    const { channel, clearTag } = this.filters;
+    channel.append(...CHANNELS.map(([key, name]) => el("option", { value: key, text: name })));
+    channel.addEventListener("change", () => {
+      this.channel = channel.value;
+      this.reload();
+    });
+    clearTag.addEventListener("click", () => {
+      this.filterTag("");
+      this.search.focus();
+    });
+  }
+
+  showTag(tag) {
+    this.tag = tag;
+    this.filters.tagLine.hidden = !tag;
+    this.filters.tagName.textContent = tag ? `“${tag}”` : "";
+  }
+
+  /** Only the files carrying `tag` ("" for all): a tag clicked on a card. */
+  filterTag(tag) {
+    if (tag === this.tag) return;
+    this.showTag(tag);
+    this.reload();
+    if (tag) this.filters.clearTag.focus(); // the clicked tag's card is gone: focus stays on the filter
   }
 
   bindTabs() {
@@ -87,6 +119,7 @@ export class Library {
 
   clear() {
     this.generation += 1;
+    this.watcher.stop();
     if (this.controller) this.controller.abort();
     this.feed.replaceChildren();
     this.cards.clear();
@@ -127,7 +160,7 @@ export class Library {
     this.setStatus(cursor ? "Loading more files…" : "Loading files…", "loading");
     try {
       const page = await this.api.list(
-        { type: this.type, search: this.query, cursor, perPage: this.perPage },
+        { type: this.type, search: this.query, tag: this.tag, channel: this.channel, cursor, perPage: this.perPage },
         this.controller.signal,
       );
       if (generation !== this.generation) return;
@@ -157,14 +190,25 @@ export class Library {
 
   showEmptyOrNothing() {
     if (this.cards.size) return this.setStatus("");
-    if (this.query) return this.setStatus(`No files match “${this.query}”.`, "empty");
+    const filters = [
+      this.query && `match “${this.query}”`,
+      this.tag && `are tagged “${this.tag}”`,
+      this.channel && `are ready for ${channelName(this.channel)}`,
+    ].filter(Boolean);
+    if (filters.length) {
+      const last = filters.pop();
+      return this.setStatus(`No files ${filters.length ? `${filters.join(", ")} and ${last}` : last}.`, "empty");
+    }
     const what = { image: "No images yet.", video: "No videos yet." }[this.type] || "No files yet.";
     return this.setStatus(`${what} Drop files anywhere on the page, or use Upload files.`, "empty");
   }
 
-  /** Whether the current tab and search would list `media`. */
+  /** Whether the current tab, filters and search would list `media`. */
   matches(media) {
     if (this.type && media.file_type !== this.type) return false;
+    if (this.tag && !(media.tags || []).includes(this.tag.toLowerCase())) return false;
+    const channels = (media.delivery && media.delivery.channels) || {};
+    if (this.channel && !(channels[this.channel] && channels[this.channel].url)) return false;
     const query = this.query.toLowerCase();
     return !query || media.name.toLowerCase().includes(query) || media.original_name.toLowerCase().includes(query);
   }
@@ -175,10 +219,7 @@ export class Library {
     this.cards.set(media.id, node);
     if (where === "start") this.feed.prepend(node);
     else this.feed.append(node);
-    const recent = Date.now() - Date.parse(media.created_at) < RECENT_MS;
-    if (media.file_type === "image" && !media.thumbnail_url && (recent || where === "start")) {
-      this.watchThumbnail(media.id);
-    }
+    this.watcher.consider(media, where === "start");
   }
 
   /** A file uploaded from this page: at the top, without a reload. */
@@ -188,9 +229,15 @@ export class Library {
     this.showEmptyOrNothing();
   }
 
-  replace(media) {
+  /**
+   * A newer version of a file: its card shows it (nothing is redrawn when nothing changed), and
+   * `onReplace` hears of it unless it came from there (`notify` false).
+   */
+  replace(media, notify = true) {
     const node = this.cards.get(media.id);
-    if (node) update(node, media);
+    if (!node || JSON.stringify(node.media) === JSON.stringify(media)) return;
+    update(node, media, this.actions);
+    if (notify) this.onReplace(media);
   }
 
   remove(id) {
@@ -201,25 +248,5 @@ export class Library {
     this.cards.delete(id);
     this.showEmptyOrNothing();
     return next;
-  }
-
-  /** Until its thumbnail exists, a card shows the original; ask again a few times. */
-  async watchThumbnail(id) {
-    if (this.watching.has(id)) return;
-    this.watching.add(id);
-    const generation = this.generation;
-    try {
-      for (const wait of THUMBNAIL_WAITS_MS) {
-        await sleep(wait);
-        if (generation !== this.generation || !this.cards.has(id)) return;
-        const media = await this.api.get(id).catch(() => null);
-        if (media && media.thumbnail_url) {
-          this.replace(media);
-          return;
-        }
-      }
-    } finally {
-      this.watching.delete(id);
-    }
   }
 }

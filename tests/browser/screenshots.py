@@ -1,9 +1,12 @@
 """``make screenshots``: docs/img/*.png, the page's main states at 1280 and 360 px wide.
 
-Runs its own local stack with a small demo library, drives Debian's Chromium,
-and overwrites the images: sign-in, the grid, uploads in progress (the upload
-throttled through Chromium's network emulation, so progress is caught mid-way)
-and the details panel.
+Runs its own local stack with a small demo library (a phone's HEVC video among
+them, so the channels show an original and a rendition), waits until the
+derivatives worker has made every poster and rendition, drives Debian's
+Chromium, and overwrites the images: sign-in, the grid (channel marks, tags,
+posters), uploads in progress (the upload throttled through Chromium's network
+emulation, so progress is caught mid-way) and the details panel (where each
+channel's URL comes from, the description and tags).
 """
 
 from __future__ import annotations
@@ -26,6 +29,18 @@ LIBRARY = [
     ("menu.jpg", "Autumn menu", ((255, 112, 67), (121, 85, 72)), False),
     ("night.png", "Night skyline", ((26, 35, 126), (0, 0, 0)), False),
 ]
+#: The videos: (fixture, display name); the phone's HEVC MOV gets an H.264 rendition for WhatsApp.
+VIDEOS = [("sample.mp4", "Launch teaser"), ("portrait-hevc.mov", "Store walkthrough (phone)")]
+#: What some files are described as: name -> (description, tags).
+DESCRIBED = {
+    "Summer campaign hero": (
+        "Sunset over the beach, the summer campaign's opening picture.",
+        ["summer", "campaign", "beach", "hero", "2026"],
+    ),
+    "Store walkthrough (phone)": ("A walk through the store front, filmed upright on a phone.", ["store", "video"]),
+    "Autumn menu": (None, ["menu", "autumn"]),
+    "Brand logo": (None, ["brand"]),
+}
 
 
 def gradient(name: str, top: tuple[int, int, int], bottom: tuple[int, int, int]) -> bytes:
@@ -45,13 +60,29 @@ def gradient(name: str, top: tuple[int, int, int], bottom: tuple[int, int, int])
 
 
 def seed(stack: Running) -> Tenant:
+    """The demo library, described and tagged, once every poster and rendition is made."""
+    from tests.browser.scene import api_put, settled
     from tests.helpers.media import fixture_bytes
 
     tenant = stack.tenant("Acme Studio", media_limit=500)
-    stack.seed(tenant, "launch.mp4", fixture_bytes("sample.mp4"), "Launch teaser")
+    files = [stack.seed(tenant, fixture, fixture_bytes(fixture), name) for fixture, name in VIDEOS]
     for filename, name, (top, bottom), admin in LIBRARY:
-        stack.seed(tenant, filename, gradient(filename, top, bottom), name, admin=admin)
+        files.append(stack.seed(tenant, filename, gradient(filename, top, bottom), name, admin=admin))
+    for media in files:
+        settled(stack, tenant, media["id"])
+        if media["name"] in DESCRIBED:
+            description, tags = DESCRIBED[media["name"]]
+            api_put(stack, tenant, media["id"], {"description": description, "tags": tags})
     return tenant
+
+
+def pictures_loaded(page: Any) -> None:
+    """Every thumbnail and poster on screen has arrived (no fixed wait)."""
+    page.wait_for_function(
+        """() => [...document.querySelectorAll("img")].every((img) => img.complete)
+          && [...document.querySelectorAll(".preview video")].every((video) => video.poster)"""
+    )
+    page.evaluate("document.fonts.ready")
 
 
 def shoot(browser: Any, stack: Running, tenant: Tenant, width: int, folder: Path) -> None:
@@ -65,13 +96,17 @@ def shoot(browser: Any, stack: Running, tenant: Tenant, width: int, folder: Path
     page.screenshot(path=OUT / f"sign-in-{width}.png")
     page.get_by_label("API key").fill(tenant.api_key)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("article")).to_have_count(len(LIBRARY) + 1)
+    expect(page.get_by_role("article")).to_have_count(len(LIBRARY) + len(VIDEOS))
     page.locator("body").click(position={"x": 1, "y": 1})  # no focus ring on the search box
-    page.wait_for_timeout(2500)  # thumbnails and first frames
+    pictures_loaded(page)
     page.screenshot(path=OUT / f"grid-{width}.png")
 
-    page.get_by_role("article").nth(1).get_by_role("button", name="Details").click()
-    page.wait_for_timeout(500)
+    name = "Store walkthrough (phone)"
+    page.get_by_role("article", name=name).get_by_role("button", name="Details").click()
+    panel = page.get_by_role("dialog", name=name)
+    expect(panel.get_by_role("button", name="Save")).to_be_enabled()
+    pictures_loaded(page)
+    panel.get_by_role("heading", name="Where it can be sent").evaluate("node => node.scrollIntoView()")
     page.screenshot(path=OUT / f"details-{width}.png")
     context.close()
 

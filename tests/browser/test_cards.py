@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from tests.browser.harness import Running, Tenant, png
 from tests.browser.pages import card, sign_in
+from tests.browser.scene import settled
 from tests.helpers.media import fixture_bytes
 
 
@@ -24,9 +25,13 @@ def boxes(locator: Any) -> list[dict[str, float]]:
 def test_a_cards_actions_share_one_row_and_its_facts_never_split(
     browser: Any, stack: Running, tenant: Tenant, width: int, height: int
 ) -> None:
-    stack.seed(tenant, "wide.png", png(1280, 720), "A rather long file name that goes on")
-    stack.seed(tenant, "clip.mp4", fixture_bytes("sample.mp4"), "Clip")
-    stack.seed(tenant, "logo.png", png(), "Logo", admin=True)
+    seeded = [
+        stack.seed(tenant, "wide.png", png(1280, 720), "A rather long file name that goes on"),
+        stack.seed(tenant, "clip.mp4", fixture_bytes("sample.mp4"), "Clip"),
+        stack.seed(tenant, "logo.png", png(), "Logo", admin=True),
+    ]
+    for media in seeded:  # measured once the worker is done: a card being prepared is redrawn
+        settled(stack, tenant, media["id"])
     context = browser.new_context(viewport={"width": width, "height": height})
     try:
         page = context.new_page()

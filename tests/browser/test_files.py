@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from tests.browser.harness import Running, Tenant, jpeg, png
 from tests.browser.pages import card, sign_in
+from tests.browser.scene import settled
 from tests.helpers.media import fixture_bytes
 
 
@@ -58,14 +59,16 @@ def test_the_details_panel_shows_every_field_and_copies_the_url(
     assert page.evaluate("navigator.clipboard.readText()") == media["url"]
 
 
-def test_a_videos_details_include_its_duration_and_metadata(page: Any, stack: Running, tenant: Tenant) -> None:
-    stack.seed(tenant, "clip.mp4", fixture_bytes("sample.mp4"), "Clip")
+def test_a_videos_details_include_its_duration_metadata_and_poster(page: Any, stack: Running, tenant: Tenant) -> None:
+    media = stack.seed(tenant, "clip.mp4", fixture_bytes("sample.mp4"), "Clip")
+    poster = settled(stack, tenant, media["id"])["thumbnail_url"]
     sign_in(page, stack, tenant.api_key)
     card(page, "Clip").get_by_role("button", name="Details").click()
     panel = page.get_by_role("dialog", name="Clip")
     values = dict(zip(panel.locator("dt").all_inner_texts(), panel.locator("dd").all_inner_texts(), strict=True))
     assert (values["Dimensions"], values["Duration"], values["Type"]) == ("64 × 48", "0:02", "video (video/mp4)")
-    assert values["Thumbnail URL"] == "none (video)"
+    assert (values["Metadata: video_codec"], values["Metadata: audio_codec"]) == ('"h264"', '"aac"')
+    assert poster and values["Poster URL"] == poster
     expect(panel.locator("video")).to_have_js_property("controls", True)
     panel.get_by_role("button", name="Close").click()
     expect(panel).to_be_hidden()
@@ -151,12 +154,17 @@ def test_the_page_works_by_keyboard_alone_with_a_visible_focus(page: Any, stack:
     expect(page.get_by_role("article")).to_have_count(1)
 
     page.keyboard.press("Shift+Tab")
+    expect(page.get_by_role("combobox", name="Channel")).to_be_focused()
+    assert focus_ring(page) != "none"
+    page.keyboard.press("Shift+Tab")
     expect(page.get_by_role("tab", name="All")).to_be_focused()
     assert focus_ring(page) != "none"
     with page.expect_response(lambda response: "type=image" in response.url):
         page.keyboard.press("ArrowRight")
     expect(page.get_by_role("tab", name="Images")).to_have_attribute("aria-selected", "true")
     expect(page.get_by_role("article")).to_have_count(1)
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("combobox", name="Channel")).to_be_focused()
     page.keyboard.press("Tab")
     expect(search).to_be_focused()
     page.keyboard.press("Tab")
