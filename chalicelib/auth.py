@@ -25,10 +25,9 @@ from chalicelib.errors import InvalidInput, Unauthenticated
 KEY_RE = re.compile(r"^sk_(live|test)_[A-Za-z0-9_-]{43}$")
 PREFIX_LENGTH = 16  # "sk_live_" + 8 characters: enough to recognise, useless to guess
 _CACHE_MAX = 10_000
-INVALID = (
-    "Invalid API key: the X-Api-Key header holds no active key of this service "
-    "(mistyped, revoked, or another deployment's)."
-)
+#: Where a request carries its key, as the 401 messages name it.
+KEY_HEADER = "the X-Api-Key header"
+INVALID = "Invalid API key: {sent_in} holds no active key of this service (mistyped, revoked, or another deployment's)."
 
 _cache: dict[str, tuple[str, float]] = {}
 _cache_lock = threading.Lock()
@@ -54,17 +53,28 @@ def issue_key(account_id: str, *, live: bool = True) -> IssuedKey:
     return IssuedKey(api_key, api_key[:PREFIX_LENGTH], account_id, created)
 
 
-def authenticate(header_value: str | None, *, now: float | None = None) -> str:
-    """The account id the key belongs to, or Unauthenticated.
+def presented_key(x_api_key: str | None, authorization: str | None) -> str | None:
+    """The key a request presents: ``X-Api-Key``, else ``Authorization: Bearer <key>`` (the one
+    header many agent platforms let a user set for a remote MCP server)."""
+    if x_api_key:
+        return x_api_key
+    scheme, _, credentials = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return credentials.strip() or None
+
+
+def authenticate(header_value: str | None, *, now: float | None = None, sent_in: str = KEY_HEADER) -> str:
+    """The account id the key belongs to, or Unauthenticated (whose message names ``sent_in``).
 
     ``now`` is a ``time.monotonic()`` reading (default: the current one); tests
     pass their own to show when a cached key stops working.
     """
     if not header_value:
-        raise Unauthenticated("Missing API key: send it in the X-Api-Key header.")
+        raise Unauthenticated(f"Missing API key: send it in {sent_in}.")
     api_key = header_value.strip()
     if not KEY_RE.match(api_key):
-        raise Unauthenticated(INVALID)
+        raise Unauthenticated(INVALID.format(sent_in=sent_in))
     digest = hash_key(api_key)
     now = time.monotonic() if now is None else now
     with _cache_lock:
@@ -77,7 +87,7 @@ def authenticate(header_value: str | None, *, now: float | None = None) -> str:
     if stored is None or not hmac.compare_digest(stored.key_hash, digest) or stored.revoked_at:
         with _cache_lock:
             _cache.pop(digest, None)
-        raise Unauthenticated(INVALID)
+        raise Unauthenticated(INVALID.format(sent_in=sent_in))
     ttl = get_settings().key_cache_seconds
     if ttl > 0:
         with _cache_lock:
