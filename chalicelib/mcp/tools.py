@@ -91,8 +91,16 @@ def channel_url(media: dict[str, Any], channel: str | None) -> str | None:
 
 def find_files(account_id: str, query: str | None, file_type: str | None, limit: int) -> list[Any]:
     """The search behind search_media, one use-case call: today the list's search (a case-insensitive
-    part of the name or original filename), newest first, one cursor page (read exactly, never counted)."""
-    params = {"cursor": "", "per_page": str(limit), "search": query or "", "type": file_type or ""}
+    part of the name or original filename), newest first.
+
+    With a query, the list's first page: one keys-only read of the account's files, then the page's
+    items (bounded by the library's size, however rare the matches; a cursor page would read
+    ``limit + 1`` items per DynamoDB call until it has enough matches). Without one, a cursor page:
+    exactly ``limit`` files, never counted.
+    """
+    params = {"per_page": str(limit), "search": query or "", "type": file_type or ""}
+    if not (query or "").strip():
+        params["cursor"] = ""
     return listing.list_media(account_id, listing.parse_list_query(params)).items
 
 

@@ -1,0 +1,99 @@
+"""The MCP endpoint: a search in a 10,000-file library through tools/call (against the same search
+through GET /api/v1/media), its AWS calls (counted by the same botocore hooks as bench/calls.py),
+a get's, and what the endpoint costs to import the first time /mcp is hit, beside what the SDK's
+types alone would have cost."""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from typing import Any
+
+from bench.harness import ROOT, AwsCalls, emit, in_process_aws, median, new_account, timed_ms
+from bench.listing import FILES, fill_library
+
+ROUNDS = 15
+RUNS = 11  # imports, per side
+#: One file matches, half-way down the library: the search reads the newer half to find it.
+QUERY = f"file {FILES // 2}"
+
+
+def _call(client: Any, headers: dict[str, str], name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": name, "arguments": arguments}}
+    answer = client.http.post("/mcp", headers=headers, body=json.dumps(body))
+    assert answer.status_code == 200, answer.body
+    result: dict[str, Any] = answer.json_body["result"]
+    assert result["isError"] is False, result
+    return result
+
+
+def _requests() -> dict[str, Any]:
+    from chalice.test import Client
+
+    from app import app
+
+    with in_process_aws(), tempfile.TemporaryDirectory() as project:
+        account_id, headers = new_account()
+        fill_library(account_id, FILES)
+        gc.collect()
+        gc.freeze()  # moto's 10,000 items: no collector pass in the middle of a timed call
+        counter = AwsCalls().attach()
+        headers = {**headers, "Content-Type": "application/json", "Accept": "application/json"}
+        with Client(app, stage_name="bench", project_dir=project) as client:
+
+            def search() -> None:
+                files = _call(client, headers, "search_media", {"query": QUERY})["structuredContent"]["files"]
+                assert [f["id"] for f in files] == [FILES // 2]
+
+            def listed() -> None:
+                """The same search through the REST route (page mode, as search_media reads it)."""
+                answer = client.http.get(f"/api/v1/media?search={QUERY.replace(' ', '+')}&per_page=10", headers=headers)
+                assert answer.status_code == 200 and [m["id"] for m in answer.json_body["data"]] == [FILES // 2]
+
+            for _ in range(2):  # warm: key cache, lazy imports, the tool list
+                search()
+                listed()
+            search_ms, list_ms = [], []
+            for _ in range(ROUNDS):  # interleaved, so drift hits both alike
+                search_ms.append(timed_ms(search))
+                list_ms.append(timed_ms(listed))
+            counter.reset()
+            search()
+            search_calls, search_items = counter.total, counter.items_read
+            counter.reset()
+            _call(client, headers, "get_media", {"id": 42})
+            get_calls = counter.total
+    return {
+        "mcp_search_ms_10000_files": round(median(search_ms), 1),
+        "mcp_search_overhead_ratio": round(median(search_ms) / median(list_ms), 2),
+        "calls_mcp_search": search_calls,
+        "calls_mcp_get": get_calls,
+        "_mcp_search_items_read": search_items,
+    }
+
+
+def _import_ms(first: str, then: str) -> float:
+    """Median CPU ms of importing ``then`` in a fresh interpreter that has already imported ``first``."""
+    code = f"import time\n{first}\nc = time.process_time()\n{then}\nprint((time.process_time() - c) * 1000)\n"
+    with tempfile.TemporaryDirectory() as cache:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPYCACHEPREFIX"] = cache  # from bytecode, as after pip (bench/imports.py)
+        run = [sys.executable, "-c", code]
+        subprocess.run(run, cwd=ROOT, env=env, capture_output=True, check=True)
+        return median([float(subprocess.run(run, cwd=ROOT, env=env, capture_output=True, check=True, text=True).stdout)
+                       for _ in range(RUNS)])  # fmt: skip
+
+
+def run() -> dict[str, Any]:
+    figures = _requests()
+    figures["import_ms_mcp_endpoint"] = round(_import_ms("import app", "import chalicelib.mcp"), 1)
+    figures["_import_ms_mcp_types"] = round(_import_ms("import app", "import mcp_types"), 1)
+    return figures
+
+
+if __name__ == "__main__":
+    emit(run())
