@@ -16,6 +16,7 @@ What the transport asks of a server, and the answer when a request breaks it:
 * ``MCP-Protocol-Version`` names the negotiated revision on every request after
   ``initialize``; one we do not serve is a 400 (-32022, naming the ones we do).
   Without the header a server assumes 2025-03-26, the last revision with batches.
+  A batch is read whole before any of it runs: one malformed message refuses it all.
 """
 
 from __future__ import annotations
