@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib import accounts, edge, library, listing, presenters, previews
+from chalicelib.domain.values import MediaFile
 from chalicelib.errors import InvalidInput, MediaError
 from chalicelib.mcp import schemas, summaries
 from chalicelib.mcp.arguments import check_arguments
@@ -89,7 +90,7 @@ def channel_url(media: dict[str, Any], channel: str | None) -> str | None:
     return str(url) if url else None
 
 
-def find_files(account_id: str, query: str | None, file_type: str | None, limit: int) -> list[Any]:
+def find_files(account_id: str, query: str | None, file_type: str | None, limit: int) -> list[MediaFile]:
     """The search behind search_media, one use-case call: today the list's search (a case-insensitive
     part of the name or original filename), newest first.
 
