@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     from chalicelib import site
 
 # Imported where first needed, to keep a cold start's imports to what every request
-# uses (bench: import_ratio): idempotency (POSTs with a key), site (the page),
-# events and reconcile (their own functions).
+# uses (bench: import_ratio): idempotency (POSTs with a key), site (the page), mcp
+# (agents), events and reconcile (their own functions).
 
 app = Chalice(app_name="media-api")
 # multipart bodies must reach the view as bytes (API Gateway binary media type).
@@ -35,6 +35,8 @@ app.api.binary_types.append("multipart/form-data")
 app.log.setLevel(logging.INFO)
 
 API = "/api/v1"
+MCP = "/mcp"
+MCP_KEY_HEADERS = "the X-Api-Key header or an Authorization: Bearer token"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 ANY_TYPE = ["*/*"]  # routes without a body accept any Content-Type
 JSON_TYPES = ["application/json"]
@@ -99,8 +101,12 @@ def answer_at_the_edge(event: Request, get_response: Callable[[Request], Respons
 @app.middleware("http")
 def authenticate(event: Request, get_response: Callable[[Request], Response]) -> Response:
     """Every API request names its account by its key (Chalice's authorizer ignores X-Api-Key
-    locally, aws/chalice#1675); the page, its files and the public document need none."""
-    if event.method != "OPTIONS" and event.path.startswith(API) and event.path not in PUBLIC_PATHS:
+    locally, aws/chalice#1675); the page, its files and the public document need none.
+    The MCP endpoint takes it as a bearer token too (remote agent platforms often set only that)."""
+    if event.method != "OPTIONS" and event.path == MCP:
+        key = auth.presented_key(event.headers.get("x-api-key"), event.headers.get("authorization"))
+        event.context["account_id"] = auth.authenticate(key, sent_in=MCP_KEY_HEADERS)
+    elif event.method != "OPTIONS" and event.path.startswith(API) and event.path not in PUBLIC_PATHS:
         event.context["account_id"] = auth.authenticate(event.headers.get("x-api-key"))
     return get_response(event)
 
@@ -256,6 +262,20 @@ def openapi_document() -> dict[str, Any]:
 def get_openapi() -> dict[str, Any]:
     """The API's OpenAPI 3.1 document (public), naming the deployment that answered as its server."""
     return {**openapi_document(), "servers": [{"url": api_base()}]}
+
+
+@view(MCP, ["POST"], content_types=JSON_TYPES)
+def mcp_endpoint() -> Response:
+    """The library as MCP tools for AI agents (Streamable HTTP, stateless, JSON answers)."""
+    from chalicelib import mcp
+
+    req = request()
+    raw = req.raw_body if isinstance(req.raw_body, bytes) else (req.raw_body or "").encode()
+    headers = req.headers
+    inbound = mcp.Inbound(raw, headers.get("accept"), headers.get("mcp-protocol-version"), headers.get("origin"))
+    reply = mcp.answer(account_id(), inbound)
+    body = "" if reply.body is None else reply.body
+    return Response(body=body, status_code=reply.status, headers=dict(reply.headers))
 
 
 def served(reply: site.Reply) -> Response:

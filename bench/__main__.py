@@ -22,6 +22,7 @@ STAGES = (
     ("ingest", "ingest: bytes read, peak memory"),
     ("thumbnails", "thumbnails: time, bytes read, peak memory"),
     ("listing", "list in a 10,000-file library"),
+    ("mcp", "MCP tools: a search in 10,000 files, imports"),
     ("upload", "50 MB presigned upload on the local stack"),
     ("client", "Python client: 50 MB upload, speed and memory"),
     ("page", "media library page in headless Chromium"),
@@ -81,6 +82,11 @@ ROWS = (
     Row("list_raw_p50_ms", "  its bare DynamoDB reads, p50 ms", kind="report", digits=1),
     Row("list_overhead_ratio", "  ratio API / bare reads", 1.5, kind="aim", digits=2),
     Row("page_deep_reads", "DynamoDB items read: ?page=400", kind="report"),
+    Row("mcp_search_ms_10000_files", "MCP search_media in 10,000 files, p50 ms", kind="report", digits=1),
+    Row("mcp_search_overhead_ratio", "  ratio MCP / the same search use case, direct", 1.5, kind="aim", digits=2),
+    Row("calls_mcp_search", "AWS calls: MCP search_media (10,000 files)", kind="report"),
+    Row("calls_mcp_get", "AWS calls: MCP get_media", 1),
+    Row("import_ms_mcp_endpoint", "import of the MCP endpoint on first /mcp, CPU ms", kind="report", digits=1),
     Row("cursor_deep_reads", "DynamoDB items read: same page by cursor", kind="report"),
     Row("upload_mb_s_local", "50 MB session upload, MB/s (median of 5)", kind="report", digits=1),
     Row("upload_raw_mb_s_local", "  raw presigned POST, same storage, MB/s", kind="report", digits=1),
@@ -153,6 +159,10 @@ def notes(figures: dict[str, Any]) -> str:
         f"luma PSNR {figures['_rendition_psnr_db_1080p']} dB; load average then {figures['_load_average']}"
     )
     out.append("every ratio: the median of the ratios of 5+ pairs, each pair measured back to back")
+    out.append(
+        f"MCP search_media: {figures['_mcp_search_items_read']:,} DynamoDB items read; importing the SDK's "
+        f"types (mcp_types) instead would cost {figures['_import_ms_mcp_types']} ms"
+    )
     heavy = figures["_heavy_modules_imported"]
     out.append(f"modules the API must not import, imported: {', '.join(heavy) if heavy else 'none'}")
     out.append(

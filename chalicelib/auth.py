@@ -41,10 +41,9 @@ PREFIX_LENGTH = 16  # "sk_live_" + 8 characters: enough to recognise, useless to
 #: How stale a key's last_used_at may get (see the module docstring).
 LAST_USED_EVERY = timedelta(minutes=5)
 _CACHE_MAX = 10_000
-INVALID = (
-    "Invalid API key: the X-Api-Key header holds no active key of this service "
-    "(mistyped, revoked, or another deployment's)."
-)
+#: Where a request carries its key, as the 401 messages name it.
+KEY_HEADER = "the X-Api-Key header"
+INVALID = "Invalid API key: {sent_in} holds no active key of this service (mistyped, revoked, or another deployment's)."
 
 
 @dataclass
@@ -88,36 +87,50 @@ def issue_key(account_id: str, *, live: bool = True) -> IssuedKey:
     return IssuedKey(api_key, api_key[:PREFIX_LENGTH], account_id, created)
 
 
-def authenticate(header_value: str | None, *, now: float | None = None, moment: datetime | None = None) -> str:
-    """The account id the key belongs to, or Unauthenticated; notes the key's use.
+def presented_key(x_api_key: str | None, authorization: str | None) -> str | None:
+    """The key a request presents: ``X-Api-Key``, else ``Authorization: Bearer <key>`` (the one
+    header many agent platforms let a user set for a remote MCP server)."""
+    if x_api_key:
+        return x_api_key
+    scheme, _, credentials = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return credentials.strip() or None
+
+
+def authenticate(
+    header_value: str | None, *, now: float | None = None, moment: datetime | None = None, sent_in: str = KEY_HEADER
+) -> str:
+    """The account id the key belongs to, or Unauthenticated (whose message names ``sent_in``);
+    notes the key's use.
 
     ``now`` is a ``time.monotonic()`` reading (default: the current one) and
     ``moment`` the request's wall-clock time (default: now); tests pass their own
     to show when a cached key stops working and when a use is written.
     """
     if not header_value:
-        raise Unauthenticated("Missing API key: send it in the X-Api-Key header.")
+        raise Unauthenticated(f"Missing API key: send it in {sent_in}.")
     api_key = header_value.strip()
     if not KEY_RE.match(api_key):
-        raise Unauthenticated(INVALID)
+        raise Unauthenticated(INVALID.format(sent_in=sent_in))
     digest = hash_key(api_key)
     now = time.monotonic() if now is None else now
     with _cache_lock:
         known = _cache.get(digest)
     if known is None or known.expires <= now:
-        known = _look_up(digest, now)
+        known = _look_up(digest, now, sent_in)
     _note_use(digest, known, moment or clock.now())
     return known.account_id
 
 
-def _look_up(digest: str, now: float) -> _Known:
+def _look_up(digest: str, now: float, sent_in: str) -> _Known:
     stored = records.store().get_api_key(digest)
     # The lookup is by hash, so the comparison below never sees attacker-chosen
     # prefixes; compare_digest keeps it constant-time all the same.
     if stored is None or not hmac.compare_digest(stored.key_hash, digest) or stored.revoked_at:
         with _cache_lock:
             _cache.pop(digest, None)
-        raise Unauthenticated(INVALID)
+        raise Unauthenticated(INVALID.format(sent_in=sent_in))
     ttl = get_settings().key_cache_seconds
     known = _Known(stored.account_id, now + ttl, stored.last_used_at)
     if ttl > 0:

@@ -20,7 +20,16 @@ from __future__ import annotations
 
 from chalicelib.config import get_settings
 
-ALLOW_HEADERS = ("X-Api-Key", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match")
+#: Authorization and MCP-Protocol-Version: what a browser-based MCP client sends to /mcp.
+ALLOW_HEADERS = (
+    "X-Api-Key",
+    "Content-Type",
+    "Idempotency-Key",
+    "If-Match",
+    "If-None-Match",
+    "Authorization",
+    "MCP-Protocol-Version",
+)
 EXPOSE_HEADERS = ("ETag", "Idempotent-Replayed", "Retry-After", "Location")
 #: How long a browser may reuse a preflight's answer.
 MAX_AGE_SECONDS = 600

@@ -104,7 +104,12 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         Grant("objects", MEDIA_PREFIX, ("s3:GetObject",), "sign download links (GET /media/{id}/download)"),
         _STAGED,
         _PUBLIC,
-        Grant("objects", THUMBNAIL_PREFIX, ("s3:DeleteObject",), "a file's thumbnail goes with it"),
+        Grant(
+            "objects",
+            THUMBNAIL_PREFIX,
+            ("s3:GetObject", "s3:DeleteObject"),
+            "an agent looks at a file's thumbnail (MCP get_media); a file's thumbnail goes with it",
+        ),
         Grant("objects", RENDITION_PREFIX, ("s3:DeleteObject",), "a file's rendition goes with it"),
         Grant("invalidations", "", ("sqs:SendMessage",), "a deleted file's paths, for the CDN to forget"),
         _LIST,

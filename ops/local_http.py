@@ -128,7 +128,11 @@ class ApiRequestHandler(ChaliceRequestHandler):
         limiter: RateLimiter | None = getattr(self.server, "rate_limiter", None)
         if limiter is None or self.command == "OPTIONS":
             return None
-        return limiter.check(self.headers.get("x-api-key"), self.client_address[0])
+        from chalicelib.auth import presented_key
+
+        # A bearer token is a key too (remote agents send it so to /mcp), as WAF's per-bearer-key rule counts it.
+        key = presented_key(self.headers.get("x-api-key"), self.headers.get("authorization"))
+        return limiter.check(key, self.client_address[0])
 
     # chalice binds these to its own _generic_handle; every method goes through the checks.
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle

@@ -12,9 +12,12 @@ IP without a valid key":
 1. ``per-key``: requests whose ``X-Api-Key`` has the key format
    (``sk_live_``/``sk_test_`` + 43 characters) are counted per key value,
    ``MEDIA_RATE_LIMIT`` a minute. One key's traffic never limits another key.
-2. ``anonymous-per-ip``: requests with no key, or one that cannot be a key, are
+2. ``per-bearer-key``: the same for ``Authorization: Bearer <key>`` (how remote
+   agent platforms send the key to ``/mcp``), per header value: without it
+   every account behind one platform's addresses would share rule 3's limit.
+3. ``anonymous-per-ip``: requests with no key, or one that cannot be a key, are
    counted per client IP, ``MEDIA_RATE_LIMIT_ANONYMOUS`` a minute.
-3. ``per-ip-ceiling``: every request, per client IP, ``deploy.rate_limit_per_ip``
+4. ``per-ip-ceiling``: every request, per client IP, ``deploy.rate_limit_per_ip``
    a minute (default ten keys' worth). Without it, a client inventing a new
    well-formed key for each request would escape both rules above (each
    invented key is a fresh counter, and its requests are not "anonymous"); the
@@ -37,6 +40,9 @@ from ops import iam
 
 KEY_FORMAT = r"^sk_(live|test)_[A-Za-z0-9_-]{43}$"
 KEY_HEADER = "x-api-key"
+#: The key as a bearer token, matched once the header is lower-cased (the scheme is case-insensitive).
+BEARER_FORMAT = r"^bearer sk_(live|test)_[a-z0-9_-]{43}$"
+BEARER_HEADER = "authorization"
 WINDOW_SECONDS = 60
 #: The smallest Limit WAF accepts in a rate-based rule.
 WAF_FLOOR = 10
@@ -93,6 +99,16 @@ def _well_formed_key() -> dict[str, Any]:
     }
 
 
+def _well_formed_bearer() -> dict[str, Any]:
+    return {
+        "RegexMatchStatement": {
+            "RegexString": BEARER_FORMAT,
+            "FieldToMatch": {"SingleHeader": {"Name": BEARER_HEADER}},
+            "TextTransformations": [{"Priority": 0, "Type": "LOWERCASE"}],
+        }
+    }
+
+
 def _block(origins: tuple[str, ...]) -> dict[str, Any]:
     headers = [
         {"Name": "Retry-After", "Value": str(RETRY_AFTER_SECONDS)},
@@ -133,10 +149,18 @@ def web_acl(stage: str, limits: Limits, origins: tuple[str, ...]) -> dict[str, A
         "CustomKeys": [{"Header": {"Name": KEY_HEADER, "TextTransformations": [{"Priority": 0, "Type": "NONE"}]}}],
         "ScopeDownStatement": _well_formed_key(),
     }
+    per_bearer = {
+        "Limit": limits.per_key,
+        "AggregateKeyType": "CUSTOM_KEYS",
+        # Counted per header value as sent (the scope-down lower-cases only to match).
+        "CustomKeys": [{"Header": {"Name": BEARER_HEADER, "TextTransformations": [{"Priority": 0, "Type": "NONE"}]}}],
+        "ScopeDownStatement": _well_formed_bearer(),
+    }
+    keyed = {"OrStatement": {"Statements": [_well_formed_key(), _well_formed_bearer()]}}
     anonymous = {
         "Limit": limits.anonymous,
         "AggregateKeyType": "IP",
-        "ScopeDownStatement": {"NotStatement": {"Statement": _well_formed_key()}},
+        "ScopeDownStatement": {"NotStatement": {"Statement": keyed}},
     }
     ceiling = {"Limit": limits.per_ip, "AggregateKeyType": "IP"}
     return {
@@ -146,8 +170,9 @@ def web_acl(stage: str, limits: Limits, origins: tuple[str, ...]) -> dict[str, A
         "DefaultAction": {"Allow": {}},
         "Rules": [
             _rule("per-key", 0, per_key, origins),
-            _rule("anonymous-per-ip", 1, anonymous, origins),
-            _rule("per-ip-ceiling", 2, ceiling, origins),
+            _rule("per-bearer-key", 1, per_bearer, origins),
+            _rule("anonymous-per-ip", 2, anonymous, origins),
+            _rule("per-ip-ceiling", 3, ceiling, origins),
         ],
         "VisibilityConfig": _visibility(acl_name(stage).replace("-", "")),
         "CustomResponseBodies": {BODY_KEY: {"ContentType": "APPLICATION_JSON", "Content": body}},

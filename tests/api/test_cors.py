@@ -24,6 +24,7 @@ PATHS = {
     f"{API}/media/uploads/{'0' * 32}/complete": "POST",
     f"{API}/account": "GET",
     f"{API}/openapi.json": "GET",
+    "/mcp": "POST",
 }
 
 
@@ -51,7 +52,15 @@ def test_a_preflight_from_an_allowed_origin_is_answered_on_every_route(
     assert reply.header("Access-Control-Allow-Origin") == ALLOWED
     assert reply.header("Access-Control-Allow-Methods") == PATHS[path]
     allowed = {h.strip() for h in str(reply.header("Access-Control-Allow-Headers")).split(",")}
-    assert allowed == {"X-Api-Key", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match"}
+    assert allowed == {
+        "X-Api-Key",
+        "Content-Type",
+        "Idempotency-Key",
+        "If-Match",
+        "If-None-Match",
+        "Authorization",
+        "MCP-Protocol-Version",
+    }
     assert reply.header("Vary") == "Origin"
 
 

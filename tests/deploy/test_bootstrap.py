@@ -311,7 +311,12 @@ def test_post_deploy_maps_gateway_responses_and_wires_bucket_events(
     wafv2 = boto3.client("wafv2", region_name="us-east-1")
     stage_arn = f"arn:aws:apigateway:us-east-1::/restapis/{api_id}/stages/dev"
     acl = wafv2.get_web_acl_for_resource(ResourceArn=stage_arn)["WebACL"]
-    assert [rule["Name"] for rule in acl["Rules"]] == ["per-key", "anonymous-per-ip", "per-ip-ceiling"]
+    assert [rule["Name"] for rule in acl["Rules"]] == [
+        "per-key",
+        "per-bearer-key",
+        "anonymous-per-ip",
+        "per-ip-ceiling",
+    ]
     (mapping,) = lambdas.list_event_source_mappings(FunctionName="media-api-dev-invalidate")["EventSourceMappings"]
     assert (mapping["BatchSize"], mapping["MaximumBatchingWindowInSeconds"]) == (1000, 60)
 

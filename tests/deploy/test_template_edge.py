@@ -174,10 +174,14 @@ def test_web_acl_limits_each_key_and_each_ip_on_the_api_stage(packaged: Template
     assert per_key["CustomKeys"][0]["Header"]["Name"] == "x-api-key"
     regex = per_key["ScopeDownStatement"]["RegexMatchStatement"]
     assert regex["FieldToMatch"] == {"SingleHeader": {"Name": "x-api-key"}}
+    per_bearer = rules["per-bearer-key"]["Statement"]["RateBasedStatement"]
+    assert per_bearer["Limit"] == per_key["Limit"] and per_bearer["AggregateKeyType"] == "CUSTOM_KEYS"
+    assert per_bearer["CustomKeys"][0]["Header"]["Name"] == "authorization"
     anonymous = rules["anonymous-per-ip"]["Statement"]["RateBasedStatement"]
     assert anonymous["Limit"] == int(env["MEDIA_RATE_LIMIT_ANONYMOUS"]) == 120
     assert anonymous["AggregateKeyType"] == "IP"
-    assert anonymous["ScopeDownStatement"] == {"NotStatement": {"Statement": per_key["ScopeDownStatement"]}}
+    keyed = [per_key["ScopeDownStatement"], per_bearer["ScopeDownStatement"]]
+    assert anonymous["ScopeDownStatement"] == {"NotStatement": {"Statement": {"OrStatement": {"Statements": keyed}}}}
     ceiling = rules["per-ip-ceiling"]["Statement"]["RateBasedStatement"]
     assert ceiling["AggregateKeyType"] == "IP" and "ScopeDownStatement" not in ceiling
     for rule in rules.values():
@@ -204,6 +208,17 @@ def test_key_format_rule_is_the_format_of_the_keys_the_service_issues(tenant: Te
     assert pattern.fullmatch(tenant.api_key)
     for value in ("", "sk_live_short", "Bearer sk_live_" + "a" * 43, "sk_prod_" + "a" * 43, "sk_live_" + "a" * 44):
         assert not pattern.fullmatch(value), value
+
+
+def test_bearer_rule_matches_a_key_sent_as_a_bearer_token_in_any_case_of_the_scheme(tenant: Tenant) -> None:
+    from chalicelib import auth
+
+    pattern = re.compile(waf.BEARER_FORMAT)
+    for header in (f"Bearer {tenant.api_key}", f"bearer {tenant.api_key}", f"BEARER {tenant.api_key}"):
+        assert auth.presented_key(None, header) == tenant.api_key
+        assert pattern.fullmatch(header.lower())  # WAF lower-cases the header before matching
+    for header in ("", f"Basic {tenant.api_key}", "Bearer sk_live_short", f"Bearer  {tenant.api_key}x"):
+        assert not pattern.fullmatch(header.lower()), header
 
 
 def test_limits_below_what_waf_accepts_are_refused() -> None:

@@ -36,15 +36,16 @@ def documented_operations() -> set[tuple[str, str]]:
 
 
 def app_operations() -> set[tuple[str, str]]:
-    """Every (path, method) a view serves under /api/v1; the generated 405 and preflight (CORS)
-    answers are not operations, nor is the media library page (/, /docs, /static), no part of the API."""
+    """Every (path, method) a view serves under /api/v1, and the MCP endpoint; the generated 405 and
+    preflight (CORS) answers are not operations, nor is the media library page (/, /docs, /static)."""
     from app import app
 
     return {
         (path, method)
         for path, entries in app.routes.items()
         for method, entry in entries.items()
-        if path.startswith("/api/v1/") and not entry.view_name.startswith(("method_not_allowed_", "preflight_"))
+        if (path.startswith("/api/v1/") or path == "/mcp")
+        and not entry.view_name.startswith(("method_not_allowed_", "preflight_"))
     }
 
 
@@ -72,12 +73,19 @@ def test_every_operation_but_the_document_itself_requires_the_api_key() -> None:
         "name": "X-Api-Key",
     }
     assert spec["security"] == [{"ApiKey": []}]
+    assert spec["components"]["securitySchemes"]["Bearer"] == {
+        **spec["components"]["securitySchemes"]["Bearer"],
+        "type": "http",
+        "scheme": "bearer",
+    }
     for path, item in spec["paths"].items():
         for method, operation in item.items():
             if method not in METHODS:
                 continue
             public = path == "/api/v1/openapi.json"
-            assert operation.get("security") == ([] if public else None), (path, method)
+            # The MCP endpoint also takes the key as a bearer token (remote agent platforms set only that).
+            keyed: list[dict[str, list[str]]] | None = [{"ApiKey": []}, {"Bearer": []}] if path == "/mcp" else None
+            assert operation.get("security") == ([] if public else keyed), (path, method)
             assert ("401" in operation["responses"]) is not public, (path, method)
 
 

@@ -180,6 +180,10 @@ def test_the_31st_request_of_a_key_in_a_minute_is_refused_and_another_key_is_not
             answer = web.get(f"{api}/api/v1/openapi.json", headers=headers, timeout=10)
             assert answer.status_code == 429 and answer.json()["code"] == "rate_limited", headers
         assert web.get(f"{api}/api/v1/account", headers={"X-Api-Key": second}, timeout=10).status_code == 200
+        # A key sent as a bearer token (remote agents on /mcp) is counted as the key, not as the address.
+        bearer = {"Authorization": f"Bearer {second}", "Accept": "application/json"}
+        ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+        assert web.post(f"{api}/mcp", json=ping, headers=bearer, timeout=10).status_code == 200
         preflight = web.options(f"{api}/api/v1/media", headers={"Origin": "https://x.example"}, timeout=10)
         assert preflight.status_code != 429  # the browser's own preflights are not counted
 

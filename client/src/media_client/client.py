@@ -173,6 +173,25 @@ class Client:
             raise error_from_response(sent.response)
         return sent.response
 
+    def post_mcp(
+        self, body: bytes, headers: Mapping[str, str] | None = None, *, idempotency_key: str | None = None
+    ) -> httpx.Response:
+        """POST a JSON-RPC message to the server's MCP endpoint (``{base_url}/mcp``) with the key and
+        the retries of every other call; the answer as it came, whatever its status.
+
+        Raises:
+            APIConnectionError: no answer came.
+        """
+        url = f"{self.base_url}/mcp"
+        sent = {"X-Api-Key": self._api_key, "Content-Type": "application/json", **(headers or {})}
+        if idempotency_key is not None:
+            sent["Idempotency-Key"] = idempotency_key
+
+        def build() -> httpx.Request:
+            return self.http.build_request("POST", url, content=body, headers=sent)
+
+        return self.sender.send(build).response
+
     # -- reading -----------------------------------------------------------------------------
 
     def account(self) -> Account:

@@ -73,7 +73,8 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (
         "  media upload launch.mp4 photos/*.jpg\n"
         "  media ls --type video --search launch\n"
         "  media download 42 -o launch.mp4\n"
-        "  media ls --json | jq '.[].url'\n\n"
+        "  media ls --json | jq '.[].url'\n"
+        "  media mcp                          (MCP tools on stdio, for desktop agents)\n\n"
         "Exit codes: 0 done, 1 API or network failure, 2 usage."
     ),
 )
@@ -350,6 +351,15 @@ def usage_command(client: Client, as_json: bool) -> None:
         out.print_json(account.to_dict())
     else:
         click.echo(out.account_details(account))
+
+
+def _add_mcp() -> None:
+    from media_client.cli._mcp import mcp_command
+
+    cli.add_command(mcp_command)
+
+
+_add_mcp()
 
 
 def main() -> None:
