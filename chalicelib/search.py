@@ -77,12 +77,11 @@ def search_media(
     the name before the description), newest first among equals; without a query, the newest."""
     words = query_words(query) if query else []
     db = records.store()
+    if not words:  # the newest: one read of the list, stopped at the limit
+        return db.query_media(account_id, MediaQuery(file_type, limit=limit, tag=tag, channel=channel))
     candidates = db.search_media(account_id, words, MediaQuery(file_type, tag=tag, channel=channel))
-    if words:
-        ranked = [(found, media_id) for media_id, folded in candidates if (found := score(words, folded))]
-        ranked.sort(reverse=True)
-        best = [media_id for _, media_id in ranked[:limit]]
-    else:
-        best = [media_id for media_id, _ in candidates[:limit]]
+    ranked = [(found, media_id) for media_id, folded in candidates if (found := score(words, folded))]
+    ranked.sort(reverse=True)
+    best = [media_id for _, media_id in ranked[:limit]]
     read = db.get_media_batch(account_id, best)
     return [read[media_id] for media_id in best if media_id in read]

@@ -12,6 +12,7 @@ from chalice.local import LambdaContext
 from chalice.test import Client
 
 from chalicelib import caches
+from tests.helpers.aws_faults import dynamodb_clients
 from tests.helpers.http import API, Reply, call, check_body, put_json, uploaded
 from tests.helpers.media import fixture_bytes
 from tests.helpers.stores import aws_client, table_name
@@ -112,6 +113,22 @@ def test_search_is_a_case_insensitive_substring_of_name_or_original_name(client:
     assert ids(listing(client, tenant, "search=oLiDa")) == [sunset]  # name only
     assert ids(listing(client, tenant, "search=nothing-like-this")) == []
     assert listing(client, tenant, "search=beach").body["meta"]["total"] == 2
+
+
+@pytest.mark.moto
+def test_a_filtered_cursor_page_finds_a_rare_match_in_a_few_reads(client: Client, tenant: Tenant) -> None:
+    """DynamoDB's Limit counts items read before the filter: one match in 300 files must not
+    cost a call per page-size of items read."""
+    from bench.listing import fill_library
+
+    fill_library(tenant.account_id, 300)
+    queries: list[str] = []
+    hooked = dynamodb_clients()
+    for dynamodb in hooked:
+        dynamodb.meta.events.register("before-call.dynamodb.Query", lambda **_: queries.append("Query"))
+    page = listing(client, tenant, "search=file%20150&cursor=&per_page=10")
+    assert [m["name"] for m in page.body["data"]] == ["File 150"]
+    assert len(queries) <= 2, queries  # 300 files fit in one 1 MB read; 29 reads of 11 before
 
 
 def test_search_finds_a_file_by_its_new_name_after_rename(client: Client, tenant: Tenant) -> None:
