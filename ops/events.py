@@ -6,9 +6,12 @@ bucket notifies a local queue and a thread hands each event body to the
 function its key's prefix routes to (chalicelib.domain.layout.ROUTES: the
 app's own Lambda functions under ``serve``). A presigned upload is thus
 recorded without ``complete``, as in production.
-A failing event is delivered again, like Lambda's async retries; one still
-failing after them goes to the failed-event queue, in the record shape of
-Lambda's on-failure destination, as on AWS (`manage.py ingest redrive`).
+Each function handles its events on threads of its own, as Lambda runs invocations side
+by side: a long rendition never holds up the ingest of the next upload. An event is
+invisible in the queue while it is handled (like an invocation within its timeout); a
+failing one comes back after RETRY_AFTER_SECONDS, like Lambda's async retries, and one
+still failing after them goes to the failed-event queue, in the record shape of Lambda's
+on-failure destination, as on AWS (`manage.py ingest redrive`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,6 +39,10 @@ POLL_SECONDS = 1
 #: A failed event comes back after this many seconds, at most MAX_ATTEMPTS times.
 RETRY_AFTER_SECONDS = 5
 MAX_ATTEMPTS = 3
+#: How long an event stays invisible while it is handled: the worker's Lambda timeout.
+IN_FLIGHT_SECONDS = 900
+#: Events each function handles at once (Lambda would run more; this machine has a few cores).
+CONCURRENCY = 2
 EventHandler = Callable[[dict[str, Any]], Any]
 
 
@@ -67,6 +75,7 @@ class S3EventPump:
         self._queue_url: str | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._pools = {name: ThreadPoolExecutor(CONCURRENCY, f"events-{name}") for name in functions}
 
     def start(self) -> None:
         """Create the queue, point the bucket's notifications at it, start polling."""
@@ -108,6 +117,8 @@ class S3EventPump:
                 except Exception:
                     log.debug("could not wake the S3 event pump; it stops after its poll")
             self._thread.join(timeout=10)
+        for pool in self._pools.values():  # what is being handled finishes; the rest stays queued
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -118,30 +129,48 @@ class S3EventPump:
                     log.exception("S3 event polling failed; retrying")
 
     def poll(self) -> int:
-        """Receive and handle one batch; returns how many events were handled."""
+        """Receive one batch and hand each event to its function's threads; returns how many
+        were handed over."""
         response = self._sqs.receive_message(
             QueueUrl=self._queue_url,
             MaxNumberOfMessages=10,
             WaitTimeSeconds=POLL_SECONDS,
             MessageSystemAttributeNames=["ApproximateReceiveCount"],
         )
-        handled = 0
+        handed = 0
         for message in response.get("Messages", []):
             event = _event_of(message["Body"])
+            function = self._function_of(event) if event is not None else None
+            if event is None or function is None or self._stop.is_set():
+                if event is None or function is None:
+                    self._delete(message)
+                continue
+            receipt = message["ReceiptHandle"]
+            self._sqs.change_message_visibility(
+                QueueUrl=self._queue_url, ReceiptHandle=receipt, VisibilityTimeout=IN_FLIGHT_SECONDS
+            )
             attempt = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
-            handle = self._handler_of(event) if event is not None else None
-            if event is not None and handle is not None:
-                try:
-                    handle(event)
-                    handled += 1
-                except Exception as exc:
-                    if attempt < MAX_ATTEMPTS:
-                        log.warning("S3 event failed (attempt %d); retrying in %d s", attempt, self._retry_after)
-                        continue  # not deleted: the queue delivers it again
-                    log.exception("S3 event failed %d times; kept in the failed-event queue", attempt)
-                    self._keep_failure(event, exc, attempt)
-            self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
-        return handled
+            self._pools[function].submit(self._handle, function, event, message, attempt)
+            handed += 1
+        return handed
+
+    def _handle(self, function: str, event: dict[str, Any], message: dict[str, Any], attempt: int) -> None:
+        try:
+            self._functions[function](event)
+        except Exception as exc:
+            if attempt < MAX_ATTEMPTS:
+                log.warning("S3 event failed (attempt %d); retrying in %d s", attempt, self._retry_after)
+                receipt = message["ReceiptHandle"]  # the queue delivers it again
+                self._sqs.change_message_visibility(
+                    QueueUrl=self._queue_url, ReceiptHandle=receipt, VisibilityTimeout=self._retry_after
+                )
+                return
+            log.exception("S3 event failed %d times; kept in the failed-event queue", attempt)
+            self._keep_failure(event, exc, attempt)
+        self._delete(message)
+
+    def _delete(self, message: dict[str, Any]) -> None:
+        self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
 
     def _keep_failure(self, event: dict[str, Any], error: Exception, attempts: int) -> None:
         """What Lambda's on-failure destination sends after the retries (its record's shape)."""
@@ -162,10 +191,10 @@ class S3EventPump:
         }
         self._sqs.send_message(QueueUrl=self._failures_url, MessageBody=json.dumps(record))
 
-    def _handler_of(self, event: dict[str, Any]) -> EventHandler | None:
+    def _function_of(self, event: dict[str, Any]) -> str | None:
         found = event_objects(event)
         route = route_of(found[0].key) if found else None
-        return self._functions.get(route.function) if route is not None else None
+        return route.function if route is not None and route.function in self._functions else None
 
 
 def _event_of(body: str) -> dict[str, Any] | None:
