@@ -5,7 +5,10 @@ The real path: a file stored and recorded as ingest leaves it, then
 measured for the largest images the probe lets through (40 Mpx): a drawn RGBA
 PNG, and two crafted ones that cost the most per byte on disk (16-bit grey,
 78 KB; a 1-bit palette with a transparent entry, 10 KB: bench.crafted_images).
-Each is measured in a process of its own, with moto (holding the files) in another.
+Twice each, in processes of their own, with moto (holding the files) in another: the
+thumbnail alone (``thumbnails.render`` of the stored file), and the worker's whole job
+(``worker.make``: the thumbnail, then a JPEG rendition when the channels need one: the
+16-bit PNG's, which WhatsApp and Telegram do not take as it is).
 """
 
 from __future__ import annotations
@@ -74,7 +77,7 @@ def time_and_bytes() -> dict[str, Any]:
 
 
 def peak_rss() -> dict[str, Any]:
-    """The peak memory growth of one thumbnail per 40 Mpx PNG, each in a process of its own."""
+    """The peak memory growth per 40 Mpx PNG, each measure in a process of its own."""
     cases = {"40mpx_png": big_png, "40mpx_png_grey16": grey16_png, "40mpx_png_palette_alpha": palette_alpha_png}
     figures: dict[str, Any] = {}
     with moto_in_own_process() as env:
@@ -82,23 +85,34 @@ def peak_rss() -> dict[str, Any]:
         for suffix, make in cases.items():
             data = make()
             key = stored_file(account_id, f"{suffix}.png", data)
-            growth = run_child("bench.thumbnails", "--measure-memory", key, env=env)
-            figures[f"thumbnail_peak_rss_mb_{suffix}"] = growth["rss_mb"]
+            for job, row in (("thumbnail", "thumbnail"), ("worker", "worker")):
+                growth = run_child("bench.thumbnails", "--measure-memory", job, key, env=env)
+                figures[f"{row}_peak_rss_mb_{suffix}"] = growth["rss_mb"]
             figures[f"_thumbnail_file_bytes_{suffix}"] = len(data)
     return figures
 
 
-def measure_memory(key: str) -> None:
-    """Child side: warm up (imports, clients), then make the thumbnail and report the peak growth."""
+def measure_memory(job: str, key: str) -> None:
+    """Child side: warm up (imports, clients), then make the thumbnail alone, or run the
+    worker's whole job on the file, and report the peak growth."""
+    import tempfile
+
     from PIL import Image, WebPImagePlugin  # noqa: F401 - imported before the baseline
 
-    from chalicelib import records, storage, worker
+    from chalicelib import records, storage, thumbnails, worker
 
     assert storage.store().head_object(key) is not None
     records.store().get_session("0" * 32)
-    with peak_growth(python=False) as figures:  # Pillow's buffers are not Python allocations
-        outcome = worker.make(key).thumbnail
-    assert outcome == worker.ThumbnailOutcome.MADE, outcome
+    with tempfile.TemporaryFile() as copy:
+        if job == "thumbnail":
+            storage.store().read_object_into(key, copy)  # as the worker holds it: a local file
+            copy.seek(0)
+        with peak_growth(python=False) as figures:  # Pillow's buffers are not Python allocations
+            if job == "thumbnail":
+                assert thumbnails.render(copy)
+            else:
+                done = worker.make(key)
+                assert done.thumbnail == worker.ThumbnailOutcome.MADE, done
     print(json.dumps(figures))
 
 
@@ -108,6 +122,6 @@ def run() -> dict[str, Any]:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--measure-memory"]:
-        measure_memory(sys.argv[2])
+        measure_memory(sys.argv[2], sys.argv[3])
     else:
         emit(run())
