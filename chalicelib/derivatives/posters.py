@@ -38,7 +38,10 @@ def make_poster(source_path: Path | str, *, rotation: int | None = None) -> byte
         if not container.streams.video:
             raise DerivativeError("the file holds no video stream")
         stream = container.streams.video[0]
-        stream.codec_context.thread_type = "SLICE"  # frame threads would hold the first frame back
+        # One thread: a poster decodes a frame or a few. Frame threads would hold the first
+        # frame back, and FFmpeg's slice threads can deadlock on HEVC written with wavefront
+        # rows (x265's default; seen with libavcodec 61.19, once in ~100 posters of 1080p).
+        stream.codec_context.thread_count = 1
         frame = _first_lit_frame(container, stream)
         turn = clockwise(frame) if rotation is None else rotation % 360
         shown = displayed_size(frame.width, frame.height, stream.codec_context.sample_aspect_ratio, 0)

@@ -250,6 +250,26 @@ def test_a_poster_is_at_most_480_px_long(tmp_path: Path) -> None:
     assert image.size == (480, 270)
 
 
+@pytest.mark.slow(seconds=6)
+def test_posters_of_1080p_hevc_never_hang() -> None:
+    """FFmpeg's slice threads deadlocked about once in a hundred posters of a 1080p HEVC
+    (x265's wavefront rows), and the worker then waited out its Lambda timeout. 200 posters
+    in a process of its own, which must finish (a hang is stopped by the generous timeout).
+    The deadlock depends on the process's memory layout: the child gets the environment a
+    shell would give it, without pytest's variables, under which it showed most often."""
+    code = (
+        "import sys; from chalicelib.derivatives import make_poster\n"
+        "for _ in range(200): assert make_poster(sys.argv[1])\n"
+    )
+    run = [sys.executable, "-c", code, str(FIXTURES / "hevc-1080p.mp4")]
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PYTEST")}
+    try:
+        done = subprocess.run(run, cwd=Path(__file__).parents[2], capture_output=True, timeout=240, env=env)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("a poster of the 1080p HEVC never finished") from None
+    assert done.returncode == 0, done.stderr.decode()
+
+
 def test_the_package_imports_without_pyav_or_pillow() -> None:
     # The API function ships neither: importing the engine must not need them.
     code = (
