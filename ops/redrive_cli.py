@@ -27,13 +27,16 @@ def _queue(target: Target) -> tuple[Any, str]:
 
     from chalicelib.config import get_settings
     from ops.iam import failure_queue_name
+    from ops.snapshot import local_session
 
     if target.stage:
         targets.use_stage(target.stage)
         sqs = boto3.client("sqs", region_name=get_settings().function_region)
     else:
         running = targets.use_local_stack()
-        sqs = boto3.client("sqs", region_name="us-east-1", endpoint_url=str(running["moto_url"]))
+        # The stack's own credentials, named: a default session made earlier in the process
+        # keeps whatever the environment held then, which the stack refuses.
+        sqs = local_session().client("sqs", endpoint_url=str(running["moto_url"]))
     name = failure_queue_name(target.stage or "local")
     try:
         return sqs, str(sqs.get_queue_url(QueueName=name)["QueueUrl"])
