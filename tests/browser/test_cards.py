@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from tests.browser.harness import Running, Tenant, png
 from tests.browser.pages import card, sign_in
-from tests.browser.scene import settled
+from tests.browser.scene import broken_phone_video, settled
 from tests.helpers.media import fixture_bytes
 
 
@@ -81,7 +81,8 @@ def test_pictures_are_fitted_whole_and_videos_carry_a_play_badge_and_their_poste
 
 
 def test_a_video_without_a_poster_shows_its_muted_first_frame(page: Any, stack: Running, tenant: Tenant) -> None:
-    stack.seed(tenant, "clip.mp4", fixture_bytes("sample.mp4"), "Clip")
+    media = stack.seed(tenant, "IMG_0420.MOV", broken_phone_video(), "Clip")  # no frame decodes: no poster
+    assert settled(stack, tenant, media["id"])["thumbnail_url"] is None
     sign_in(page, stack, tenant.api_key)
     video = card(page, "Clip").locator(".preview video")
     expect(video).to_have_attribute("src", re.compile(r"#t=0\.1$"))
