@@ -11,7 +11,7 @@ from __future__ import annotations
 import struct
 import zlib
 
-#: The probe's bomb limit (chalicelib.thumbnails.MAX_PIXELS), as 8000 x 5000.
+#: The probe's bomb limit (chalicelib.pictures.MAX_PIXELS), as 8000 x 5000.
 WIDTH, HEIGHT = 8000, 5000
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 #: PNG colour types (the IHDR field).

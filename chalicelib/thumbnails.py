@@ -11,41 +11,30 @@ from __future__ import annotations
 
 import io
 import logging
-import warnings
 from typing import Any, BinaryIO
+
+from chalicelib import pictures
 
 log = logging.getLogger(__name__)
 MAX_SIDE = 480
 QUALITY = 80
-MAX_PIXELS = 40_000_000  # the probe's bomb limit (chalicelib.probe.inspect)
-#: EXIF orientation -> the transposition that displays it upright (as Pillow's ImageOps).
-_UPRIGHT = {2: "FLIP_LEFT_RIGHT", 3: "ROTATE_180", 4: "FLIP_TOP_BOTTOM", 5: "TRANSPOSE", 6: "ROTATE_270"}
-_UPRIGHT.update({7: "TRANSVERSE", 8: "ROTATE_90"})
 
 
 class RenderError(Exception):
     """The image cannot be rendered (too large, or Pillow cannot decode it)."""
 
 
-def render(source: BinaryIO, max_pixels: int = MAX_PIXELS) -> bytes:
+def render(source: BinaryIO, max_pixels: int = pictures.MAX_PIXELS) -> bytes:
     """A WebP of ``source``'s first frame, upright, longest side at most MAX_SIDE."""
     from PIL import Image  # Pillow stays off the API's import path
 
     try:
-        with warnings.catch_warnings():
-            # Pillow warns (not raises) between its own limit and twice it: the size check
-            # below is the one that decides, before any pixel is decoded.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            img = Image.open(source)
-        with img:
-            if img.width * img.height > max_pixels:
-                raise RenderError(f"{img.width}x{img.height} is over the {max_pixels:,} pixel limit")
-            orientation = img.getexif().get(0x0112, 1)
+        with pictures.open_within(source, max_pixels, RenderError) as img:
+            turn = pictures.orientation(img)
             img.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG: decode at 1/2..1/8 scale
             frame = _displayable(_reduced(img))  # an animated GIF's first frame: open() stands on it
         frame.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
-        if orientation in _UPRIGHT:
-            frame = frame.transpose(Image.Transpose[_UPRIGHT[orientation]])
+        frame = pictures.upright(frame, turn)
         out = io.BytesIO()
         frame.save(out, "WEBP", quality=QUALITY, method=4)
     except RenderError:

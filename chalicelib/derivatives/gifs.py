@@ -8,14 +8,13 @@ them. One frame is held at a time.
 
 from __future__ import annotations
 
-import warnings
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from chalicelib import pictures
 from chalicelib.derivatives.encoding import Mp4Writer, check_mp4
 from chalicelib.derivatives.frames import BT601, FrameGate, FrameShaper
-from chalicelib.derivatives.images import MAX_PIXELS
 from chalicelib.derivatives.inputs import check_deadline, decoding
 from chalicelib.derivatives.plans import TARGET_BYTES, CannotFit, plan_video, scaled_size
 from chalicelib.derivatives.results import DerivativeError, Made
@@ -26,7 +25,11 @@ DEFAULT_DELAY_MS = 100
 
 
 def make_gif_loop(
-    source_path: Path | str, target_path: Path | str, *, deadline: float | None = None, max_pixels: int = MAX_PIXELS
+    source_path: Path | str,
+    target_path: Path | str,
+    *,
+    deadline: float | None = None,
+    max_pixels: int = pictures.MAX_PIXELS,
 ) -> Made:
     """Write the MP4 of the animated GIF at ``source_path`` to ``target_path`` and check it.
     A failure leaves no file at ``target_path``."""
@@ -45,14 +48,7 @@ def make_gif_loop(
 
 
 def _make(source: Path, target: Path, deadline: float | None, max_pixels: int) -> Made:
-    from PIL import Image
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        gif = Image.open(source)
-    with gif:
-        if gif.width * gif.height > max_pixels:
-            raise DerivativeError(f"the GIF is {gif.width}x{gif.height}, over the {max_pixels:,} pixel limit")
+    with pictures.open_within(source, max_pixels, lambda why: DerivativeError(f"the GIF is {why}")) as gif:
         delays = _delays(gif)
         seconds = sum(delays) / 1000
         plan = plan_video(seconds, gif.width, gif.height, len(delays) / seconds, False)

@@ -9,15 +9,13 @@ plus its RGB result).
 from __future__ import annotations
 
 import io
-import warnings
 from typing import Any, BinaryIO
 
+from chalicelib import pictures
 from chalicelib.derivatives.results import DerivativeError
 from chalicelib.domain.channel_rules import CHANNEL_RULES, JPEG
 from chalicelib.domain.channels import RenditionKind
 
-#: The probe's bomb limit (``chalicelib.probe.inspect``), which thumbnails keep too.
-MAX_PIXELS = 40_000_000
 #: WhatsApp's (the strictest) image limit.
 TARGET_BYTES = CHANNEL_RULES["whatsapp"].images[JPEG] or 5_000_000
 #: JPEG qualities tried in turn; below the last, the picture is made smaller instead.
@@ -25,9 +23,6 @@ QUALITIES = (88, 80, 72)
 #: The next size tried keeps this share of the size the estimate calls for.
 SHRINK_MARGIN = 0.9
 MAX_SHRINKS = 4
-#: EXIF orientation -> the transposition that shows the image upright.
-_UPRIGHT = {2: "FLIP_LEFT_RIGHT", 3: "ROTATE_180", 4: "FLIP_TOP_BOTTOM", 5: "TRANSPOSE", 6: "ROTATE_270"}
-_UPRIGHT.update({7: "TRANSVERSE", 8: "ROTATE_90"})
 _DEEP = frozenset({"I;16", "I;16B", "I;16L", "I;16N", "I", "F"})
 _TRANSPARENT = frozenset({"RGBA", "LA", "PA", "RGBa", "La"})
 
@@ -36,7 +31,7 @@ def make_image_rendition(
     source: BinaryIO,
     kind: RenditionKind = RenditionKind.IMAGE_JPEG,
     *,
-    max_pixels: int = MAX_PIXELS,
+    max_pixels: int = pictures.MAX_PIXELS,
     limit: int = TARGET_BYTES,
 ) -> bytes:
     """The JPEG rendition of the image in ``source`` (its first frame, for a GIF), at
@@ -46,20 +41,12 @@ def make_image_rendition(
     if kind != RenditionKind.IMAGE_JPEG:
         raise ValueError(f"make_image_rendition makes {RenditionKind.IMAGE_JPEG.value} only, not {kind}")
     try:
-        with warnings.catch_warnings():
-            # Between Pillow's limit and twice it Pillow only warns: the check below decides.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            img = Image.open(source)
-        with img:
-            if img.width * img.height > max_pixels:
-                raise DerivativeError(f"the image is {img.width}x{img.height}, over the {max_pixels:,} pixel limit")
-            orientation = img.getexif().get(0x0112, 1)
+        with pictures.open_within(source, max_pixels, lambda why: DerivativeError(f"the image is {why}")) as img:
+            turn = pictures.orientation(img)
             icc = img.info.get("icc_profile")
             img.load()
             rgb = _srgb(img, icc)
-        if orientation in _UPRIGHT:
-            rgb = rgb.transpose(Image.Transpose[_UPRIGHT[orientation]])
-        return _fitting_jpeg(rgb, limit)
+        return _fitting_jpeg(pictures.upright(rgb, turn), limit)
     except DerivativeError:
         raise
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:

@@ -107,9 +107,4 @@ def _read_header(reader: BudgetedReader, size: int) -> Streams | None:
         at = data.find(STREAM_PROPERTIES, at + 16)
     if not video and not audio:
         return None
-    return Streams(
-        video=bool(video),
-        video_codec=video[0] if video else None,
-        audio_codec=audio[0] if audio else None,
-        audio_tracks=len(audio),
-    )
+    return Streams.listed(video, audio)

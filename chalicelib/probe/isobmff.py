@@ -85,13 +85,8 @@ class Movie:
 
     def streams(self) -> Streams:
         video = self.video()
-        sound = [track for track in self.tracks if track.handler == b"soun"]
-        return Streams(
-            video=video is not None,
-            video_codec=video.codec if video is not None else None,
-            audio_codec=sound[0].codec if sound else None,
-            audio_tracks=len(sound),
-        )
+        sound = [track.codec for track in self.tracks if track.handler == b"soun"]
+        return Streams.listed([video.codec] if video is not None else [], sound)
 
 
 def top_level(reader: BudgetedReader) -> Iterator[TopBox]:

@@ -178,12 +178,7 @@ def _read_tracks(reader: BudgetedReader, start: int, end: int) -> Streams | None
                 audio.append(codec)
     except ebml.Malformed:
         return None
-    return Streams(
-        video=bool(video),
-        video_codec=video[0] if video else None,
-        audio_codec=audio[0] if audio else None,
-        audio_tracks=len(audio),
-    )
+    return Streams.listed(video, audio)
 
 
 def _codec(codec_id: bytes, private: bytes) -> str | None:

@@ -88,12 +88,7 @@ def _read_streams(reader: BudgetedReader, start: int, end: int) -> Streams | Non
             audio.append(codec_names.from_wave_format_ex(stream_format))
     if not video and not audio:
         return None
-    return Streams(
-        video=bool(video),
-        video_codec=video[0] if video else None,
-        audio_codec=audio[0] if audio else None,
-        audio_tracks=len(audio),
-    )
+    return Streams.listed(video, audio)
 
 
 def _video_codec(header: bytes, stream_format: bytes) -> str | None:

@@ -18,6 +18,16 @@ class Streams:
     audio_codec: str | None = None
     audio_tracks: int = 0
 
+    @classmethod
+    def listed(cls, video: list[str | None], audio: list[str | None]) -> Streams:
+        """From the codecs of every video and audio stream, in the container's order."""
+        return cls(
+            video=bool(video),
+            video_codec=video[0] if video else None,
+            audio_codec=audio[0] if audio else None,
+            audio_tracks=len(audio),
+        )
+
     def codec_keys(self) -> dict[str, str | None]:
         """``video_codec`` / ``audio_codec`` for ``metadata``: a key that could not be read is left out,
         ``audio_codec`` is None when there is no audio stream."""
