@@ -1,9 +1,10 @@
 """HTTP routes and Lambda handlers of the Media API (docs/architecture.md, "Request flow").
 
 A view reads the request, calls one use case and hands its value to a
-presenter. Three middlewares wrap every request, outermost first: the edge
-(timing, errors as our JSON, CORS headers, the request line), authentication
-(API paths), then idempotent POSTs (authenticated requests only).
+presenter. Three middlewares wrap every request (chalicelib/middleware.py),
+outermost first: the edge (timing, errors as our JSON, CORS headers, the
+request line), authentication (API paths), then idempotent POSTs
+(authenticated requests only).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 from chalice import Chalice, Rate, Response
 from chalice.app import Request
 
-from chalicelib import accounts, auth, cors, edge, library, links, listing, presenters, telemetry, uploads
+from chalicelib import accounts, edge, library, links, listing, middleware, presenters, telemetry, uploads
 from chalicelib.errors import MediaError
+from chalicelib.middleware import API, MCP
 
 if TYPE_CHECKING:
     from chalicelib import site
@@ -34,109 +36,14 @@ app = Chalice(app_name="media-api")
 app.api.binary_types.append("multipart/form-data")
 app.log.setLevel(logging.INFO)
 
-API = "/api/v1"
-MCP = "/mcp"
-MCP_KEY_HEADERS = "the X-Api-Key header or an Authorization: Bearer token"
-METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-ANY_TYPE = ["*/*"]  # routes without a body accept any Content-Type
 JSON_TYPES = ["application/json"]
-PUBLIC_PATHS: set[str] = {f"{API}/openapi.json"}
 #: Seconds a derivatives invocation keeps to record a transcode that ran out of time.
 DEADLINE_MARGIN_SECONDS = 20
-#: Path -> the methods it serves (the Allow header of its 405 answers).
-ALLOWED: dict[str, str] = {}
 
-
-def error_response(error: MediaError) -> Response:
-    answer = edge.answer_error(error)
-    return Response(body=answer.body, status_code=answer.status, headers=dict(answer.headers))
-
-
-def internal_error() -> Response:
-    app.log.exception("unhandled error on %s", getattr(app.current_request, "path", "?"))
-    return Response(body=edge.framework_error(500), status_code=500)
-
-
-def _normalize(response: Response, path: str) -> Response:
-    """Chalice's own error bodies ({"Code", "Message"}) become ours."""
-    if response.status_code >= 400 and edge.is_framework_error(response.body):
-        if response.status_code == 500:
-            app.log.error("chalice returned an internal error: %s", response.body)
-        if response.status_code == 405 and path in ALLOWED:
-            # Chalice's own 405 (a method no route knows, e.g. TRACE) lists every
-            # registered method, the 405 handlers' included: name the served ones.
-            response.headers = {**(response.headers or {}), "Allow": ALLOWED[path]}
-        response.body = edge.framework_error(response.status_code)
-    return response
-
-
-@app.middleware("http")
-def answer_at_the_edge(event: Request, get_response: Callable[[Request], Response]) -> Response:
-    """Outermost: every error leaves as our JSON with the headers every answer carries
-    (CORS, caching: edge.final_headers), and each request writes one line."""
-    started = time.perf_counter()
-    try:
-        response = get_response(event)
-    except MediaError as exc:
-        response = error_response(exc)
-    except Exception:
-        response = internal_error()
-    response = _normalize(response, event.path)
-    response.headers = edge.final_headers(response.headers or {}, cors.response_headers(event.headers.get("origin")))
-    body = response.body if isinstance(response.body, dict) else {}
-    telemetry.request(
-        getattr(event.lambda_context, "aws_request_id", None) or event.context.get("requestId"),
-        event.method,
-        event.path,
-        response.status_code,
-        started,
-        event.context.get("account_id"),
-        body.get("code"),
-        key_prefix=auth.display_prefix(event.headers.get("x-api-key")),
-        source_ip=(event.context.get("identity") or {}).get("sourceIp"),
-    )
-    return response
-
-
-@app.middleware("http")
-def authenticate(event: Request, get_response: Callable[[Request], Response]) -> Response:
-    """Every API request names its account by its key (Chalice's authorizer ignores X-Api-Key
-    locally, aws/chalice#1675); the page, its files and the public document need none.
-    The MCP endpoint takes it as a bearer token too (remote agent platforms often set only that)."""
-    if event.method != "OPTIONS" and event.path == MCP:
-        key = auth.presented_key(event.headers.get("x-api-key"), event.headers.get("authorization"))
-        event.context["account_id"] = auth.authenticate(key, sent_in=MCP_KEY_HEADERS)
-    elif event.method != "OPTIONS" and event.path.startswith(API) and event.path not in PUBLIC_PATHS:
-        event.context["account_id"] = auth.authenticate(event.headers.get("x-api-key"))
-    return get_response(event)
-
-
-@app.middleware("http")
-def idempotent_posts(event: Request, get_response: Callable[[Request], Response]) -> Response:
-    """An authenticated POST with an Idempotency-Key runs once; its retries get the kept answer."""
-    raw_key = event.headers.get("idempotency-key") if event.method == "POST" else None
-    account_id = event.context.get("account_id")
-    if raw_key is None or account_id is None:
-        return get_response(event)
-    from chalicelib import idempotency
-
-    key = idempotency.parse_key(raw_key)
-    raw = event.raw_body if isinstance(event.raw_body, bytes) else (event.raw_body or "").encode()
-    params = dict(event.uri_params or {})
-    print_ = idempotency.fingerprint(event.method, event.path, params, event.headers.get("content-type", ""), raw)
-    kept = idempotency.begin(str(account_id), key, print_)
-    if kept is not None:
-        headers = {**kept.headers, "Content-Type": "application/json", "Idempotent-Replayed": "true"}
-        return Response(body=kept.body, status_code=kept.status, headers=dict(headers))
-    try:
-        response = get_response(event)
-    except BaseException:
-        idempotency.release(str(account_id), key, print_)
-        raise
-    body = response.body if isinstance(response.body, str) else json.dumps(response.body, separators=(",", ":"))
-    headers = {name: str(value) for name, value in (response.headers or {}).items()}
-    idempotency.finish(str(account_id), key, print_, idempotency.Answer(response.status_code, body, headers))
-    return response
+# Outermost first: the edge, authentication, idempotent POSTs (chalicelib/middleware.py).
+app.middleware("http")(middleware.answer_at_the_edge)
+app.middleware("http")(middleware.authenticate)
+app.middleware("http")(middleware.idempotent_posts)
 
 
 def view(path: str, methods: list[str], content_types: list[str] | None = None) -> Callable[..., Any]:
@@ -149,11 +56,11 @@ def view(path: str, methods: list[str], content_types: list[str] | None = None) 
             try:
                 return func(**kwargs)
             except MediaError as exc:
-                return error_response(exc)
+                return middleware.error_response(exc)
             except Exception:
-                return internal_error()
+                return middleware.internal_error(request().path)
 
-        app.route(path, methods=methods, content_types=content_types or ANY_TYPE)(wrapped)
+        app.route(path, methods=methods, content_types=content_types or middleware.ANY_TYPE)(wrapped)
         return func
 
     return decorator
@@ -352,30 +259,4 @@ def reconcile_storage(event: Any) -> dict[str, Any]:
     return report
 
 
-def _register_method_not_allowed_and_preflight() -> None:
-    """Answer 405 (not API Gateway's 403) for every method a path does not serve,
-    and CORS preflights (OPTIONS) on every path, locally and on API Gateway alike."""
-    for path, entries in list(app.routes.items()):
-        allowed = ALLOWED[path] = ", ".join(sorted(entries))
-        missing = [m for m in METHODS if m not in entries]
-        name = "".join(c if c.isalnum() else "_" for c in path)
-
-        def preflight(allowed: str = allowed, **_: Any) -> Response:
-            origin = request().headers.get("origin")
-            return Response(
-                body="", status_code=204, headers={"Allow": allowed, **cors.preflight_headers(origin, allowed)}
-            )
-
-        preflight.__name__ = f"preflight_{name}"
-        app.route(path, methods=["OPTIONS"], content_types=ANY_TYPE)(preflight)
-        if not missing:
-            continue
-
-        def not_allowed(allowed: str = allowed, **_: Any) -> Response:
-            return Response(body=edge.framework_error(405), status_code=405, headers={"Allow": allowed})
-
-        not_allowed.__name__ = f"method_not_allowed_{name}"
-        app.route(path, methods=missing, content_types=ANY_TYPE)(not_allowed)
-
-
-_register_method_not_allowed_and_preflight()
+middleware.register_method_answers(app)

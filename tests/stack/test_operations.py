@@ -118,12 +118,12 @@ def test_locally_the_same_events_are_one_readable_line(
 
 @pytest.fixture
 def running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[local_stack.LocalStack, str]]:
-    """A local stack with its events (retried after 1 s) and the API, found by manage.py."""
+    """A local stack with its events (at once, retried after 1 s) and the API, found by manage.py."""
     from app import app
     from ops.dev_server import create_api_server, lambda_functions
 
     monkeypatch.setenv(local_stack.DATA_ENV, str(tmp_path))
-    stack = local_stack.LocalStack(tmp_path, functions=lambda_functions(app), retry_after=1)
+    stack = local_stack.LocalStack(tmp_path, functions=lambda_functions(app), retry_after=1, event_delay=0)
     server = create_api_server(app, "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     with restored_environment():
