@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from chalicelib import storage
 from chalicelib.domain.values import MediaFile
+from chalicelib.errors import ObjectChanged
 
 #: The largest thumbnail read (a 480 px WebP is tens of KB).
 PREVIEW_MAX_BYTES = 1024 * 1024
@@ -31,6 +32,9 @@ def read_preview(media: MediaFile, limit: int = PREVIEW_MAX_BYTES) -> Preview | 
     info = bucket.head_object(media.thumbnail_key)
     if info is None or info.size > limit:
         return None
-    data = bucket.read_range(media.thumbnail_key, 0, info.size)
+    try:
+        data = bucket.read_range(media.thumbnail_key, 0, info.size)
+    except ObjectChanged:  # deleted with its file since the HEAD
+        return None
     # Thumbnails (and video posters) are WebP by construction: thumbs/{account}/{stem}.webp.
     return Preview(data, THUMBNAIL_TYPE) if data else None

@@ -19,8 +19,12 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 def _translated(exc: Exception) -> Exception:
+    """An object replaced or removed while it is read or copied is ObjectChanged (its caller
+    looks again); any other failure is the bucket's."""
     if isinstance(exc, ClientError) and is_precondition_failed(exc):
         return ObjectChanged()
+    if isinstance(exc, ClientError) and is_missing(exc):
+        return ObjectChanged("The stored object is gone.")
     return unavailable(exc)
 
 
@@ -77,7 +81,7 @@ class S3Objects:
         """Bytes [start, start+length) of the object (fewer at its end).
 
         With ``if_match`` (an ETag) the read fails with ObjectChanged when the
-        object was replaced since that ETag was seen.
+        object was replaced since that ETag was seen; without, when it is gone.
         """
         if length <= 0:
             return b""
@@ -114,8 +118,6 @@ class S3Objects:
                 TaggingDirective="REPLACE",  # no tags: nothing to read (s3:GetObjectTagging) or write
             )
         except ClientError as exc:
-            if is_missing(exc):
-                raise ObjectChanged("The stored object is gone.") from exc
             raise _translated(exc) from exc
         except BotoCoreError as exc:
             raise unavailable(exc) from exc

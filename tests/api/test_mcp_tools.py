@@ -223,6 +223,27 @@ def test_a_thumbnail_over_the_limit_is_not_read(client: Client, tenant: Tenant) 
     assert previews.read_preview(stored, limit=100) is None
 
 
+@pytest.mark.moto
+def test_a_thumbnail_deleted_between_its_head_and_its_read_is_no_thumbnail(client: Client, tenant: Tenant) -> None:
+    """The file deleted meanwhile (its thumbnail with it): no image, no storage error."""
+    from chalicelib import storage
+
+    media = uploaded(client, tenant, "big.jpg", fixture_bytes("orientation-6.jpg"))
+    worker.make(key_of(media))
+    stored = records.store().get_media(tenant.account_id, media["id"])
+    assert stored is not None and stored.thumbnail_key is not None
+
+    def deleted_meanwhile(**_: Any) -> None:
+        storage.client().delete_object(Bucket=storage.bucket(), Key=stored.thumbnail_key)
+
+    events = storage.client().meta.events
+    events.register_first("after-call.s3.HeadObject", deleted_meanwhile)
+    try:
+        assert previews.read_preview(stored) is None
+    finally:
+        events.unregister("after-call.s3.HeadObject", deleted_meanwhile)
+
+
 def test_a_missing_file_is_not_found(client: Client, tenant: Tenant) -> None:
     error = tool_error(client, tenant, "get_media", {"id": 999})
     assert (error["code"], error["message"]) == ("not_found", "Media file not found.")

@@ -378,6 +378,34 @@ def test_a_copy_that_ignored_its_condition_is_withdrawn_and_the_new_bytes_checke
     assert stored_account(tenant.account_id).media_count == 0
 
 
+@pytest.mark.moto
+def test_content_refused_by_the_event_while_complete_reads_it_is_422_for_complete_too(
+    client: Client, tenant: Tenant
+) -> None:
+    """The storage event and `complete` check the same bytes at once; the event refuses them
+    first and removes the staged object while `complete` is reading it."""
+    page = b"<html><script>alert(1)</script></html>" + bytes(2048)
+    body = started(client, tenant, filename="fake.jpg", file_size=len(page))
+    key = send(body, page)
+    raced: list[str] = []
+
+    def event_first(params: dict[str, Any]) -> None:
+        if not raced:
+            raced.append("event")
+            raced.append(client.lambda_.invoke("ingest", s3_event(key)).payload["results"][0])
+
+    hook = _on("GetObject", event_first)
+    try:
+        response = complete(client, tenant, body["id"])
+    finally:
+        _off("GetObject", hook)
+    assert raced == ["event", "rejected"]
+    assert response.status == 422, response.body
+    assert response.body["code"] == "validation_failed"
+    assert stored_session(body["id"]).status == "rejected"
+    assert not object_exists(key)
+
+
 def test_a_re_sent_form_after_completion_changes_nothing_and_leaves_nothing(client: Client, tenant: Tenant) -> None:
     body = started(client, tenant, filename="hero.png", file_size=5000)
     key = send(body, png_bytes(30, 20))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import BinaryIO
 
-from chalicelib.errors import ObjectChanged, ServiceUnavailable
+from chalicelib.errors import ObjectChanged
 from chalicelib.storage.port import ObjectInfo, PresignedUpload
 
 #: Where a fake form says the bytes go: nothing answers there, the tests put the bytes themselves.
@@ -61,8 +61,8 @@ class MemoryStorage:
             return b""
         with self._lock:
             found = self.objects.get(key)
-            if found is None:  # S3: NoSuchKey, which storage reports as unavailable
-                raise ServiceUnavailable(UNAVAILABLE)
+            if found is None:
+                raise ObjectChanged("The stored object is gone.")
             if if_match is not None and if_match != found.etag:
                 raise ObjectChanged()
             return found.data[start : start + length]

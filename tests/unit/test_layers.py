@@ -45,7 +45,7 @@ def label(path: Path) -> str:
 
 @pytest.mark.parametrize("path", modules(CHALICELIB), ids=label)
 def test_chalicelib_never_imports_the_front_ops_or_the_framework(path: Path) -> None:
-    forbidden = ("app", "ops", "manage", "tests")
+    forbidden: tuple[str, ...] = ("app", "ops", "manage", "tests")
     if label(path) not in FRONT_IN_CHALICELIB:
         forbidden += ("chalice",)
     assert under(imports_of(path), forbidden) == set()
