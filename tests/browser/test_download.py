@@ -4,6 +4,7 @@ is (an upload in flight goes on). The storage URL is another origin, where a lin
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,10 @@ def test_download_saves_the_file_under_its_name_and_the_page_and_its_uploads_sta
     upload.write_bytes(png(40, 30))
     page.get_by_label("Upload files").set_input_files(str(upload))
     expect(page.locator("#upload-list li")).to_contain_text("%")  # sending, held by the route
+    deadline = time.monotonic() + 20
+    while not held:  # the route's handler runs once the browser's request reaches it
+        assert time.monotonic() < deadline, "the upload's POST never reached storage"
+        page.wait_for_timeout(50)
     assert len(held) == 1
 
     card(page, "Product hero").get_by_role("button", name="Details").click()
