@@ -12,26 +12,16 @@ import pytest
 from chalice.test import Client
 
 from chalicelib.domain.clock import parse
-from ops import local_stack, targets
-from tests.helpers.manage import run, run_json, stack_for_manage
+from tests.helpers.manage import run, run_json
 
 pytestmark = pytest.mark.slow(seconds=1)
 
 
-@pytest.fixture(scope="module")
-def stack_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    data = tmp_path_factory.mktemp("stack")
-    with stack_for_manage(data):
-        yield data
-
-
 @pytest.fixture
-def api(stack_data: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Client]:
+def api(stack: Path, tmp_path: Path) -> Iterator[Client]:
     """The app acting on the module's stack (as `make run` serves it), and manage.py finding it."""
     from app import app
 
-    monkeypatch.setenv(local_stack.DATA_ENV, str(stack_data))
-    targets.use_local_stack(stack_data)
     with Client(app, stage_name="test", project_dir=str(tmp_path)) as client:
         yield client
 

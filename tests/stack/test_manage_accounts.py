@@ -17,9 +17,9 @@ from rich.cells import cell_len
 
 from chalicelib.domain.fields import NAME_MAX
 from manage import cli
-from ops import local_stack, targets
+from ops import local_stack
 from tests.helpers.http import MEDIA_FIELDS
-from tests.helpers.manage import KEY_RE, Serve, run, run_json, stack_for_manage
+from tests.helpers.manage import KEY_RE, Serve, run, run_json
 from tests.helpers.media import FIXTURES
 from tests.helpers.servers import free_port
 
@@ -29,23 +29,6 @@ KEY_FIELDS = {"prefix", "created_at", "last_used_at", "revoked_at"}
 NO_ACCOUNT = "Error: Account 'acc-nope' not found.\n"
 
 pytestmark = pytest.mark.slow(seconds=0.5)  # one local stack for the module
-
-
-@pytest.fixture(scope="module")
-def stack_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """One running local stack for the module, found by manage.py through stack.json."""
-    data = tmp_path_factory.mktemp("stack")
-    with stack_for_manage(data):
-        yield data
-
-
-@pytest.fixture
-def stack(stack_data: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The module's stack for this test: manage.py finds it, and chalicelib calls made
-    by the test itself act on it (the per-test environment points elsewhere)."""
-    monkeypatch.setenv(local_stack.DATA_ENV, str(stack_data))
-    targets.use_local_stack(stack_data)
-    return stack_data
 
 
 def new_account(name: str = "Acme", *extra: str) -> str:

@@ -6,32 +6,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
-from ops import local_stack, targets
-from tests.helpers.manage import Serve, run, run_json, stack_for_manage
+from tests.helpers.manage import Serve, run, run_json
 from tests.helpers.media import png_bytes
 from tests.helpers.servers import free_port
 
 pytestmark = pytest.mark.slow(seconds=2)
-
-
-@pytest.fixture(scope="module")
-def stack_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    data = tmp_path_factory.mktemp("stack")
-    with stack_for_manage(data):
-        yield data
-
-
-@pytest.fixture
-def stack(stack_data: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv(local_stack.DATA_ENV, str(stack_data))
-    targets.use_local_stack(stack_data)
-    return stack_data
 
 
 def test_a_second_account_with_the_same_name_is_refused_naming_the_first(stack: Path) -> None:
