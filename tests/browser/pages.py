@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import expect
@@ -28,3 +29,15 @@ def card(page: Any, name: str) -> Any:
 
 def card_names(page: Any) -> list[str]:
     return [str(n) for n in page.get_by_role("article").get_by_role("heading").all_inner_texts()]
+
+
+def write(folder: Path, name: str, data: bytes) -> Path:
+    """A file to choose or drop, as a person has it on disk."""
+    path = folder / name
+    path.write_bytes(data)
+    return path
+
+
+def row(page: Any, name: str) -> Any:
+    """The file's line in the upload panel."""
+    return page.locator("#upload-list li").filter(has=page.get_by_text(name, exact=True))

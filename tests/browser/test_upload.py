@@ -14,20 +14,10 @@ import requests
 from playwright.sync_api import expect
 
 from tests.browser.harness import Running, Tenant, jpeg, png
-from tests.browser.pages import card, card_names, sign_in
+from tests.browser.pages import card, card_names, row, sign_in, write
 from tests.helpers.samples import big_mp4
 
 MIB = 1024 * 1024
-
-
-def write(folder: Path, name: str, data: bytes) -> Path:
-    path = folder / name
-    path.write_bytes(data)
-    return path
-
-
-def row(page: Any, name: str) -> Any:
-    return page.locator("#upload-list li").filter(has=page.get_by_text(name, exact=True))
 
 
 def choose(page: Any, *paths: Path) -> None:

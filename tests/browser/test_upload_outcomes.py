@@ -12,20 +12,10 @@ import requests
 from playwright.sync_api import expect
 
 from tests.browser.harness import Running, Tenant, png
-from tests.browser.pages import sign_in
+from tests.browser.pages import row, sign_in, write
 
 TYPES = "jpg, jpeg, png, gif, mp4, avi, mov, wmv, flv, webm"
 DANGER = "rgb(179, 38, 30)"  # app.css --danger
-
-
-def write(folder: Path, name: str, data: bytes) -> Path:
-    path = folder / name
-    path.write_bytes(data)
-    return path
-
-
-def row(page: Any, name: str) -> Any:
-    return page.locator("#upload-list li").filter(has=page.get_by_text(name, exact=True))
 
 
 def accent(locator: Any) -> str:
