@@ -159,7 +159,11 @@ def test_rejected_upload_is_deleted_from_storage_and_reported(stack_factory: Cal
     status = running.wait_until_settled(session["id"])
     assert status["status"] == "rejected"
     assert status["error"]["code"] == "unsupported_content"
-    assert storage.store().head_object(session["upload"]["fields"]["key"]) is None
+    # The session is closed first, then the staged bytes are deleted: they go right after.
+    staged, deadline = session["upload"]["fields"]["key"], time.monotonic() + 30
+    while storage.store().head_object(staged) is not None:
+        assert time.monotonic() < deadline, "the refused upload's bytes were never deleted"
+        time.sleep(0.05)
     complete = running.user.post(f"{running.api}/media/uploads/{session['id']}/complete", timeout=30)
     assert complete.status_code == 422 and "file" in complete.json()["errors"]
 
