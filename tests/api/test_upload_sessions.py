@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -308,6 +309,23 @@ def _off(operation: str, hook: Hook) -> None:
     storage.client().meta.events.unregister(f"before-parameter-build.s3.{operation}", hook)
 
 
+@contextmanager
+def _first(operation: str, action: Callable[[], None]) -> Iterator[None]:
+    """Run ``action()`` once, just before the service's first ``operation`` in the block."""
+    done: list[bool] = []
+
+    def once(params: dict[str, Any]) -> None:
+        if not done:
+            done.append(True)
+            action()
+
+    hook = _on(operation, once)
+    try:
+        yield
+    finally:
+        _off(operation, hook)
+
+
 @pytest.mark.moto
 def test_every_read_and_the_promotion_are_conditional_on_the_checked_etag(client: Client, tenant: Tenant) -> None:
     body = started(client, tenant, filename="hero.png", file_size=len(png_bytes(30, 20)))
@@ -332,18 +350,12 @@ def test_bytes_replaced_while_they_are_checked_are_checked_again_and_recorded_as
     first, second = png_bytes(30, 20), png_bytes(90, 70, "blue")
     body = started(client, tenant, filename="hero.png", file_size=max(len(first), len(second)))
     key = send(body, first)
-    replaced: list[bool] = []
 
-    def resend(params: dict[str, Any]) -> None:  # the form, sent again while the first bytes are read
-        if not replaced:
-            replaced.append(True)
-            s3().put_object(Bucket=BUCKET, Key=key, Body=second, ContentType="image/png")
+    def resend() -> None:  # the form, sent again while the first bytes are read
+        s3().put_object(Bucket=BUCKET, Key=key, Body=second, ContentType="image/png")
 
-    hook = _on("GetObject", resend)
-    try:
+    with _first("GetObject", resend):
         response = complete(client, tenant, body["id"])
-    finally:
-        _off("GetObject", hook)
     assert response.status == 201, response.body
     media = response.body
     assert (media["file_size"], media["metadata"]) == (len(second), {"width": 90, "height": 70})
@@ -359,18 +371,12 @@ def test_a_copy_that_ignored_its_condition_is_withdrawn_and_the_new_bytes_checke
     page = b"<html><script>alert(1)</script></html>"
     body = started(client, tenant, filename="hero.png", file_size=1000)
     key = send(body, png_bytes(30, 20))
-    swapped: list[bool] = []
 
-    def swap(params: dict[str, Any]) -> None:
-        if not swapped:
-            swapped.append(True)
-            s3().put_object(Bucket=BUCKET, Key=key, Body=page, ContentType="image/png")
+    def swap() -> None:
+        s3().put_object(Bucket=BUCKET, Key=key, Body=page, ContentType="image/png")
 
-    hook = _on("CopyObject", swap)
-    try:
+    with _first("CopyObject", swap):
         response = complete(client, tenant, body["id"])
-    finally:
-        _off("CopyObject", hook)
     assert response.status == 422, response.body
     assert response.body["errors"]["file"][0].startswith("The file's content is not an image or a video")
     assert keys_under("media/") == []
@@ -389,16 +395,12 @@ def test_content_refused_by_the_event_while_complete_reads_it_is_422_for_complet
     key = send(body, page)
     raced: list[str] = []
 
-    def event_first(params: dict[str, Any]) -> None:
-        if not raced:
-            raced.append("event")
-            raced.append(client.lambda_.invoke("ingest", s3_event(key)).payload["results"][0])
+    def event_first() -> None:
+        raced.append("event")
+        raced.append(client.lambda_.invoke("ingest", s3_event(key)).payload["results"][0])
 
-    hook = _on("GetObject", event_first)
-    try:
+    with _first("GetObject", event_first):
         response = complete(client, tenant, body["id"])
-    finally:
-        _off("GetObject", hook)
     assert raced == ["event", "rejected"]
     assert response.status == 422, response.body
     assert response.body["code"] == "validation_failed"
