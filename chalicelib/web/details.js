@@ -44,17 +44,41 @@ export async function copyText(text) {
   if (!copied) throw new Error("The browser did not allow copying.");
 }
 
-function remember(dialog) {
+/** How many times each dialog has been opened (by `openModal`): which opening a close event ends. */
+const openings = new WeakMap();
+
+/**
+ * Open `dialog` as a modal; focus goes back to what had it once it closes. Returns this opening's
+ * number, for `afterClose`.
+ */
+function openModal(dialog) {
   const opener = document.activeElement;
-  // The close event comes a task after the dialog closed: by then the person may have
-  // moved on (the browser itself puts focus back on the opener). Only a focus that
-  // was lost (on the body, or still in the dialog) goes back to the opener.
-  const refocus = () => {
+  const opening = (openings.get(dialog) || 0) + 1;
+  openings.set(dialog, opening);
+  dialog.showModal();
+  // By the time the close event comes the person may have moved on (the browser itself puts
+  // focus back on the opener): only a focus that was lost (on the body, or still in the
+  // dialog) goes back to the opener, and none while the dialog is open again.
+  afterClose(dialog, opening, () => {
     const active = document.activeElement;
     const lost = !active || active === document.body || dialog.contains(active);
-    if (lost && opener && opener.isConnected) opener.focus();
+    if (!dialog.open && lost && opener && opener.isConnected) opener.focus();
+  });
+  return opening;
+}
+
+/**
+ * `then()` once the `opening` of `dialog` has closed. A close event comes a task after the
+ * closing: one that arrives when the dialog has been opened again already ends the opening
+ * before, not the current one.
+ */
+function afterClose(dialog, opening, then) {
+  const closed = () => {
+    if (dialog.open && openings.get(dialog) === opening) return;
+    dialog.removeEventListener("close", closed);
+    then();
   };
-  dialog.addEventListener("close", refocus, { once: true });
+  dialog.addEventListener("close", closed);
 }
 
 /**
@@ -110,6 +134,7 @@ export class Details {
     // A click on the backdrop (outside the panel) closes it too.
     dialog.addEventListener("click", (event) => event.target === dialog && dialog.close());
     dialog.addEventListener("close", () => {
+      if (dialog.open) return; // an earlier opening's close, after the panel was opened again
       this.picture.replaceChildren();
       this.media = null;
     });
@@ -125,8 +150,7 @@ export class Details {
     this.status.textContent = "";
     this.channelStatus.textContent = "";
     this.form.wait(media);
-    remember(this.dialog);
-    this.dialog.showModal();
+    openModal(this.dialog);
     this.fetch(this.serial, (fresh, etag) => this.form.load(fresh, etag));
   }
 
@@ -198,10 +222,9 @@ export class Details {
 export function confirmDelete(dialog, media) {
   dialog.querySelector("#confirm-text").textContent =
     `“${media.name}” will be deleted and its URL will stop working. This cannot be undone.`;
-  remember(dialog);
   dialog.returnValue = "cancel";
-  dialog.showModal();
+  const opening = openModal(dialog);
   return new Promise((resolve) => {
-    dialog.addEventListener("close", () => resolve(dialog.returnValue === "delete"), { once: true });
+    afterClose(dialog, opening, () => resolve(dialog.returnValue === "delete"));
   });
 }

@@ -6,6 +6,7 @@ import { el } from "./dom.js";
 import { Watcher } from "./watch.js";
 
 const SEARCH_DELAY_MS = 300;
+const AHEAD_PX = 600; // the next page loads this far before the end of the list is on screen
 
 export class Library {
   /** `filters`: the channel select, the tag filter's line, its name and its clear button. */
@@ -27,9 +28,11 @@ export class Library {
     more.addEventListener("click", () => this.loadMore());
     this.sentinel = more.parentElement;
     if ("IntersectionObserver" in window) {
+      // An entry may be delivered after the page it was measured before has been drawn (the
+      // empty list's sentinel is on screen): the sentinel's place now decides, not the entry's.
       new IntersectionObserver((entries) => {
-        if (entries.some((e) => e.isIntersecting)) this.loadMore();
-      }, { rootMargin: "600px" }).observe(this.sentinel);
+        if (entries.some((e) => e.isIntersecting) && this.sentinelVisible()) this.loadMore();
+      }, { rootMargin: `${AHEAD_PX}px` }).observe(this.sentinel);
     }
   }
 
@@ -185,7 +188,7 @@ export class Library {
 
   sentinelVisible() {
     const box = this.sentinel.getBoundingClientRect();
-    return box.height > 0 && box.top < window.innerHeight + 600; // no box: the library is not shown
+    return box.height > 0 && box.top < window.innerHeight + AHEAD_PX; // no box: the library is not shown
   }
 
   showEmptyOrNothing() {
