@@ -92,6 +92,26 @@ def test_the_description_and_tags_are_edited_and_saved_by_keyboard_alone(
     assert (stored["description"], stored["tags"]) == (None, ["summer", "boats"])
 
 
+def test_a_panel_closed_and_opened_again_at_once_still_loads_its_file(
+    page: Any, stack: Running, tenant: Tenant
+) -> None:
+    """A dialog's close event comes a task after it closed: here it arrives when the panel is
+    open again, and must not empty the new opening (its picture, its fetched version)."""
+    stack.seed(tenant, "harbour.png", png(), "Harbour")
+    sign_in(page, stack, tenant.api_key)
+    article = card(page, "Harbour")
+    panel = open_details(page, article, "Harbour")
+    article.get_by_role("button", name="Details").evaluate(
+        "button => { document.querySelector('#details').close(); button.click(); }"
+    )
+    expect(panel).to_be_visible()
+    expect(panel.get_by_role("button", name="Save")).to_be_enabled()
+    expect(panel.locator("#details-preview img")).to_have_count(1)
+    panel.get_by_label("Description").fill("Back again")
+    panel.get_by_role("button", name="Save").click()
+    expect(panel.locator("#details-form-status")).to_have_text("Saved.")
+
+
 def test_a_card_shows_a_few_tags_then_how_many_more(page: Any, stack: Running, tenant: Tenant) -> None:
     media = stack.seed(tenant, "menu.jpg", png(), "Menu")
     api_put(stack, tenant, media["id"], {"tags": ["food", "autumn", "menu", "print", "a4"]})
