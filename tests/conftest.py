@@ -27,15 +27,16 @@ from tests.helpers.tenants import Tenant, make_tenant
 
 
 @pytest.hookimpl(trylast=True)  # after -m/-k have deselected
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Order the run for ``-n 2 --dist worksteal``, which gives each worker one half of
-    the list and lets a worker that runs dry take the tail of the other's.
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Order the run for ``-n N --dist worksteal``, which gives each worker one N-th of the
+    list and lets a worker that runs dry take the tail of another's.
 
-    Each half starts with about half of the slow tests, modules (or an ``xdist_group``,
-    such as the browser package's one stack and browser) kept together and the costliest
-    first (``slow(seconds=...)`` is a rough figure, 1 s when absent); then come the other
-    tests, in collection order.
+    Each share starts with its part of the slow tests, modules (or an ``xdist_group``, such as
+    the browser package's one stack and browser) kept together and the costliest first
+    (``slow(seconds=...)`` is a rough figure, 1 s when absent); then come the other tests, in
+    collection order. Every worker orders the same way (xdist compares their lists).
     """
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
     slow: dict[str, list[pytest.Item]] = {}
     fast: list[pytest.Item] = []
     for item in items:
@@ -50,14 +51,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     def cost(module: list[pytest.Item]) -> float:
         return sum(_seconds(item) for item in module)
 
-    halves: tuple[list[pytest.Item], list[pytest.Item]] = ([], [])
-    loads = [0.0, 0.0]
+    shares: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    loads = [0.0] * workers
     for module in sorted(slow.values(), key=cost, reverse=True):
         lighter = loads.index(min(loads))
-        halves[lighter].extend(module)
+        shares[lighter].extend(module)
         loads[lighter] += cost(module)
-    first_fast = max(0, len(items) // 2 - len(halves[0]))
-    items[:] = halves[0] + fast[:first_fast] + halves[1] + fast[first_fast:]
+    ordered: list[pytest.Item] = []
+    for number, share in enumerate(shares, start=1):
+        # each share is filled up with fast tests to its N-th of the list
+        wanted = max(0, len(items) * number // workers - len(ordered) - len(share))
+        ordered += share + fast[:wanted]
+        fast = fast[wanted:]
+    items[:] = ordered + fast
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -2,7 +2,7 @@
 
 Without Chromium the tests skip, saying how to install it; with REQUIRE_BROWSER=1
 (CI) they fail instead. They are `slow` (not in `make test-fast`), and the root
-conftest keeps their group in one half of the run, so one xdist worker runs them all
+conftest keeps their group in one worker's share of the run, so one xdist worker runs them all
 (one stack, one browser); each test makes its own account, so none sees another's files.
 """
 
@@ -26,7 +26,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if str(item.fspath).startswith(HERE):
             item.add_marker(pytest.mark.xdist_group("browser"))
-            item.add_marker(pytest.mark.slow(seconds=0.75))
+            item.add_marker(pytest.mark.slow(seconds=2))  # about what one takes, page load included
 
 
 @pytest.fixture(scope="package")
