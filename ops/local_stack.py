@@ -1,5 +1,5 @@
 """The local stack: moto (S3 + DynamoDB) in-process, configured like a stage,
-persisted under the data directory, with a demo account ready to use.
+persisted under the data directory (unless ``persist=False``), with a demo account ready to use.
 
 Data directory (``MEDIA_LOCAL_DATA``, default ``.data/`` next to manage.py)::
 
@@ -209,8 +209,12 @@ class LocalStack:
         functions: dict[str, EventHandler] | None = None,
         retry_after: int = 5,
         event_delay: int = EVENT_DELAY_SECONDS,
+        persist: bool = True,
     ) -> None:
         self.data = data or data_dir()
+        # False: the tables and files live only as long as the process (no snapshot is
+        # restored or written; the demo key and the secret are still kept on disk).
+        self.persist = persist
         self.moto = EmbeddedMotoServer(port=moto_port, access=storage_access())
         self.events = events
         # The Lambda functions the bucket's events go to, by name (the app's own under `serve`;
@@ -241,12 +245,14 @@ class LocalStack:
             self._create_bucket(api_url)
             models.create_tables()
             session = local_session()
-            snapshot = Snapshot(self.data, url, BUCKET, TABLE_PREFIX, session)
-            self.restored = snapshot.restore()
+            snapshot = Snapshot(self.data, url, BUCKET, TABLE_PREFIX, session) if self.persist else None
+            if snapshot is not None:
+                self.restored = snapshot.restore()
             self.demo_key = ensure_demo_account(self.data)
-            self._snapshotter = Snapshotter(snapshot, lambda: self.moto.mutations)
-            self._snapshotter.flush(force=True)  # the demo account and key are on disk at once
-            self._snapshotter.start()
+            if snapshot is not None:
+                self._snapshotter = Snapshotter(snapshot, lambda: self.moto.mutations)
+                self._snapshotter.flush(force=True)  # the demo account and key are on disk at once
+                self._snapshotter.start()
             if self.events:
                 self._pump = S3EventPump(
                     url, BUCKET, EVENT_QUEUE, self.functions, session,

@@ -96,7 +96,8 @@ def running_stack(data: Path) -> Iterator[Running]:
     server = create_api_server(app, "127.0.0.1", 0)
     url = f"http://127.0.0.1:{server.port}"
     # Events at once: the page is tested against what the worker makes, not against S3's lag.
-    stack = local_stack.LocalStack(data, functions=lambda_functions(app), event_delay=0)
+    # Nothing is snapshotted: the stack's restarts are tested in tests/stack.
+    stack = local_stack.LocalStack(data, functions=lambda_functions(app), event_delay=0, persist=False)
     thread = threading.Thread(target=server.server.serve_forever, name="page-api", daemon=True)
     with restored_environment():
         try:

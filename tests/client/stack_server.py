@@ -33,7 +33,8 @@ def main() -> int:
 
     server = create_api_server(app, "127.0.0.1", 0)
     api_url = f"http://127.0.0.1:{server.port}"
-    stack = local_stack.LocalStack(args.data, functions=lambda_functions(app), event_delay=0)  # no S3 lag
+    # No S3 lag, and no snapshot (the stack's restarts are tested in tests/stack).
+    stack = local_stack.LocalStack(args.data, functions=lambda_functions(app), event_delay=0, persist=False)
     stack.start(api_url)
     if args.direct_max:
         os.environ["MEDIA_DIRECT_UPLOAD_MAX_BYTES"] = str(args.direct_max)

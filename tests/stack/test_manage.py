@@ -210,6 +210,29 @@ def test_local_stack_keeps_the_demo_key_and_data_across_restarts(tmp_path: Path)
             third.stop()
 
 
+def test_a_stack_that_does_not_persist_neither_restores_nor_writes_a_snapshot(tmp_path: Path) -> None:
+    from chalicelib import accounts
+
+    with restored_environment():
+        kept = local_stack.LocalStack(tmp_path, events=False)
+        kept.start()
+        account, _ = accounts.create_account("Kept")
+        kept.stop()
+        written = sorted(path.relative_to(tmp_path) for path in tmp_path.rglob("*"))
+
+        throwaway = local_stack.LocalStack(tmp_path, events=False, persist=False)
+        throwaway.start()
+        try:
+            assert throwaway.restored == {}
+            with pytest.raises(accounts.AccountNotFound):
+                accounts.require_account(account.account_id)
+            accounts.create_account("Gone")
+        finally:
+            throwaway.stop()
+        assert throwaway.saved is None
+        assert sorted(path.relative_to(tmp_path) for path in tmp_path.rglob("*")) == written
+
+
 def test_stage_environment_merges_the_stage_over_the_top_level(tmp_path: Path) -> None:
     (tmp_path / ".chalice").mkdir()
     config = {
