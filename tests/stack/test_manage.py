@@ -182,20 +182,28 @@ def test_upload_errors_exit_non_zero_with_one_line(stack: local_stack.LocalStack
 
 
 @pytest.mark.slow
+def stopped_stack_with_an_account(data: Path, name: str) -> tuple[local_stack.LocalStack, str]:
+    """A persisting stack on ``data`` that made the account ``name`` and stopped; with its id."""
+    from chalicelib import accounts
+
+    stack = local_stack.LocalStack(data, events=False)
+    stack.start()
+    account, _ = accounts.create_account(name)
+    stack.stop()
+    return stack, account.account_id
+
+
 def test_local_stack_keeps_the_demo_key_and_data_across_restarts(tmp_path: Path) -> None:
     from chalicelib import accounts, auth
 
     with restored_environment():
-        first = local_stack.LocalStack(tmp_path, events=False)
-        first.start()
-        account, _ = accounts.create_account("Kept")
-        first.stop()
+        first, account_id = stopped_stack_with_an_account(tmp_path, "Kept")
 
         second = local_stack.LocalStack(tmp_path, events=False)
         second.start()
         try:
             assert second.demo_key == first.demo_key
-            assert accounts.require_account(account.account_id).name == "Kept"
+            assert accounts.require_account(account_id).name == "Kept"
             assert (tmp_path / "demo-key").stat().st_mode & 0o777 == 0o600
             auth.revoke(second.demo_key)
         finally:
@@ -214,10 +222,7 @@ def test_a_stack_that_does_not_persist_neither_restores_nor_writes_a_snapshot(tm
     from chalicelib import accounts
 
     with restored_environment():
-        kept = local_stack.LocalStack(tmp_path, events=False)
-        kept.start()
-        account, _ = accounts.create_account("Kept")
-        kept.stop()
+        _, account_id = stopped_stack_with_an_account(tmp_path, "Kept")
         written = sorted(path.relative_to(tmp_path) for path in tmp_path.rglob("*"))
 
         throwaway = local_stack.LocalStack(tmp_path, events=False, persist=False)
@@ -225,7 +230,7 @@ def test_a_stack_that_does_not_persist_neither_restores_nor_writes_a_snapshot(tm
         try:
             assert throwaway.restored == {}
             with pytest.raises(accounts.AccountNotFound):
-                accounts.require_account(account.account_id)
+                accounts.require_account(account_id)
             accounts.create_account("Gone")
         finally:
             throwaway.stop()
