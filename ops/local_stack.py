@@ -246,8 +246,7 @@ class LocalStack:
             models.create_tables()
             session = local_session()
             snapshot = Snapshot(self.data, url, BUCKET, TABLE_PREFIX, session) if self.persist else None
-            if snapshot is not None:
-                self.restored = snapshot.restore()
+            self.restored = snapshot.restore() if snapshot is not None else {}
             self.demo_key = ensure_demo_account(self.data)
             if snapshot is not None:
                 self._snapshotter = Snapshotter(snapshot, lambda: self.moto.mutations)
