@@ -9,7 +9,8 @@ from collections.abc import Callable
 from os import PathLike
 from typing import Any, BinaryIO
 
-#: The probe's bomb limit (chalicelib.probe.inspect), checked again before decoding.
+#: The bomb limit: the probe refuses a larger image at ingest (chalicelib.probe.inspect), and
+#: open_within checks it again before anything is decoded.
 MAX_PIXELS = 40_000_000
 #: EXIF orientation -> the transposition that displays it upright (as Pillow's ImageOps).
 _UPRIGHT = {2: "FLIP_LEFT_RIGHT", 3: "ROTATE_180", 4: "FLIP_TOP_BOTTOM", 5: "TRANSPOSE", 6: "ROTATE_270"}

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from chalicelib.domain.traits import Traits
+from chalicelib.pictures import MAX_PIXELS
 from chalicelib.probe import refusals
 from chalicelib.probe.images import image_metadata
 from chalicelib.probe.jpeg import TRAILER_BYTES
@@ -70,7 +71,7 @@ class Probed:
     traits: Traits = Traits()
 
 
-def inspect(source: BinaryIO, size: int, family_expected: str, *, max_pixels: int = 40_000_000) -> Probed:
+def inspect(source: BinaryIO, size: int, family_expected: str, *, max_pixels: int = MAX_PIXELS) -> Probed:
     """Check ``source`` (``size`` bytes) is an allowed image/video and read metadata.
 
     ``family_expected`` ("image" | "video") comes from the file name; a
