@@ -89,8 +89,9 @@ def test_upload_usage_errors_exit_2(stack: Stack, tenant: Tenant, tmp_path: Path
 
 def test_upload_sends_three_files_at_once(stack: Stack, tenant: Tenant, tmp_path: Path) -> None:
     """Five uploads through the command's batch: never more than three in flight, and three at some point."""
-    in_flight, most = [0], [0]
+    in_flight, most, posts = [0], [0], [0]
     lock = threading.Lock()
+    first_three = threading.Barrier(3, timeout=30)  # passes only with three on their way at once
 
     class Slow(httpx.HTTPTransport):
         def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -99,8 +100,11 @@ def test_upload_sends_three_files_at_once(stack: Stack, tenant: Tenant, tmp_path
             with lock:
                 in_flight[0] += 1
                 most[0] = max(most[0], in_flight[0])
+                posts[0] += 1
+                waits = posts[0] <= 3
             try:
-                time.sleep(0.3)
+                if waits:  # a fourth worker, were there one, would start meanwhile
+                    first_three.wait()
                 return super().handle_request(request)
             finally:
                 with lock:
@@ -122,6 +126,7 @@ def test_ctrl_c_stops_the_batch_and_keeps_what_was_uploaded(stack: Stack, tenant
 
     paths = [png_file(tmp_path / f"p{i}.png") for i in range(3)]
     posts = [0]
+    batches: list[Batch] = []
 
     class InterruptedOnTheSecond(httpx.HTTPTransport):
         def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -129,14 +134,17 @@ def test_ctrl_c_stops_the_batch_and_keeps_what_was_uploaded(stack: Stack, tenant
                 posts[0] += 1
                 if posts[0] == 2:
                     os.kill(os.getpid(), signal.SIGINT)  # the user presses Ctrl-C
-                    time.sleep(0.5)  # the main thread takes it while this upload is on its way
+                    # This upload is on its way until the main thread has taken the interrupt
+                    # (was a fixed 0.5 s, which a loaded machine outran: the third started).
+                    assert batches[0].cancel.wait(timeout=60)
             return super().handle_request(request)
 
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with stack.client(tenant, transport=InterruptedOnTheSecond()) as client:
             with progress_display(Console(), enabled=False) as progress:
-                outcomes, interrupted = Batch(client, paths, None, progress).run(parallel=1)
+                batches.append(Batch(client, paths, None, progress))
+                outcomes, interrupted = batches[0].run(parallel=1)
     finally:
         signal.signal(signal.SIGINT, previous)
     assert interrupted
