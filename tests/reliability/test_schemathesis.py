@@ -102,7 +102,7 @@ def filter_case(context: schemathesis.HookContext, case: schemathesis.Case) -> b
     return (
         case.meta is None
         or case.meta.generation.mode != schemathesis.GenerationMode.POSITIVE
-        or not (_beyond_the_patterns(case.body))
+        or not _beyond_the_patterns(case.body)
     )
 
 
