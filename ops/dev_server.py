@@ -14,7 +14,8 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,9 @@ from ops.rate_limit import RateLimiter, RateLimits, RateLimitSettingError
 
 HOST = "127.0.0.1"
 APP_NAME = "media-api"
+#: How often a serving thread looks for shutdown(): socketserver's default (0.5 s) made every stop,
+#: Ctrl-C included, wait that long.
+SHUTDOWN_POLL_SECONDS = 0.05
 
 
 def _use_threaded_requests(app: Any) -> None:
@@ -59,6 +63,32 @@ def create_api_server(app: Any, host: str, port: int, rate_limits: RateLimits | 
     if rate_limits is not None:
         server.server.rate_limiter = RateLimiter(rate_limits)
     return server
+
+
+def serve_in_thread(server: LocalDevServer, name: str) -> threading.Thread:
+    """Answer requests on a thread of its own (each request on one more, as the server is threaded)."""
+    thread = threading.Thread(
+        target=server.server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS}, name=name, daemon=True
+    )
+    thread.start()
+    return thread
+
+
+def stop_serving(server: LocalDevServer, thread: threading.Thread) -> None:
+    """Stop taking requests and free the port (the requests in flight finish on their threads)."""
+    server.shutdown()
+    server.server.server_close()
+    thread.join(timeout=10)
+
+
+@contextmanager
+def serving(server: LocalDevServer, name: str = "api") -> Iterator[None]:
+    """``server`` answers requests while the block runs."""
+    thread = serve_in_thread(server, name)
+    try:
+        yield
+    finally:
+        stop_serving(server, thread)
 
 
 def _lambda_handler(app: Any, name: str) -> Callable[[dict[str, Any]], Any] | None:
@@ -167,17 +197,14 @@ def serve(port: int, data: Path | None = None) -> int:
         server.server.server_close()
         raise
     stack.write_stack_file(api_url)
-    thread = threading.Thread(target=server.server.serve_forever, name="api", daemon=True)
-    thread.start()
+    thread = serve_in_thread(server, "api")
     print(_banner(api_url, stack, time.monotonic() - started, limits), flush=True)
     try:
         while not stopping.wait(0.5):
             pass
     finally:
         print("Stopping: saving the data...", file=sys.stderr, flush=True)
-        server.shutdown()
-        server.server.server_close()
-        thread.join(timeout=10)
+        stop_serving(server, thread)
         try:
             stack.stop()
         except Exception as exc:  # the one line a person needs: the data may not be on disk

@@ -76,6 +76,12 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     gc.set_threshold(700, 10, 100)
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The interpreter's last collections would walk the whole heap on the way out (a second or
+    so per worker, at the end of the run): what is alive now dies with the process."""
+    gc.freeze()
+
+
 def _seconds(item: pytest.Item) -> float:
     marker = item.get_closest_marker("slow")
     return float(marker.kwargs.get("seconds", 1)) if marker else 0.0

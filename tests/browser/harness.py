@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -91,24 +90,24 @@ class Running:
 def running_stack(data: Path) -> Iterator[Running]:
     """moto, the bucket's events, and the app on chalice's threaded server, as `make run` has them."""
     from app import app
-    from ops.dev_server import create_api_server, lambda_functions
+    from ops.dev_server import create_api_server, lambda_functions, serve_in_thread, stop_serving
 
     server = create_api_server(app, "127.0.0.1", 0)
     url = f"http://127.0.0.1:{server.port}"
     # Events at once: the page is tested against what the worker makes, not against S3's lag.
     # Nothing is snapshotted: the stack's restarts are tested in tests/stack.
     stack = local_stack.LocalStack(data, functions=lambda_functions(app), event_delay=0, persist=False)
-    thread = threading.Thread(target=server.server.serve_forever, name="page-api", daemon=True)
+    thread = None
     with restored_environment():
         try:
             stack.start(url)
-            thread.start()
+            thread = serve_in_thread(server, "page-api")
             yield Running(stack, url, dict(os.environ))
         finally:
-            if thread.is_alive():
-                server.shutdown()
-                thread.join(timeout=10)
-            server.server.server_close()
+            if thread is not None:
+                stop_serving(server, thread)
+            else:
+                server.server.server_close()
             stack.stop()
 
 

@@ -12,10 +12,11 @@ hands out presigned PUT URLs instead of POST forms (backends without POST polici
 from __future__ import annotations
 
 import argparse
+import atexit
+import gc
 import json
 import os
 import sys
-import threading
 from pathlib import Path
 
 
@@ -29,7 +30,7 @@ def main() -> int:
     from app import app
     from chalicelib import config
     from ops import local_stack
-    from ops.dev_server import create_api_server, lambda_functions
+    from ops.dev_server import create_api_server, lambda_functions, serving
 
     server = create_api_server(app, "127.0.0.1", 0)
     api_url = f"http://127.0.0.1:{server.port}"
@@ -40,18 +41,15 @@ def main() -> int:
         os.environ["MEDIA_DIRECT_UPLOAD_MAX_BYTES"] = str(args.direct_max)
     os.environ["MEDIA_PRESIGN_METHOD"] = args.presign
     config.reset_settings()
-    thread = threading.Thread(target=server.server.serve_forever, daemon=True)
-    thread.start()
-    print(json.dumps({"api_url": api_url, "moto_url": stack.moto_url, "demo_key": stack.demo_key}), flush=True)
     try:
-        sys.stdin.read()
+        with serving(server):
+            print(json.dumps({"api_url": api_url, "moto_url": stack.moto_url, "demo_key": stack.demo_key}), flush=True)
+            sys.stdin.read()
     finally:
-        server.shutdown()
-        server.server.server_close()
-        thread.join(timeout=10)
         stack.stop()
     return 0
 
 
 if __name__ == "__main__":
+    atexit.register(gc.freeze)  # as manage.py does: no last walk of the whole heap on the way out
     sys.exit(main())

@@ -8,15 +8,10 @@ moto's state belongs to the process: an embedded server started with a reset
 from __future__ import annotations
 
 import socket
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from tests.helpers.aws import TEST_ENV, dynamodb_one_request_at_a_time, process_world, restored_environment
-
-#: How often an idle server thread checks for shutdown: socketserver's default
-#: (0.5 s) made every stop wait that long.
-POLL_SECONDS = 0.05
 
 
 def free_port() -> int:
@@ -77,14 +72,8 @@ def threaded_aws_env() -> Iterator[dict[str, str]]:
 def api_over_http() -> Iterator[str]:
     """The app on chalice's threaded local server (as `make run` serves it); yields its base URL."""
     from app import app
-    from ops.dev_server import create_api_server
+    from ops.dev_server import create_api_server, serving
 
     server = create_api_server(app, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.server.serve_forever, args=(POLL_SECONDS,), daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield f"http://127.0.0.1:{server.port}"
-    finally:
-        server.shutdown()
-        server.server.server_close()
-        thread.join(timeout=10)

@@ -21,7 +21,7 @@ import requests
 from ops.rate_limit import RateLimiter, RateLimits, RateLimitSettingError, SlidingWindow
 from tests.helpers.aws import restored_environment
 from tests.helpers.manage import run
-from tests.helpers.servers import POLL_SECONDS, free_port
+from tests.helpers.servers import free_port
 from tests.helpers.tenants import Tenant
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -232,7 +232,7 @@ def test_the_python_client_waits_out_429s_and_completes_a_burst_over_the_limit(t
     from app import app
     from media_client import Client, RetryPolicy
     from ops import local_stack
-    from ops.dev_server import create_api_server
+    from ops.dev_server import create_api_server, serving
     from tests.helpers.media import png_bytes
 
     limits = RateLimits(per_key=4, anonymous=50, window_seconds=1.0)  # a minute would make a slow test
@@ -240,21 +240,19 @@ def test_the_python_client_waits_out_429s_and_completes_a_burst_over_the_limit(t
         stack = local_stack.LocalStack(tmp_path / "data", events=False)
         stack.start()
         server = create_api_server(app, "127.0.0.1", 0, limits)
-        thread = threading.Thread(target=server.server.serve_forever, args=(POLL_SECONDS,), daemon=True)
-        thread.start()
         seen = SeenStatuses()
         retry = RetryPolicy(max_retries=4, backoff_base=0.01, backoff_max=0.05)
         try:
             photo = tmp_path / "photo.png"
             photo.write_bytes(png_bytes())
-            with Client(stack.demo_key, f"http://127.0.0.1:{server.port}", retry=retry, transport=seen) as media:
+            with (
+                serving(server),
+                Client(stack.demo_key, f"http://127.0.0.1:{server.port}", retry=retry, transport=seen) as media,
+            ):
                 uploaded = [media.upload(photo, name=f"Burst {index}") for index in range(4)]  # 2 requests each
                 fetched = [media.get(file.id) for file in uploaded]
                 account = media.account()
         finally:
-            server.shutdown()
-            server.server.server_close()
-            thread.join(timeout=10)
             stack.stop()
     assert [file.name for file in fetched] == [f"Burst {index}" for index in range(4)]
     assert account.usage.files == 4

@@ -5,7 +5,6 @@ after their retries kept in a queue that `manage.py ingest redrive` replays."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -120,21 +119,18 @@ def test_locally_the_same_events_are_one_readable_line(
 def running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[local_stack.LocalStack, str]]:
     """A local stack with its events (at once, retried after 1 s) and the API, found by manage.py."""
     from app import app
-    from ops.dev_server import create_api_server, lambda_functions
+    from ops.dev_server import create_api_server, lambda_functions, serving
 
     monkeypatch.setenv(local_stack.DATA_ENV, str(tmp_path))
     stack = local_stack.LocalStack(tmp_path, functions=lambda_functions(app), retry_after=1, event_delay=0)
     server = create_api_server(app, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
     with restored_environment():
         try:
             stack.start()
             stack.write_stack_file(None)
-            thread.start()
-            yield stack, f"http://127.0.0.1:{server.port}/api/v1"
+            with serving(server):
+                yield stack, f"http://127.0.0.1:{server.port}/api/v1"
         finally:
-            server.shutdown()
-            server.server.server_close()
             stack.stop()
 
 
