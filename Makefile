@@ -13,12 +13,13 @@ STAGE  ?= dev
 # make every process compile its imports again (our .venv is ours to write).
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: install run test suite test-fast lint bench package layer vendor screenshots clean
+.PHONY: install run test suite test-fast lint constraints bench package layer vendor screenshots clean
 
 # Re-install only when a requirements file changed (warm starts stay fast).
-$(STAMP): requirements.txt requirements-dev.txt client/pyproject.toml
+# constraints.txt holds every package's version, dependencies' dependencies included (`make constraints`).
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt client/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --no-compile --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-compile --disable-pip-version-check -c constraints.txt -r requirements-dev.txt
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -43,6 +44,11 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/mypy --strict --python-version 3.10 client/src
+
+# After changing a requirement: install, run the suite, then pin what was installed.
+constraints: install
+	{ sed -n '/^#/p' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable --disable-pip-version-check; } > constraints.tmp
+	mv constraints.tmp constraints.txt
 
 # Figures against the platform's limits (not part of `make test`): table + bench/results.json.
 bench: install
