@@ -25,7 +25,6 @@ import json
 import os
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -131,7 +130,7 @@ def run() -> dict[str, Any]:
     from app import app
     from chalicelib import config
     from ops import local_stack
-    from ops.dev_server import create_api_server
+    from ops.dev_server import create_api_server, serve_in_thread, stop_serving
     from tests.helpers.samples import big_mp4
 
     saved = dict(os.environ)
@@ -144,16 +143,13 @@ def run() -> dict[str, Any]:
         os.environ["MEDIA_DIRECT_UPLOAD_MAX_BYTES"] = str(DEPLOYED_DIRECT_MAX)
         config.reset_settings()
         server = create_api_server(app, "127.0.0.1", 0)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
+        thread = serve_in_thread(server, "api")
         api_url = f"http://127.0.0.1:{server.port}"
         try:
             rounds = _child("--rounds", api_url, stack.demo_key, video)
             memory = _child("--measure-memory", api_url, stack.demo_key, video)
         finally:
-            server.shutdown()
-            server.server.server_close()
-            thread.join(timeout=10)
+            stop_serving(server, thread)
             stack.stop()
             os.environ.clear()
             os.environ.update(saved)

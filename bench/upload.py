@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -41,7 +40,7 @@ def run() -> dict[str, Any]:
     from app import app
     from chalicelib import storage
     from ops import local_stack
-    from ops.dev_server import create_api_server
+    from ops.dev_server import create_api_server, serve_in_thread, stop_serving
     from tests.helpers.samples import big_mp4
 
     video = big_mp4(SIZE_MB * MIB)
@@ -53,8 +52,7 @@ def run() -> dict[str, Any]:
         stack = local_stack.LocalStack(Path(data), events=False)
         stack.start()
         server = create_api_server(app, "127.0.0.1", 0)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
+        thread = serve_in_thread(server, "api")
         api = f"http://127.0.0.1:{server.port}/api/v1"
         user = requests.Session()
         user.headers["X-Api-Key"] = stack.demo_key
@@ -93,9 +91,7 @@ def run() -> dict[str, Any]:
                 raw_s.append(time.perf_counter() - started)
                 storage.store().delete_object(f"bench/raw-{index}.bin")  # keeps the snapshot small
         finally:
-            server.shutdown()
-            server.server.server_close()
-            thread.join(timeout=10)
+            stop_serving(server, thread)
             stack.stop()
             os.environ.clear()
             os.environ.update(saved)
